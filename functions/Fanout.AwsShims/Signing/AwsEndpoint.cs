@@ -1,0 +1,41 @@
+namespace Fanout.AwsShims.Signing;
+
+/// <summary>Resolves a service endpoint the way the AWS SDKs do: <c>AWS_ENDPOINT_URL_&lt;SERVICE&gt;</c>, then
+/// <c>AWS_ENDPOINT_URL</c>, then the public regional endpoint.</summary>
+public static class AwsEndpoint
+{
+    /// <param name="serviceEnvironmentId">The SDK's environment-variable id, e.g. <c>SNS</c> or <c>SESV2</c>.</param>
+    /// <param name="hostPrefix">The public endpoint's host prefix, e.g. <c>sns</c> or <c>email</c>.</param>
+    /// <param name="region">The region, e.g. <c>eu-west-1</c>.</param>
+    /// <param name="environment">Reads an environment variable; defaults to the process environment.</param>
+    public static Uri Resolve(string serviceEnvironmentId, string hostPrefix, string region, Func<string, string?>? environment = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(serviceEnvironmentId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(hostPrefix);
+        ArgumentException.ThrowIfNullOrWhiteSpace(region);
+        environment ??= Environment.GetEnvironmentVariable;
+        var configured = environment("AWS_ENDPOINT_URL_" + serviceEnvironmentId.ToUpperInvariant()) ?? environment("AWS_ENDPOINT_URL");
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            if (!Uri.TryCreate(configured, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                throw new InvalidOperationException($"The endpoint for {serviceEnvironmentId} ('{configured}') is not an absolute http(s) URL.");
+            }
+
+            return uri;
+        }
+
+        var suffix = region.StartsWith("cn-", StringComparison.Ordinal) ? "amazonaws.com.cn" : "amazonaws.com";
+        return new Uri($"https://{hostPrefix}.{region}.{suffix}/");
+    }
+
+    /// <summary>The region from <c>AWS_REGION</c> or <c>AWS_DEFAULT_REGION</c> (Lambda sets the first).</summary>
+    public static string ResolveRegion(Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        var region = environment("AWS_REGION") ?? environment("AWS_DEFAULT_REGION");
+        return string.IsNullOrWhiteSpace(region)
+            ? throw new InvalidOperationException("No AWS region: set AWS_REGION (Lambda sets it for you).")
+            : region;
+    }
+}
