@@ -1,0 +1,34 @@
+namespace Fanout.Contracts.Configuration;
+
+/// <summary>Environment variable names shared by the CDK stack (which sets them) and the functions (which
+/// read them once at start-up). Endpoints are not here on purpose: the AWS SDK convention
+/// <c>AWS_ENDPOINT_URL_&lt;SERVICE&gt;</c> covers them.</summary>
+public static class SettingNames
+{
+    /// <summary>The service's own DynamoDB table.</summary>
+    public const string TableName = "FANOUT_TABLE_NAME";
+
+    /// <summary>The ARN of the <c>order-events</c> topic the function publishes facts to.</summary>
+    public const string TopicArn = "FANOUT_TOPIC_ARN";
+
+    /// <summary>The service name put on every log line (e.g. <c>sms</c>).</summary>
+    public const string ServiceName = "FANOUT_SERVICE_NAME";
+
+    /// <summary>The function timeout in seconds: how long an IN_PROGRESS idempotency lease lasts.</summary>
+    public const string FunctionTimeoutSeconds = "FANOUT_FUNCTION_TIMEOUT_SECONDS";
+
+    /// <summary>How many days idempotency records are kept before the table's TTL removes them.</summary>
+    public const string IdempotencyTtlDays = "FANOUT_IDEMPOTENCY_TTL_DAYS";
+
+    /// <summary><c>record</c> (default: write the rendered SMS to the table) or <c>sns</c> (send through SNS).</summary>
+    public const string SmsSender = "FANOUT_SMS_SENDER";
+
+    /// <summary><c>record</c> (default) or <c>ses</c> (send through SES v2).</summary>
+    public const string EmailSender = "FANOUT_EMAIL_SENDER";
+
+    /// <summary>The verified SES identity e-mail is sent from (required when the e-mail sender is <c>ses</c>).</summary>
+    public const string EmailFromAddress = "FANOUT_EMAIL_FROM_ADDRESS";
+
+    /// <summary>Minimum log level: <c>Debug</c>, <c>Information</c> (default), <c>Warning</c> or <c>Error</c>.</summary>
+    public const string LogLevel = "FANOUT_LOG_LEVEL";
+}

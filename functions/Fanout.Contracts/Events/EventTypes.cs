@@ -1,0 +1,30 @@
+namespace Fanout.Contracts.Events;
+
+/// <summary>The fact types on the <c>order-events</c> topic: past-tense statements of what happened,
+/// never commands. Each is also the SNS message attribute <c>type</c> that filter policies match.</summary>
+public static class EventTypes
+{
+    public const string OrderPlaced = "OrderPlaced";
+    public const string SmsSent = "SmsSent";
+    public const string EmailSent = "EmailSent";
+    public const string InventoryReserved = "InventoryReserved";
+    public const string InventoryRejected = "InventoryRejected";
+
+    public static IReadOnlyList<string> All { get; } = [OrderPlaced, SmsSent, EmailSent, InventoryReserved, InventoryRejected];
+}
+
+/// <summary>SNS message attribute names every published event carries.</summary>
+public static class EventAttributes
+{
+    public const string Type = "type";
+    public const string CorrelationId = "correlationId";
+}
+
+/// <summary>The <c>source</c> URIs of the CloudEvents each service emits.</summary>
+public static class EventSources
+{
+    public const string Orders = "urn:fanout:orders";
+    public const string Sms = "urn:fanout:sms";
+    public const string Email = "urn:fanout:email";
+    public const string Inventory = "urn:fanout:inventory";
+}

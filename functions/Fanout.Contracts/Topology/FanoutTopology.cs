@@ -1,0 +1,204 @@
+using Fanout.Contracts.Events;
+
+namespace Fanout.Contracts.Topology;
+
+/// <summary>The one description of Fanout's moving parts. The CDK stack, the local harness and the tests all
+/// build from it, so the deployed system and the emulated one have the same topic, queues, filters and tables.</summary>
+public static class FanoutTopology
+{
+    public const string TopicName = "order-events";
+
+    /// <summary>The partition key of every table (each table is single-table designed around it).</summary>
+    public const string PartitionKey = "pk";
+
+    /// <summary>The TTL attribute (epoch seconds) that lets DynamoDB expire idempotency records.</summary>
+    public const string TtlAttribute = "expiresAt";
+
+    public static readonly TableSpec OrdersTable = new("orders", "fanout-orders");
+    public static readonly TableSpec SmsTable = new("sms", "fanout-sms");
+    public static readonly TableSpec EmailTable = new("email", "fanout-email");
+    public static readonly TableSpec InventoryTable = new("inventory", "fanout-inventory");
+
+    public static IReadOnlyList<TableSpec> Tables { get; } = [OrdersTable, SmsTable, EmailTable, InventoryTable];
+
+    public static readonly FunctionSpec OrderIntake = new()
+    {
+        Name = "OrderIntake",
+        Project = "functions/Fanout.OrderIntake",
+        Table = OrdersTable,
+        TimeoutSeconds = 10,
+        MemoryMb = 512,
+        Publishes = true,
+    };
+
+    public static readonly ConsumerSpec Sms = new()
+    {
+        Service = "sms",
+        Function = new FunctionSpec { Name = "Sms", Project = "functions/Fanout.Sms", Table = SmsTable, TimeoutSeconds = 30, MemoryMb = 256, Publishes = true },
+        EventTypes = [EventTypes.OrderPlaced],
+        // SMS providers throttle hard and charge per message: keep few concurrent senders.
+        MaxConcurrency = 2,
+    };
+
+    public static readonly ConsumerSpec Email = new()
+    {
+        Service = "email",
+        Function = new FunctionSpec { Name = "Email", Project = "functions/Fanout.Email", Table = EmailTable, TimeoutSeconds = 30, MemoryMb = 256, Publishes = true },
+        EventTypes = [EventTypes.OrderPlaced],
+        MaxConcurrency = 2,
+    };
+
+    public static readonly ConsumerSpec Inventory = new()
+    {
+        Service = "inventory",
+        Function = new FunctionSpec { Name = "Inventory", Project = "functions/Fanout.Inventory", Table = InventoryTable, TimeoutSeconds = 30, MemoryMb = 256, Publishes = true },
+        EventTypes = [EventTypes.OrderPlaced],
+        MaxConcurrency = 5,
+    };
+
+    public static readonly ConsumerSpec OrderStatus = new()
+    {
+        Service = "orderstatus",
+        // OrderStatus belongs to the order service: it writes the order service's own table.
+        Function = new FunctionSpec { Name = "OrderStatus", Project = "functions/Fanout.OrderStatus", Table = OrdersTable, TimeoutSeconds = 30, MemoryMb = 256, Publishes = false },
+        EventTypes = [EventTypes.SmsSent, EventTypes.EmailSent, EventTypes.InventoryReserved, EventTypes.InventoryRejected],
+        MaxConcurrency = 5,
+    };
+
+    public static IReadOnlyList<ConsumerSpec> Consumers { get; } = [Sms, Email, Inventory, OrderStatus];
+
+    public static IReadOnlyList<FunctionSpec> Functions { get; } = [OrderIntake, .. Consumers.Select(c => c.Function)];
+
+    /// <summary>Checks the rules the platform does not check for us; throws naming every broken one.</summary>
+    public static void Validate(IEnumerable<ConsumerSpec> consumers)
+    {
+        ArgumentNullException.ThrowIfNull(consumers);
+        var problems = new List<string>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var consumer in consumers)
+        {
+            if (!names.Add(consumer.QueueName))
+            {
+                problems.Add($"queue name '{consumer.QueueName}' is used twice");
+            }
+
+            problems.AddRange(consumer.Problems());
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new TopologyException("Invalid Fanout topology: " + string.Join("; ", problems) + ".");
+        }
+    }
+}
+
+/// <summary>A DynamoDB table owned by one service. <paramref name="LocalName"/> is the physical name used
+/// on emulators; on AWS the stack lets CloudFormation name the table and passes the name in.</summary>
+public sealed record TableSpec(string Id, string LocalName);
+
+/// <summary>A Lambda function and the limits it runs under.</summary>
+public sealed record FunctionSpec
+{
+    public required string Name { get; init; }
+
+    /// <summary>The project folder, relative to the repository root.</summary>
+    public required string Project { get; init; }
+
+    public required TableSpec Table { get; init; }
+
+    public required int TimeoutSeconds { get; init; }
+
+    public required int MemoryMb { get; init; }
+
+    /// <summary>Whether the function publishes facts to the topic (and so needs <c>sns:Publish</c>).</summary>
+    public required bool Publishes { get; init; }
+
+    /// <summary>The project's assembly name, e.g. <c>Fanout.Sms</c>.</summary>
+    public string AssemblyName => Project[(Project.LastIndexOf('/') + 1)..];
+}
+
+/// <summary>A consuming service: its queue, DLQ, subscription filter and the function that drains it.</summary>
+public sealed record ConsumerSpec
+{
+    public const int LambdaVisibilityFactor = 6;
+
+    public required string Service { get; init; }
+
+    public required FunctionSpec Function { get; init; }
+
+    /// <summary>The event <c>type</c> values the subscription's filter policy lets through.</summary>
+    public required IReadOnlyList<string> EventTypes { get; init; }
+
+    public int MaxConcurrency { get; init; } = 5;
+
+    public int BatchSize { get; init; } = 10;
+
+    public int MaxBatchingWindowSeconds { get; init; }
+
+    public int MaxReceiveCount { get; init; } = 5;
+
+    public int DlqRetentionDays { get; init; } = 14;
+
+    /// <summary>Defaults to the AWS guidance: six times the function timeout plus the batching window.</summary>
+    public int? VisibilityTimeoutOverrideSeconds { get; init; }
+
+    public int VisibilityTimeoutSeconds => VisibilityTimeoutOverrideSeconds ?? MinimumVisibilityTimeoutSeconds;
+
+    public int MinimumVisibilityTimeoutSeconds => (LambdaVisibilityFactor * Function.TimeoutSeconds) + MaxBatchingWindowSeconds;
+
+    public string QueueName => $"fanout-{Service}";
+
+    public string DeadLetterQueueName => $"fanout-{Service}-dlq";
+
+    public string SubscriptionDeadLetterQueueName => $"fanout-{Service}-subscription-dlq";
+
+    /// <summary>The SNS filter policy (on message attributes) that selects this consumer's events.</summary>
+    public string FilterPolicyJson => "{\"type\":[" + string.Join(",", EventTypes.Select(t => "\"" + t + "\"")) + "]}";
+
+    internal IEnumerable<string> Problems()
+    {
+        if (VisibilityTimeoutSeconds < MinimumVisibilityTimeoutSeconds)
+        {
+            yield return $"queue '{QueueName}' has a visibility timeout of {VisibilityTimeoutSeconds}s, but its consumer '{Function.Name}' " +
+                $"needs at least {LambdaVisibilityFactor} x {Function.TimeoutSeconds}s (function timeout) + {MaxBatchingWindowSeconds}s (batching window) = " +
+                $"{MinimumVisibilityTimeoutSeconds}s, or messages are redelivered while still being processed";
+        }
+
+        if (BatchSize is < 1 or > 10)
+        {
+            yield return $"consumer '{Function.Name}' has batch size {BatchSize}; standard-queue batches here are 1 to 10";
+        }
+
+        if (MaxConcurrency is < 2 or > 1000)
+        {
+            yield return $"consumer '{Function.Name}' has maximum concurrency {MaxConcurrency}; Lambda accepts 2 to 1000";
+        }
+
+        if (MaxReceiveCount < 1)
+        {
+            yield return $"queue '{QueueName}' has maxReceiveCount {MaxReceiveCount}; it must be at least 1";
+        }
+
+        if (EventTypes.Count == 0)
+        {
+            yield return $"consumer '{Function.Name}' subscribes to no event type";
+        }
+    }
+}
+
+public sealed class TopologyException : Exception
+{
+    public TopologyException()
+    {
+    }
+
+    public TopologyException(string message)
+        : base(message)
+    {
+    }
+
+    public TopologyException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
