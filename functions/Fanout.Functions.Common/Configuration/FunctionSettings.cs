@@ -1,0 +1,112 @@
+using System.Globalization;
+using Fanout.Contracts.Configuration;
+using Fanout.Functions.Common.Logging;
+
+namespace Fanout.Functions.Common.Configuration;
+
+/// <summary>A function's configuration, read once from the environment at start-up. A missing or malformed
+/// value stops the function at init with a message naming the variable, rather than failing per message.</summary>
+public sealed record FunctionSettings
+{
+    public required string ServiceName { get; init; }
+
+    public required string TableName { get; init; }
+
+    public string? TopicArn { get; init; }
+
+    public TimeSpan FunctionTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan IdempotencyRetention { get; init; } = TimeSpan.FromDays(7);
+
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    public string SmsSender { get; init; } = "record";
+
+    public string EmailSender { get; init; } = "record";
+
+    public string? EmailFromAddress { get; init; }
+
+    /// <summary>The topic ARN, or a clear error when the function publishes and none is configured.</summary>
+    public string RequireTopicArn() => TopicArn ?? throw new InvalidOperationException($"{SettingNames.TopicArn} is not set.");
+
+    public static FunctionSettings FromEnvironment(string defaultServiceName, bool requiresTopic, Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        var problems = new List<string>();
+
+        string? Read(string name) => environment(name) is { Length: > 0 } value ? value.Trim() : null;
+
+        var table = Read(SettingNames.TableName);
+        if (table is null)
+        {
+            problems.Add($"{SettingNames.TableName} is required");
+        }
+
+        var topic = Read(SettingNames.TopicArn);
+        if (requiresTopic && topic is null)
+        {
+            problems.Add($"{SettingNames.TopicArn} is required");
+        }
+
+        var timeout = ReadPositiveInt(Read(SettingNames.FunctionTimeoutSeconds), SettingNames.FunctionTimeoutSeconds, 30, problems);
+        var ttlDays = ReadPositiveInt(Read(SettingNames.IdempotencyTtlDays), SettingNames.IdempotencyTtlDays, 7, problems);
+
+        var level = LogLevel.Information;
+        if (Read(SettingNames.LogLevel) is { } rawLevel && !Enum.TryParse(rawLevel, ignoreCase: true, out level))
+        {
+            problems.Add($"{SettingNames.LogLevel} must be Debug, Information, Warning or Error (got '{rawLevel}')");
+        }
+
+        var sms = (Read(SettingNames.SmsSender) ?? "record").ToLowerInvariant();
+        if (sms is not ("record" or "sns"))
+        {
+            problems.Add($"{SettingNames.SmsSender} must be 'record' or 'sns' (got '{sms}')");
+        }
+
+        var email = (Read(SettingNames.EmailSender) ?? "record").ToLowerInvariant();
+        if (email is not ("record" or "ses"))
+        {
+            problems.Add($"{SettingNames.EmailSender} must be 'record' or 'ses' (got '{email}')");
+        }
+
+        var from = Read(SettingNames.EmailFromAddress);
+        if (email == "ses" && from is null)
+        {
+            problems.Add($"{SettingNames.EmailFromAddress} is required when {SettingNames.EmailSender} is 'ses'");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException("Invalid function configuration: " + string.Join("; ", problems) + ".");
+        }
+
+        return new FunctionSettings
+        {
+            ServiceName = Read(SettingNames.ServiceName) ?? defaultServiceName,
+            TableName = table!,
+            TopicArn = topic,
+            FunctionTimeout = TimeSpan.FromSeconds(timeout),
+            IdempotencyRetention = TimeSpan.FromDays(ttlDays),
+            LogLevel = level,
+            SmsSender = sms,
+            EmailSender = email,
+            EmailFromAddress = from,
+        };
+    }
+
+    private static int ReadPositiveInt(string? raw, string name, int fallback, List<string> problems)
+    {
+        if (raw is null)
+        {
+            return fallback;
+        }
+
+        if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0)
+        {
+            return value;
+        }
+
+        problems.Add($"{name} must be a positive whole number (got '{raw}')");
+        return fallback;
+    }
+}

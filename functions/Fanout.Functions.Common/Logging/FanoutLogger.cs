@@ -1,0 +1,130 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Fanout.Functions.Common.Logging;
+
+public enum LogLevel
+{
+    Debug = 0,
+    Information = 1,
+    Warning = 2,
+    Error = 3,
+}
+
+/// <summary>Structured JSON log lines (one object per line, as CloudWatch Logs Insights likes them). Every
+/// line carries the service name and the current correlation id from <see cref="CorrelationContext"/>.</summary>
+public sealed class FanoutLogger
+{
+    private readonly string _service;
+    private readonly TimeProvider _time;
+    private readonly TextWriter _output;
+    private readonly LogLevel _minimum;
+    private readonly Lock _gate = new();
+
+    public FanoutLogger(string service, TimeProvider time, TextWriter output, LogLevel minimum = LogLevel.Information)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(service);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(output);
+        _service = service;
+        _time = time;
+        _output = output;
+        _minimum = minimum;
+    }
+
+    public void Debug(string message, params ReadOnlySpan<(string Key, object? Value)> fields) => Write(LogLevel.Debug, message, null, fields);
+
+    public void Info(string message, params ReadOnlySpan<(string Key, object? Value)> fields) => Write(LogLevel.Information, message, null, fields);
+
+    public void Warn(string message, params ReadOnlySpan<(string Key, object? Value)> fields) => Write(LogLevel.Warning, message, null, fields);
+
+    public void Error(string message, Exception? exception, params ReadOnlySpan<(string Key, object? Value)> fields) => Write(LogLevel.Error, message, exception, fields);
+
+    public bool IsEnabled(LogLevel level) => level >= _minimum;
+
+    private void Write(LogLevel level, string message, Exception? exception, ReadOnlySpan<(string Key, object? Value)> fields)
+    {
+        if (!IsEnabled(level))
+        {
+            return;
+        }
+
+        using var buffer = new MemoryStream(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("timestamp", _time.GetUtcNow());
+            json.WriteString("level", level.ToString());
+            json.WriteString("service", _service);
+            json.WriteString("message", message);
+            if (CorrelationContext.Current is { } correlationId)
+            {
+                json.WriteString("correlationId", correlationId);
+            }
+
+            foreach (var (key, value) in fields)
+            {
+                switch (value)
+                {
+                    case null:
+                        json.WriteNull(key);
+                        break;
+                    case int i:
+                        json.WriteNumber(key, i);
+                        break;
+                    case long l:
+                        json.WriteNumber(key, l);
+                        break;
+                    case double d:
+                        json.WriteNumber(key, d);
+                        break;
+                    case bool b:
+                        json.WriteBoolean(key, b);
+                        break;
+                    default:
+                        json.WriteString(key, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture));
+                        break;
+                }
+            }
+
+            if (exception is not null)
+            {
+                json.WriteString("errorType", exception.GetType().Name);
+                json.WriteString("error", exception.Message);
+            }
+
+            json.WriteEndObject();
+        }
+
+        var line = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        lock (_gate)
+        {
+            _output.WriteLine(line);
+        }
+    }
+}
+
+/// <summary>The correlation id of the work in progress, flowing with async calls.</summary>
+public static class CorrelationContext
+{
+    private static readonly AsyncLocal<string?> CurrentId = new();
+
+    public static string? Current => CurrentId.Value;
+
+    /// <summary>Sets the id until the returned scope is disposed.</summary>
+    public static Scope Begin(string? correlationId)
+    {
+        var previous = CurrentId.Value;
+        CurrentId.Value = correlationId;
+        return new Scope(previous);
+    }
+
+    public readonly struct Scope : IDisposable
+    {
+        private readonly string? _previous;
+
+        internal Scope(string? previous) => _previous = previous;
+
+        public void Dispose() => CurrentId.Value = _previous;
+    }
+}

@@ -1,0 +1,28 @@
+using Fanout.Functions.Common.Aws;
+using Fanout.Functions.Common.Configuration;
+using Fanout.Functions.Common.Idempotency;
+using Fanout.Functions.Common.Logging;
+using Fanout.Functions.Common.Publishing;
+using Fanout.Functions.Common.Sqs;
+using Fanout.Sms.Core;
+
+namespace Fanout.Sms;
+
+/// <summary>The composition root: builds the object graph once per process, without a reflection container.</summary>
+public static class Composition
+{
+    /// <param name="decoratePublisher">Lets the local harness wrap the publisher (fault injection in tests).</param>
+    public static SqsBatchFunction Create(FunctionSettings settings, TimeProvider time, TextWriter logOutput, Func<IEventPublisher, IEventPublisher>? decoratePublisher = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var log = new FanoutLogger(settings.ServiceName, time, logOutput, settings.LogLevel);
+        var dynamo = AwsClients.DynamoDb();
+        var sns = AwsClients.Sns(time);
+        IEventPublisher publisher = new SnsEventPublisher(sns, settings.RequireTopicArn());
+        publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
+        var store = new LeaseIdempotencyStore(dynamo, settings.TableName, settings.FunctionTimeout, settings.IdempotencyRetention, time);
+        ISmsSender sender = settings.SmsSender == "sns" ? new SnsSmsSender(sns) : new RecordingSmsSender(dynamo, settings.TableName, time);
+        var service = new SmsService(new IdempotentEffect(store, publisher), sender, time);
+        return new SqsBatchFunction(new SmsFunction(service, log), log);
+    }
+}
