@@ -1,0 +1,23 @@
+using Fanout.Functions.Common.Aws;
+using Fanout.Functions.Common.Configuration;
+using Fanout.Functions.Common.Logging;
+using Fanout.Functions.Common.Publishing;
+using Fanout.Functions.Common.Sqs;
+using Fanout.Inventory.Core;
+
+namespace Fanout.Inventory;
+
+/// <summary>The composition root: builds the object graph once per process, without a reflection container.</summary>
+public static class Composition
+{
+    /// <param name="decoratePublisher">Lets the local harness wrap the publisher (fault injection in tests).</param>
+    public static SqsBatchFunction Create(FunctionSettings settings, TimeProvider time, TextWriter logOutput, Func<IEventPublisher, IEventPublisher>? decoratePublisher = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var log = new FanoutLogger(settings.ServiceName, time, logOutput, settings.LogLevel);
+        IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn());
+        publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
+        var ledger = new DynamoStockLedger(AwsClients.DynamoDb(), settings.TableName, settings.IdempotencyRetention, time);
+        return new SqsBatchFunction(new InventoryFunction(new InventoryService(ledger, publisher, time), log), log);
+    }
+}

@@ -1,0 +1,20 @@
+using Fanout.Functions.Common.Aws;
+using Fanout.Functions.Common.Configuration;
+using Fanout.Functions.Common.Logging;
+using Fanout.Functions.Common.Sqs;
+using Fanout.Orders;
+using Fanout.OrderStatus.Core;
+
+namespace Fanout.OrderStatus;
+
+/// <summary>The composition root: builds the object graph once per process, without a reflection container.</summary>
+public static class Composition
+{
+    public static SqsBatchFunction Create(FunctionSettings settings, TimeProvider time, TextWriter logOutput)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var log = new FanoutLogger(settings.ServiceName, time, logOutput, settings.LogLevel);
+        var store = new DynamoOrderStore(AwsClients.DynamoDb(), settings.TableName, time);
+        return new SqsBatchFunction(new OrderStatusFunction(new OrderStatusService(store), log), log);
+    }
+}

@@ -1,0 +1,69 @@
+namespace Fanout.Orders.Core;
+
+/// <summary>The per-service statuses an order shows.</summary>
+public static class ServiceStatus
+{
+    public const string Pending = "PENDING";
+    public const string Sent = "SENT";
+    public const string Skipped = "SKIPPED";
+    public const string Reserved = "RESERVED";
+    public const string Rejected = "REJECTED";
+}
+
+/// <summary>The services whose outcomes an order tracks (also the status attribute names).</summary>
+public static class TrackedServices
+{
+    public const string Sms = "sms";
+    public const string Email = "email";
+    public const string Inventory = "inventory";
+
+    public static IReadOnlyList<string> All { get; } = [Sms, Email, Inventory];
+}
+
+/// <summary>An order as the order service stores it.</summary>
+/// <param name="EventJson">The exact <c>OrderPlaced</c> envelope, so a re-publish sends identical bytes.</param>
+/// <param name="RequestHash">SHA-256 of the canonical request: decides "same body" for an idempotency key.</param>
+/// <param name="PublishedAt">When <c>OrderPlaced</c> was published; null while a publish is still owed.</param>
+public sealed record OrderRecord(
+    string OrderId,
+    string EventJson,
+    string CorrelationId,
+    string RequestHash,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? PublishedAt,
+    IReadOnlyDictionary<string, string> Statuses);
+
+public enum CreateOrderStatus
+{
+    Created,
+
+    /// <summary>The idempotency key was used before with the same request: here is that order.</summary>
+    ExistingForKey,
+
+    /// <summary>The idempotency key was used before with a different request.</summary>
+    KeyConflict,
+}
+
+public sealed record CreateOrderResult(CreateOrderStatus Status, OrderRecord? Order);
+
+public enum ApplyOutcomeStatus
+{
+    Applied,
+    Duplicate,
+    OrderMissing,
+
+    /// <summary>The service already has a different final status: a second, contradicting outcome.</summary>
+    Conflict,
+}
+
+/// <summary>The order service's storage. Every write is conditional; nothing is ever blindly overwritten.</summary>
+public interface IOrderStore
+{
+    Task<CreateOrderResult> CreateAsync(OrderRecord order, string? idempotencyKey, CancellationToken cancellationToken);
+
+    Task<OrderRecord?> GetAsync(string orderId, CancellationToken cancellationToken);
+
+    Task MarkPublishedAsync(string orderId, DateTimeOffset publishedAt, CancellationToken cancellationToken);
+
+    Task<ApplyOutcomeStatus> ApplyOutcomeAsync(string orderId, string eventId, string service, string status, CancellationToken cancellationToken);
+}
