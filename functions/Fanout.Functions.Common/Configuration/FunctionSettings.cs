@@ -16,7 +16,10 @@ public sealed record FunctionSettings
 
     public TimeSpan FunctionTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    public TimeSpan IdempotencyRetention { get; init; } = TimeSpan.FromDays(7);
+    /// <summary>Longer than the 14-day DLQ retention, so a message redriven from a DLQ is still recognised.</summary>
+    public TimeSpan IdempotencyRetention { get; init; } = TimeSpan.FromDays(DefaultIdempotencyTtlDays);
+
+    public const int DefaultIdempotencyTtlDays = 15;
 
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
@@ -49,7 +52,7 @@ public sealed record FunctionSettings
         }
 
         var timeout = ReadPositiveInt(Read(SettingNames.FunctionTimeoutSeconds), SettingNames.FunctionTimeoutSeconds, 30, problems);
-        var ttlDays = ReadPositiveInt(Read(SettingNames.IdempotencyTtlDays), SettingNames.IdempotencyTtlDays, 7, problems);
+        var ttlDays = ReadPositiveInt(Read(SettingNames.IdempotencyTtlDays), SettingNames.IdempotencyTtlDays, DefaultIdempotencyTtlDays, problems);
 
         var level = LogLevel.Information;
         if (Read(SettingNames.LogLevel) is { } rawLevel && !Enum.TryParse(rawLevel, ignoreCase: true, out level))

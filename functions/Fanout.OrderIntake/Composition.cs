@@ -1,0 +1,23 @@
+using Fanout.Functions.Common.Aws;
+using Fanout.Functions.Common.Configuration;
+using Fanout.Functions.Common.Logging;
+using Fanout.Functions.Common.Publishing;
+using Fanout.OrderIntake.Core;
+using Fanout.Orders;
+
+namespace Fanout.OrderIntake;
+
+/// <summary>The composition root: builds the object graph once per process, without a reflection container.</summary>
+public static class Composition
+{
+    /// <param name="decoratePublisher">Lets the local harness wrap the publisher (fault injection in tests).</param>
+    public static OrderIntakeFunction Create(FunctionSettings settings, TimeProvider time, TextWriter logOutput, Func<IEventPublisher, IEventPublisher>? decoratePublisher = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var log = new FanoutLogger(settings.ServiceName, time, logOutput, settings.LogLevel);
+        IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn());
+        publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
+        var store = new DynamoOrderStore(AwsClients.DynamoDb(), settings.TableName, time);
+        return new OrderIntakeFunction(new OrderService(store, publisher, time), log);
+    }
+}

@@ -1,0 +1,238 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Fanout.Contracts.Events;
+using Fanout.Contracts.Orders;
+
+namespace Fanout.OrderIntake.Core;
+
+/// <summary>The verdict on a request body: a command, or the status and every field error.</summary>
+public sealed record RequestCheck(PlaceOrderCommand? Command, int Status, string Title, IReadOnlyList<FieldError> Errors)
+{
+    public bool IsValid => Command is not null;
+
+    public static RequestCheck Valid(PlaceOrderCommand command) => new(command, 200, "", []);
+
+    public static RequestCheck Invalid(int status, string title, params FieldError[] errors) => new(null, status, title, errors);
+}
+
+/// <summary>Checks an order request completely and reports every violation at once, each with its field.</summary>
+public static class OrderRequestValidator
+{
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        MaxDepth = 16,
+        AllowTrailingCommas = false,
+        CommentHandling = JsonCommentHandling.Disallow,
+        AllowDuplicateProperties = false,
+    };
+
+    private static readonly string[] RootFields = ["customer", "items"];
+    private static readonly string[] CustomerFields = ["id", "email", "phone"];
+    private static readonly string[] ItemFields = ["sku", "quantity"];
+
+    /// <summary>415 unless the media type is JSON (<c>application/json</c> or a <c>+json</c> suffix) in UTF-8.</summary>
+    public static RequestCheck? CheckContentType(string? contentType)
+    {
+        if (string.IsNullOrWhiteSpace(contentType))
+        {
+            return RequestCheck.Invalid(415, "Unsupported media type", new FieldError("Content-Type", "The Content-Type header is required and must be application/json."));
+        }
+
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var parsed) || parsed.MediaType is null)
+        {
+            return RequestCheck.Invalid(415, "Unsupported media type", new FieldError("Content-Type", $"'{contentType}' is not a valid media type."));
+        }
+
+        var media = parsed.MediaType.ToLowerInvariant();
+        if (media != "application/json" && !(media.StartsWith("application/", StringComparison.Ordinal) && media.EndsWith("+json", StringComparison.Ordinal)))
+        {
+            return RequestCheck.Invalid(415, "Unsupported media type", new FieldError("Content-Type", $"'{parsed.MediaType}' is not supported; send application/json."));
+        }
+
+        if (parsed.CharSet is { } charset && !charset.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        {
+            return RequestCheck.Invalid(415, "Unsupported media type", new FieldError("Content-Type", $"charset '{charset}' is not supported; send UTF-8."));
+        }
+
+        return null;
+    }
+
+    /// <summary>Validates a UTF-8 JSON body already known to be within the size limit.</summary>
+    public static RequestCheck CheckBody(ReadOnlyMemory<byte> body)
+    {
+        if (body.Length > OrderRules.MaxBodyBytes)
+        {
+            return RequestCheck.Invalid(413, "Payload too large", new FieldError("$", $"The body is {body.Length} bytes; the limit is {OrderRules.MaxBodyBytes}."));
+        }
+
+        if (body.IsEmpty || body.Span.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            return RequestCheck.Invalid(400, "Invalid order", new FieldError("$", "The body is empty; send an order as JSON."));
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, DocumentOptions);
+        }
+        catch (JsonException ex)
+        {
+            var where = ex.LineNumber is { } line ? $" (line {line + 1}, byte {ex.BytePositionInLine + 1})" : "";
+            return RequestCheck.Invalid(400, "Malformed JSON", new FieldError("$", "The body is not valid JSON" + where + "."));
+        }
+
+        using (document)
+        {
+            var errors = new List<FieldError>();
+            var command = Read(document.RootElement, errors);
+            return errors.Count == 0 ? RequestCheck.Valid(command) : new RequestCheck(null, 400, "Invalid order", errors);
+        }
+    }
+
+    private static PlaceOrderCommand Read(JsonElement root, List<FieldError> errors)
+    {
+        var command = new PlaceOrderCommand();
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new FieldError("$", $"The body must be a JSON object, not {Describe(root)}."));
+            return command;
+        }
+
+        RejectUnknown(root, RootFields, "", errors);
+
+        if (!root.TryGetProperty("customer", out var customer) || customer.ValueKind == JsonValueKind.Null)
+        {
+            errors.Add(new FieldError("customer", "customer is required."));
+        }
+        else if (customer.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new FieldError("customer", $"customer must be an object, not {Describe(customer)}."));
+        }
+        else
+        {
+            RejectUnknown(customer, CustomerFields, "customer.", errors);
+            command.Customer.Id = RequiredString(customer, "id", "customer.id", errors, OrderRules.IsValidCustomerId, "must be 1 to 64 letters, digits, '.', '_' or '-'");
+            command.Customer.Email = RequiredString(customer, "email", "customer.email", errors, OrderRules.IsValidEmail, "is not a valid e-mail address");
+            if (customer.TryGetProperty("phone", out var phone) && phone.ValueKind != JsonValueKind.Null)
+            {
+                if (phone.ValueKind != JsonValueKind.String)
+                {
+                    errors.Add(new FieldError("customer.phone", $"customer.phone must be a string, not {Describe(phone)}."));
+                }
+                else if (!OrderRules.IsValidPhone(phone.GetString()))
+                {
+                    errors.Add(new FieldError("customer.phone", "customer.phone must be an E.164 number such as +14155550123."));
+                }
+                else
+                {
+                    command.Customer.Phone = phone.GetString();
+                }
+            }
+        }
+
+        if (!root.TryGetProperty("items", out var items) || items.ValueKind == JsonValueKind.Null)
+        {
+            errors.Add(new FieldError("items", "items is required."));
+            return command;
+        }
+
+        if (items.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add(new FieldError("items", $"items must be an array, not {Describe(items)}."));
+            return command;
+        }
+
+        var count = items.GetArrayLength();
+        if (count is < OrderRules.MinItems or > OrderRules.MaxItems)
+        {
+            errors.Add(new FieldError("items", $"items must hold {OrderRules.MinItems} to {OrderRules.MaxItems} lines (got {count})."));
+            if (count > OrderRules.MaxItems)
+            {
+                return command;
+            }
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var index = 0;
+        foreach (var item in items.EnumerateArray())
+        {
+            var path = $"items[{index}]";
+            index++;
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add(new FieldError(path, $"{path} must be an object, not {Describe(item)}."));
+                continue;
+            }
+
+            RejectUnknown(item, ItemFields, path + ".", errors);
+            var sku = RequiredString(item, "sku", path + ".sku", errors, OrderRules.IsValidSku, "must be 3 to 32 upper-case letters or digits in hyphen-separated groups, e.g. TSHIRT-RED-M");
+            if (sku.Length > 0 && !seen.Add(sku))
+            {
+                errors.Add(new FieldError(path + ".sku", $"SKU {sku} appears on more than one line; put the total quantity on one line."));
+            }
+
+            var quantity = 0;
+            if (!item.TryGetProperty("quantity", out var rawQuantity) || rawQuantity.ValueKind == JsonValueKind.Null)
+            {
+                errors.Add(new FieldError(path + ".quantity", "quantity is required."));
+            }
+            else if (rawQuantity.ValueKind != JsonValueKind.Number || !rawQuantity.TryGetInt32(out quantity))
+            {
+                errors.Add(new FieldError(path + ".quantity", $"quantity must be a whole number from {OrderRules.MinQuantity} to {OrderRules.MaxQuantity}."));
+            }
+            else if (!OrderRules.IsValidQuantity(quantity))
+            {
+                errors.Add(new FieldError(path + ".quantity", $"quantity must be from {OrderRules.MinQuantity} to {OrderRules.MaxQuantity} (got {quantity})."));
+            }
+
+            command.Items.Add(new OrderLine { Sku = sku, Quantity = quantity });
+        }
+
+        return command;
+    }
+
+    private static string RequiredString(JsonElement parent, string name, string path, List<FieldError> errors, Func<string, bool> rule, string ruleText)
+    {
+        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            errors.Add(new FieldError(path, $"{path} is required."));
+            return "";
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(new FieldError(path, $"{path} must be a string, not {Describe(value)}."));
+            return "";
+        }
+
+        var text = value.GetString()!;
+        if (!rule(text))
+        {
+            errors.Add(new FieldError(path, $"{path} {ruleText}."));
+            return "";
+        }
+
+        return text;
+    }
+
+    private static void RejectUnknown(JsonElement element, string[] known, string prefix, List<FieldError> errors)
+    {
+        foreach (var property in element.EnumerateObject())
+        {
+            if (Array.IndexOf(known, property.Name) < 0)
+            {
+                errors.Add(new FieldError(prefix + property.Name, $"Unknown field '{prefix}{property.Name}'."));
+            }
+        }
+    }
+
+    private static string Describe(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
+}

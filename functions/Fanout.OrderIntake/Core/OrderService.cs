@@ -1,0 +1,129 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Fanout.Contracts.Events;
+using Fanout.Functions.Common.Publishing;
+using Fanout.Orders.Core;
+
+namespace Fanout.OrderIntake.Core;
+
+public enum PlaceOrderStatus
+{
+    Accepted,
+
+    /// <summary>Same idempotency key, same request: the original order, published if it was not yet.</summary>
+    Replayed,
+
+    /// <summary>Same idempotency key, different request.</summary>
+    KeyConflict,
+
+    /// <summary>Stored, but OrderPlaced could not be published; retrying with the same key publishes it.</summary>
+    PublishFailed,
+}
+
+public sealed record PlaceOrderResult(PlaceOrderStatus Status, string? OrderId, Exception? Error = null);
+
+/// <summary>The order service's rules: store first (conditionally, never overwriting), then publish the
+/// fact; a key replays the same order and settles a publish that failed before.</summary>
+/// <remarks>Storing and publishing are two writes to two systems (the dual-write problem). The order is the
+/// source of truth and remembers whether its fact went out (<c>publishedAt</c>); an unpublished order is
+/// re-published by the next request with its idempotency key.</remarks>
+public sealed class OrderService
+{
+    public const string ServiceName = "orders";
+    private readonly IOrderStore _store;
+    private readonly IEventPublisher _publisher;
+    private readonly TimeProvider _time;
+
+    public OrderService(IOrderStore store, IEventPublisher publisher, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(publisher);
+        ArgumentNullException.ThrowIfNull(time);
+        _store = store;
+        _publisher = publisher;
+        _time = time;
+    }
+
+    /// <summary>SHA-256 of the request's canonical JSON: bodies that differ only in spacing or field order match.</summary>
+    public static string RequestHash(PlaceOrderCommand command) =>
+        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(command, OrderIntakeJsonContext.Default.PlaceOrderCommand)));
+
+    public async Task<PlaceOrderResult> PlaceAsync(PlaceOrderCommand command, string? idempotencyKey, string correlationId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var now = _time.GetUtcNow();
+        var orderId = Guid.CreateVersion7(now).ToString();
+        var placed = new OrderPlaced { OrderId = orderId, Customer = command.Customer, Items = command.Items, PlacedAt = now };
+        var outgoing = OutgoingEvents.Create(
+            EventIds.For(orderId, ServiceName, "PLACED"),
+            EventSources.Orders,
+            EventTypes.OrderPlaced,
+            orderId,
+            correlationId,
+            now,
+            placed,
+            ContractsJsonContext.Default.CloudEventOrderPlaced);
+        var statuses = TrackedServices.All.ToDictionary(s => s, _ => ServiceStatus.Pending);
+        var record = new OrderRecord(orderId, outgoing.Json, correlationId, RequestHash(command), now, null, statuses);
+
+        var created = await _store.CreateAsync(record, idempotencyKey, cancellationToken);
+        if (created.Status == CreateOrderStatus.KeyConflict)
+        {
+            return new PlaceOrderResult(PlaceOrderStatus.KeyConflict, null);
+        }
+
+        var order = created.Order!;
+        var status = created.Status == CreateOrderStatus.ExistingForKey ? PlaceOrderStatus.Replayed : PlaceOrderStatus.Accepted;
+        if (order.PublishedAt is not null)
+        {
+            return new PlaceOrderResult(status, order.OrderId);
+        }
+
+        try
+        {
+            var stored = EventParser.ParseEnvelope(order.EventJson);
+            await _publisher.PublishAsync(new OutgoingEvent(stored.Id!, stored.Type!, stored.CorrelationId!, order.EventJson), cancellationToken);
+        }
+#pragma warning disable CA1031 // Any publish failure means the same thing to the client: stored, retry with the key.
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+#pragma warning restore CA1031
+        {
+            return new PlaceOrderResult(PlaceOrderStatus.PublishFailed, order.OrderId, ex);
+        }
+
+        await _store.MarkPublishedAsync(order.OrderId, _time.GetUtcNow(), cancellationToken);
+        return new PlaceOrderResult(status, order.OrderId);
+    }
+
+    public async Task<OrderView?> GetAsync(string orderId, CancellationToken cancellationToken)
+    {
+        var order = await _store.GetAsync(orderId, cancellationToken);
+        if (order is null)
+        {
+            return null;
+        }
+
+        var placed = EventParser.Bind(EventParser.ParseEnvelope(order.EventJson), ContractsJsonContext.Default.OrderPlaced).Data;
+        return new OrderView
+        {
+            OrderId = order.OrderId,
+            Status = OverallStatus(order.Statuses),
+            CreatedAt = order.CreatedAt,
+            Customer = placed.Customer,
+            Items = placed.Items,
+            Services = new Dictionary<string, string>(order.Statuses),
+            CorrelationId = order.CorrelationId,
+        };
+    }
+
+    public static string OverallStatus(IReadOnlyDictionary<string, string> statuses)
+    {
+        ArgumentNullException.ThrowIfNull(statuses);
+        if (statuses.Values.Any(s => s == ServiceStatus.Pending))
+        {
+            return "PENDING";
+        }
+
+        return statuses.TryGetValue(TrackedServices.Inventory, out var inventory) && inventory == ServiceStatus.Rejected ? "REJECTED" : "COMPLETED";
+    }
+}

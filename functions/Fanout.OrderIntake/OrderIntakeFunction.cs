@@ -1,0 +1,207 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Fanout.AwsShims.Events;
+using Fanout.AwsShims.Json;
+using Fanout.AwsShims.Runtime;
+using Fanout.Functions.Common.Logging;
+using Fanout.OrderIntake.Core;
+
+namespace Fanout.OrderIntake;
+
+/// <summary>Adapter: API Gateway HTTP API (payload 2.0) ⇄ <see cref="OrderService"/>. Owns HTTP concerns
+/// only: routing, headers, status codes and problem documents.</summary>
+public sealed partial class OrderIntakeFunction : ILambdaHandler
+{
+    public const string CorrelationHeader = "X-Correlation-Id";
+    public const string IdempotencyHeader = "Idempotency-Key";
+    private const string ProblemJson = "application/problem+json";
+    private readonly OrderService _service;
+    private readonly FanoutLogger _log;
+
+    public OrderIntakeFunction(OrderService service, FanoutLogger log)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(log);
+        _service = service;
+        _log = log;
+    }
+
+    public async Task<byte[]> InvokeAsync(ReadOnlyMemory<byte> payload, LambdaInvocation invocation, CancellationToken cancellationToken)
+    {
+        var request = JsonSerializer.Deserialize(payload.Span, AwsShimsJsonContext.Default.HttpApiRequest)
+            ?? throw new JsonException("The invocation payload is not an HTTP API request.");
+        var response = await HandleAsync(request, cancellationToken);
+        return JsonSerializer.SerializeToUtf8Bytes(response, AwsShimsJsonContext.Default.HttpApiResponse);
+    }
+
+    public async Task<HttpApiResponse> HandleAsync(HttpApiRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var suppliedCorrelation = request.GetHeader(CorrelationHeader);
+        var correlationId = suppliedCorrelation is not null && TokenPattern().IsMatch(suppliedCorrelation) ? suppliedCorrelation : Guid.NewGuid().ToString();
+        using var scope = CorrelationContext.Begin(correlationId);
+
+        HttpApiResponse response;
+        try
+        {
+            if (suppliedCorrelation is not null && !ReferenceEquals(correlationId, suppliedCorrelation))
+            {
+                response = Problem(400, "Invalid header", correlationId, errors: [new FieldError(CorrelationHeader, "X-Correlation-Id must be 1 to 128 characters: letters, digits, '.', '_', ':' or '-'.")]);
+            }
+            else
+            {
+                response = await RouteAsync(request, correlationId, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            response = Problem(503, "Timed out", correlationId, "The request did not finish in time; retry it (with the same Idempotency-Key).");
+        }
+#pragma warning disable CA1031 // The API answers every failure with a problem document, never a bare 502.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _log.Error("Unhandled error", ex, ("path", request.RawPath));
+            response = Problem(500, "Internal error", correlationId, "Something went wrong; retry with the same Idempotency-Key.");
+        }
+
+        response.Headers[CorrelationHeader] = correlationId;
+        _log.Info("HTTP request handled", ("method", request.RequestContext.Http.Method), ("path", request.RawPath), ("status", response.StatusCode));
+        return response;
+    }
+
+    private Task<HttpApiResponse> RouteAsync(HttpApiRequest request, string correlationId, CancellationToken cancellationToken)
+    {
+        var method = request.RequestContext.Http.Method.ToUpperInvariant();
+        var path = request.RawPath.TrimEnd('/');
+        if (path == "/orders")
+        {
+            return method == "POST"
+                ? PlaceAsync(request, correlationId, cancellationToken)
+                : Task.FromResult(MethodNotAllowed("POST", correlationId));
+        }
+
+        if (path.StartsWith("/orders/", StringComparison.Ordinal))
+        {
+            var id = request.PathParameters is { } parameters && parameters.TryGetValue("id", out var fromRoute) ? fromRoute : Uri.UnescapeDataString(path["/orders/".Length..]);
+            return method == "GET"
+                ? GetAsync(id, correlationId, cancellationToken)
+                : Task.FromResult(MethodNotAllowed("GET", correlationId));
+        }
+
+        return Task.FromResult(Problem(404, "Not found", correlationId, $"No route for {method} {request.RawPath}."));
+    }
+
+    private async Task<HttpApiResponse> PlaceAsync(HttpApiRequest request, string correlationId, CancellationToken cancellationToken)
+    {
+        var idempotencyKey = request.GetHeader(IdempotencyHeader);
+        if (idempotencyKey is not null && !TokenPattern().IsMatch(idempotencyKey))
+        {
+            return Problem(400, "Invalid header", correlationId, errors: [new FieldError(IdempotencyHeader, "Idempotency-Key must be 1 to 128 characters: letters, digits, '.', '_', ':' or '-'.")]);
+        }
+
+        if (!TryDecodeBody(request, out var body))
+        {
+            return Problem(400, "Invalid order", correlationId, errors: [new FieldError("$", "The body is marked base64 but is not valid base64.")]);
+        }
+
+        // Size first (cheapest, and a 64 KB limit protects everything after it), then media type, then content.
+        var check = body.Length > Contracts.Orders.OrderRules.MaxBodyBytes
+            ? OrderRequestValidator.CheckBody(body)
+            : OrderRequestValidator.CheckContentType(request.GetHeader("content-type")) ?? OrderRequestValidator.CheckBody(body);
+        if (!check.IsValid)
+        {
+            _log.Info("Order rejected", ("status", check.Status), ("errors", check.Errors.Count));
+            return Problem(check.Status, check.Title, correlationId, errors: [.. check.Errors]);
+        }
+
+        var result = await _service.PlaceAsync(check.Command!, idempotencyKey, correlationId, cancellationToken);
+        switch (result.Status)
+        {
+            case PlaceOrderStatus.KeyConflict:
+                return Problem(409, "Idempotency key reused", correlationId, "This Idempotency-Key was already used with a different request body.");
+            case PlaceOrderStatus.PublishFailed:
+                _log.Error("OrderPlaced could not be published; the order is stored and retryable", result.Error, ("orderId", result.OrderId));
+                var unavailable = Problem(503, "Order stored, not yet published", correlationId, "Retry the same request with the same Idempotency-Key to finish it.");
+                unavailable.Headers["Retry-After"] = "1";
+                return unavailable;
+        }
+
+        _log.Info(result.Status == PlaceOrderStatus.Replayed ? "Order replayed for idempotency key" : "Order accepted", ("orderId", result.OrderId));
+        var accepted = Json(202, JsonSerializer.Serialize(new OrderAccepted { OrderId = result.OrderId! }, OrderIntakeJsonContext.Default.OrderAccepted));
+        accepted.Headers["Location"] = "/orders/" + result.OrderId;
+        if (result.Status == PlaceOrderStatus.Replayed)
+        {
+            accepted.Headers["Idempotent-Replayed"] = "true";
+        }
+
+        return accepted;
+    }
+
+    private async Task<HttpApiResponse> GetAsync(string id, string correlationId, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParseExact(id, "D", out _))
+        {
+            return Problem(400, "Invalid order id", correlationId, errors: [new FieldError("id", "An order id is a UUID such as 0192f0c4-1b2a-7c3d-8e4f-5a6b7c8d9e0f.")]);
+        }
+
+        var view = await _service.GetAsync(id.ToLowerInvariant(), cancellationToken);
+        return view is null
+            ? Problem(404, "Order not found", correlationId, $"There is no order {id}.")
+            : Json(200, JsonSerializer.Serialize(view, OrderIntakeJsonContext.Default.OrderView));
+    }
+
+    private static bool TryDecodeBody(HttpApiRequest request, out ReadOnlyMemory<byte> body)
+    {
+        if (request.Body is null)
+        {
+            body = ReadOnlyMemory<byte>.Empty;
+            return true;
+        }
+
+        if (!request.IsBase64Encoded)
+        {
+            body = Encoding.UTF8.GetBytes(request.Body);
+            return true;
+        }
+
+        var buffer = new byte[(request.Body.Length * 3 / 4) + 3];
+        if (Convert.TryFromBase64String(request.Body, buffer, out var written))
+        {
+            body = buffer.AsMemory(0, written);
+            return true;
+        }
+
+        body = ReadOnlyMemory<byte>.Empty;
+        return false;
+    }
+
+    private static HttpApiResponse MethodNotAllowed(string allowed, string correlationId)
+    {
+        var response = Problem(405, "Method not allowed", correlationId, $"Use {allowed}.");
+        response.Headers["Allow"] = allowed;
+        return response;
+    }
+
+    private static HttpApiResponse Json(int status, string body) => new()
+    {
+        StatusCode = status,
+        Headers = new Dictionary<string, string> { ["Content-Type"] = "application/json" },
+        Body = body,
+    };
+
+    private static HttpApiResponse Problem(int status, string title, string correlationId, string? detail = null, List<FieldError>? errors = null)
+    {
+        var problem = new ProblemDetails { Title = title, Status = status, Detail = detail, Errors = errors, CorrelationId = correlationId };
+        return new HttpApiResponse
+        {
+            StatusCode = status,
+            Headers = new Dictionary<string, string> { ["Content-Type"] = ProblemJson },
+            Body = JsonSerializer.Serialize(problem, OrderIntakeJsonContext.Default.ProblemDetails),
+        };
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    private static partial Regex TokenPattern();
+}
