@@ -81,7 +81,7 @@ public sealed class StockAdmin
                     ExclusiveStartKey = start,
                 },
                 cancellationToken);
-            foreach (var item in page.Items)
+            foreach (var item in page.Items ?? [])
             {
                 result.Add((item["sku"].S, int.Parse(item["available"].N, CultureInfo.InvariantCulture)));
             }

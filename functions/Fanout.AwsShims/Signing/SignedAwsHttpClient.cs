@@ -102,21 +102,20 @@ public sealed class SignedAwsHttpClient
         var signed = Sign(method, uri, headers, content, _time.GetUtcNow().UtcDateTime);
         using var request = new HttpRequestMessage(method, uri);
         var body = new ByteArrayContent(content);
+        // The content type was signed; send it byte for byte as signed.
+        body.Headers.TryAddWithoutValidation("Content-Type", contentType);
         request.Content = body;
         foreach (var (name, value) in signed)
         {
-            if (string.Equals(name, "content-type", StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(name, "content-type", StringComparison.OrdinalIgnoreCase)
+                || string.Equals(name, "host", StringComparison.OrdinalIgnoreCase)
+                || string.Equals(name, "content-length", StringComparison.OrdinalIgnoreCase))
             {
-                body.Headers.TryAddWithoutValidation("Content-Type", value);
+                // Content-Type is set above; HttpClient writes Host and Content-Length itself, as signed.
+                continue;
             }
-            else if (string.Equals(name, "host", StringComparison.OrdinalIgnoreCase) || string.Equals(name, "content-length", StringComparison.OrdinalIgnoreCase))
-            {
-                // HttpClient writes Host and Content-Length itself, with the same values that were signed.
-            }
-            else
-            {
-                request.Headers.TryAddWithoutValidation(name, value);
-            }
+
+            request.Headers.TryAddWithoutValidation(name, value);
         }
 
         using var response = await _http.SendAsync(request, cancellationToken);

@@ -1,0 +1,213 @@
+using System.Globalization;
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.SQS;
+using Fanout.AwsShims.Events;
+using Fanout.AwsShims.Json;
+using Fanout.AwsShims.Runtime;
+using Fanout.AwsShims.Sns;
+using Fanout.Contracts.Configuration;
+using Fanout.Contracts.Topology;
+using Fanout.Functions.Common.Aws;
+using Fanout.Functions.Common.Configuration;
+using Fanout.Functions.Common.Publishing;
+using Fanout.Harness.Emulators;
+using Fanout.Harness.EventSources;
+using Fanout.Harness.Provisioning;
+using Fanout.Inventory;
+
+namespace Fanout.Harness;
+
+/// <summary>Which AWS endpoints the local system runs against.</summary>
+public enum EmulatorChoice
+{
+    /// <summary>fauxqs + DynamoDB Local, started on free ports (no Docker).</summary>
+    Embedded,
+
+    /// <summary>LocalStack in Docker via Testcontainers.</summary>
+    LocalStack,
+
+    /// <summary>Endpoints already running, from <c>AWS_ENDPOINT_URL</c> (or the per-service variables).</summary>
+    External,
+}
+
+public sealed record LocalFanoutOptions
+{
+    public const string EmulatorVariable = "FANOUT_EMULATOR";
+
+    public EmulatorChoice Emulators { get; init; } = EmulatorChoiceFromEnvironment();
+
+    public string Region { get; init; } = "us-east-1";
+
+    /// <summary>Locally, failed records come back after this many seconds (AWS: 6 × function timeout).</summary>
+    public int VisibilityTimeoutSeconds { get; init; } = 30;
+
+    /// <summary>The "function timeout": the invocation deadline and the idempotency lease.</summary>
+    public TimeSpan FunctionTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Test switch: wraps a service's publisher (key: function name, e.g. "Sms").</summary>
+    public Func<string, IEventPublisher, IEventPublisher>? DecoratePublisher { get; init; }
+
+    /// <summary>Test switch: wraps a consumer's handler (key: function name).</summary>
+    public Func<string, ILambdaHandler, ILambdaHandler>? DecorateHandler { get; init; }
+
+    /// <summary>Where the functions' JSON log lines go.</summary>
+    public TextWriter FunctionLog { get; init; } = TextWriter.Null;
+
+    /// <summary>Harness diagnostics (poll errors, failed invocations).</summary>
+    public Action<string> HarnessLog { get; init; } = _ => { };
+
+    public static EmulatorChoice EmulatorChoiceFromEnvironment() =>
+        Environment.GetEnvironmentVariable(EmulatorVariable)?.ToLowerInvariant() switch
+        {
+            null or "" or "embedded" => EmulatorChoice.Embedded,
+            "localstack" => EmulatorChoice.LocalStack,
+            "external" => EmulatorChoice.External,
+            var other => throw new InvalidOperationException($"{EmulatorVariable} must be embedded, localstack or external (got '{other}')."),
+        };
+}
+
+/// <summary>The whole of Fanout on one machine: emulators, the provisioned topology, every function and an
+/// event source mapping per consumer queue. The HTTP side is exposed as the OrderIntake handler itself.</summary>
+public sealed class LocalFanout : IAsyncDisposable
+{
+    private readonly IEmulatorSet? _emulators;
+    private readonly List<SqsEventSourceMapping> _mappings;
+
+    private LocalFanout(IEmulatorSet? emulators, AwsTarget target, ProvisionedTopology topology, IAmazonSQS sqs, IAmazonDynamoDB dynamo, SnsClient sns, ILambdaHandler orderApi, List<SqsEventSourceMapping> mappings)
+    {
+        _emulators = emulators;
+        Target = target;
+        Topology = topology;
+        Sqs = sqs;
+        Dynamo = dynamo;
+        Sns = sns;
+        OrderApi = orderApi;
+        _mappings = mappings;
+        Stock = new StockAdmin(dynamo, topology.TableFor(FanoutTopology.InventoryTable), TimeProvider.System);
+    }
+
+    public AwsTarget Target { get; }
+
+    public string Description => _emulators?.Description ?? $"external endpoints: {Target.Sqs}";
+
+    public ProvisionedTopology Topology { get; }
+
+    public IAmazonSQS Sqs { get; }
+
+    public IAmazonDynamoDB Dynamo { get; }
+
+    public SnsClient Sns { get; }
+
+    /// <summary>The OrderIntake function, invoked with API Gateway HTTP API 2.0 JSON.</summary>
+    public ILambdaHandler OrderApi { get; }
+
+    public StockAdmin Stock { get; }
+
+    public IReadOnlyList<SqsEventSourceMapping> Mappings => _mappings;
+
+    public static async Task<LocalFanout> StartAsync(LocalFanoutOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var repoRoot = options.Emulators == EmulatorChoice.Embedded ? RepositoryLayout.FindRoot() : "";
+        IEmulatorSet? emulators = options.Emulators switch
+        {
+            EmulatorChoice.Embedded => await EmbeddedEmulators.StartAsync(repoRoot, options.Region, cancellationToken),
+            EmulatorChoice.LocalStack => await LocalStackEmulator.StartAsync(options.Region, cancellationToken),
+            _ => null,
+        };
+
+        try
+        {
+            var target = emulators?.Target ?? ExternalTarget(options.Region);
+            target.ApplyToProcess();
+            var sqs = new AmazonSQSClient(new AmazonSQSConfig());
+            var dynamo = AwsClients.DynamoDb();
+            var sns = AwsClients.Sns(TimeProvider.System);
+            var topology = await new TopologyProvisioner(sqs, sns, dynamo).ProvisionAsync(new ProvisionOptions { VisibilityTimeoutSeconds = options.VisibilityTimeoutSeconds }, cancellationToken);
+
+            var orderApi = Fanout.OrderIntake.Composition.Create(Settings(FanoutTopology.OrderIntake, topology, options), TimeProvider.System, options.FunctionLog, Decorator(options, FanoutTopology.OrderIntake));
+            var handlers = new Dictionary<string, ILambdaHandler>
+            {
+                [FanoutTopology.Sms.Service] = Fanout.Sms.Composition.Create(Settings(FanoutTopology.Sms.Function, topology, options), TimeProvider.System, options.FunctionLog, Decorator(options, FanoutTopology.Sms.Function)),
+                [FanoutTopology.Email.Service] = Fanout.Email.Composition.Create(Settings(FanoutTopology.Email.Function, topology, options), TimeProvider.System, options.FunctionLog, Decorator(options, FanoutTopology.Email.Function)),
+                [FanoutTopology.Inventory.Service] = Fanout.Inventory.Composition.Create(Settings(FanoutTopology.Inventory.Function, topology, options), TimeProvider.System, options.FunctionLog, Decorator(options, FanoutTopology.Inventory.Function)),
+                [FanoutTopology.OrderStatus.Service] = Fanout.OrderStatus.Composition.Create(Settings(FanoutTopology.OrderStatus.Function, topology, options), TimeProvider.System, options.FunctionLog),
+            };
+
+            var mappings = new List<SqsEventSourceMapping>();
+            foreach (var consumer in FanoutTopology.Consumers)
+            {
+                var handler = handlers[consumer.Service];
+                handler = options.DecorateHandler?.Invoke(consumer.Function.Name, handler) ?? handler;
+                var mapping = new SqsEventSourceMapping(sqs, topology.QueueFor(consumer), handler, options.FunctionTimeout, options.Region, TimeProvider.System, options.HarnessLog);
+                mapping.Start();
+                mappings.Add(mapping);
+            }
+
+            return new LocalFanout(emulators, target, topology, sqs, dynamo, sns, orderApi, mappings);
+        }
+        catch
+        {
+            if (emulators is not null)
+            {
+                await emulators.DisposeAsync();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Calls OrderIntake exactly as API Gateway would: request JSON in, response JSON out.</summary>
+    public async Task<HttpApiResponse> InvokeApiAsync(HttpApiRequest request, CancellationToken cancellationToken)
+    {
+        var payload = JsonSerializer.SerializeToUtf8Bytes(request, AwsShimsJsonContext.Default.HttpApiRequest);
+        var invocation = new LambdaInvocation(Guid.NewGuid().ToString(), DateTimeOffset.MaxValue, null, null);
+        var response = await OrderApi.InvokeAsync(payload, invocation, cancellationToken);
+        return JsonSerializer.Deserialize(response, AwsShimsJsonContext.Default.HttpApiResponse)
+            ?? throw new InvalidOperationException("OrderIntake returned no response.");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Task.WhenAll(_mappings.Select(m => m.DisposeAsync().AsTask()));
+        Sqs.Dispose();
+        Dynamo.Dispose();
+        if (_emulators is not null)
+        {
+            await _emulators.DisposeAsync();
+        }
+    }
+
+    private static Func<IEventPublisher, IEventPublisher>? Decorator(LocalFanoutOptions options, FunctionSpec function) =>
+        options.DecoratePublisher is { } decorate ? inner => decorate(function.Name, inner) : null;
+
+    private static FunctionSettings Settings(FunctionSpec function, ProvisionedTopology topology, LocalFanoutOptions options)
+    {
+        var values = new Dictionary<string, string>
+        {
+            [SettingNames.TableName] = topology.TableFor(function.Table),
+            [SettingNames.TopicArn] = topology.TopicArn,
+            [SettingNames.FunctionTimeoutSeconds] = ((int)Math.Ceiling(options.FunctionTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture),
+        };
+        // Sender choice and log level may still come from the developer's environment.
+        return FunctionSettings.FromEnvironment(
+            function.AssemblyName.Replace("Fanout.", "", StringComparison.Ordinal).ToLowerInvariant(),
+            function.Publishes,
+            name => values.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name));
+    }
+
+    private static AwsTarget ExternalTarget(string region)
+    {
+        string Endpoint(string service) =>
+            Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_" + service) ?? Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL")
+            ?? throw new InvalidOperationException($"External endpoints need AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_{service}).");
+        return new AwsTarget(
+            new Uri(Endpoint("SQS")),
+            new Uri(Endpoint("SNS")),
+            new Uri(Endpoint("DYNAMODB")),
+            Environment.GetEnvironmentVariable("AWS_REGION") ?? region,
+            Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") ?? "test",
+            Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY") ?? "test");
+    }
+}
