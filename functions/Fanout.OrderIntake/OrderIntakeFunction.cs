@@ -124,6 +124,9 @@ public sealed partial class OrderIntakeFunction : ILambdaHandler
             case PlaceOrderStatus.PublishFailed:
                 _log.Error("OrderPlaced could not be published; the order is stored and retryable", result.Error, ("orderId", result.OrderId));
                 var unavailable = Problem(503, "Order stored, not yet published", correlationId, "Retry the same request with the same Idempotency-Key to finish it.");
+                unavailable.Body = JsonSerializer.Serialize(
+                    new ProblemDetails { Title = "Order stored, not yet published", Status = 503, Detail = "Retry the same request with the same Idempotency-Key to finish it.", OrderId = result.OrderId, CorrelationId = correlationId },
+                    OrderIntakeJsonContext.Default.ProblemDetails);
                 unavailable.Headers["Retry-After"] = "1";
                 return unavailable;
         }

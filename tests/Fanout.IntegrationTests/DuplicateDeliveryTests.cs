@@ -1,0 +1,69 @@
+using Amazon.SQS.Model;
+using Fanout.Contracts.Events;
+using Fanout.Contracts.Topology;
+using Fanout.Orders;
+using Fanout.IntegrationTests.Support;
+
+namespace Fanout.IntegrationTests;
+
+/// <summary>SQS delivers at least once: every OrderPlaced arrives three times and still acts once.</summary>
+[Trait("Category", "Integration")]
+public sealed class DuplicateDeliveryTests(DefaultFanoutFixture fixture) : IClassFixture<DefaultFanoutFixture>
+{
+    [Fact]
+    public async Task Consumers_EveryOrderPlacedDeliveredThreeTimes_ExactlyOneEffectPerOrderAndService()
+    {
+        var fanout = fixture.Fanout;
+        var ct = TestContext.Current.CancellationToken;
+        await fanout.Stock.SetAsync("DUPE-1", 500, ct);
+
+        var orderIds = new List<string>();
+        for (var i = 0; i < 30; i++)
+        {
+            orderIds.Add(await Api.PlaceAsync(fanout, Api.OrderJson($"dupe-{i}", "+14155550100", ("DUPE-1", 2)), ct));
+        }
+
+        // Send each stored OrderPlaced envelope twice more, byte for byte, straight to every consumer queue,
+        // with the same message attributes SNS raw delivery carries.
+        var orders = await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, DynamoOrderStore.OrderPrefix);
+        Assert.Equal(30, orders.Count);
+        foreach (var consumer in new[] { FanoutTopology.Sms, FanoutTopology.Email, FanoutTopology.Inventory })
+        {
+            var queueUrl = fanout.Topology.QueueFor(consumer).QueueUrl;
+            foreach (var order in orders)
+            {
+                for (var copy = 0; copy < 2; copy++)
+                {
+                    await fanout.Sqs.SendMessageAsync(
+                        new SendMessageRequest
+                        {
+                            QueueUrl = queueUrl,
+                            MessageBody = order["eventJson"].S,
+                            MessageAttributes = new Dictionary<string, MessageAttributeValue>
+                            {
+                                [EventAttributes.Type] = new() { DataType = "String", StringValue = EventTypes.OrderPlaced },
+                                [EventAttributes.CorrelationId] = new() { DataType = "String", StringValue = order["correlationId"].S },
+                            },
+                        },
+                        ct);
+                }
+            }
+        }
+
+        foreach (var id in orderIds)
+        {
+            var view = await Eventually.WaitAsync(() => Api.GetOrderAsync(fanout, id, ct), v => v is { Status: not "PENDING" }, TimeSpan.FromSeconds(120), $"order {id} to finish");
+            Assert.Equal("COMPLETED", view!.Status);
+        }
+
+        // Every duplicate consumed, and the duplicates' re-published outcomes absorbed by OrderStatus.
+        await Eventually.WaitAsync(() => Inspect.AllQueuesEmptyAsync(fanout), empty => empty, TimeSpan.FromSeconds(60), "every queue and DLQ to be empty");
+        var smsMapping = fanout.Mappings.Single(m => m.Queue.Consumer == FanoutTopology.Sms);
+        Assert.True(smsMapping.Stats.Deleted >= 90, $"the SMS consumer should have consumed all 90 deliveries, consumed {smsMapping.Stats.Deleted}");
+
+        Assert.Equal(orderIds.Order(), (await Inspect.ItemsAsync(fanout, FanoutTopology.SmsTable, "SMS#")).Select(i => i["orderId"].S).Order());
+        Assert.Equal(orderIds.Order(), (await Inspect.ItemsAsync(fanout, FanoutTopology.EmailTable, "EMAIL#")).Select(i => i["orderId"].S).Order());
+        Assert.Equal(orderIds.Order(), (await Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, "EVENT#")).Select(i => i["orderId"].S).Order());
+        Assert.Equal(500 - (30 * 2), await fanout.Stock.GetAsync("DUPE-1", ct));
+    }
+}
