@@ -6,7 +6,9 @@
 // Usage: node scripts/emulators/dynamodb-local.mjs [--port N] [--exit-with-stdin]
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
+import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 
 const require = createRequire(import.meta.url);
@@ -52,7 +54,8 @@ const java = spawn(
     "-port",
     String(port),
   ],
-  { stdio: ["ignore", "ignore", "inherit"] },
+  // Its own scratch directory: DynamoDB Local writes a metadata file into its working directory.
+  { stdio: ["ignore", "ignore", "inherit"], cwd: fs.mkdtempSync(path.join(os.tmpdir(), "fanout-ddb-")) },
 );
 
 let stopping = false;
