@@ -40,6 +40,8 @@ const accepts = (p) =>
   });
 
 if (port === 0) port = await freePort();
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "fanout-ddb-"));
+process.on("exit", () => fs.rmSync(scratch, { recursive: true, force: true }));
 
 const java = spawn(
   process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, "bin", "java") : "java",
@@ -55,7 +57,7 @@ const java = spawn(
     String(port),
   ],
   // Its own scratch directory: DynamoDB Local writes a metadata file into its working directory.
-  { stdio: ["ignore", "ignore", "inherit"], cwd: fs.mkdtempSync(path.join(os.tmpdir(), "fanout-ddb-")) },
+  { stdio: ["ignore", "ignore", "inherit"], cwd: scratch },
 );
 
 let stopping = false;
