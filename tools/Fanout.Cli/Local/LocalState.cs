@@ -36,7 +36,7 @@ public sealed class LocalState
 
     /// <summary>Per consumer service (sms, email, inventory, orderstatus): queue and DLQ URLs.</summary>
     [JsonPropertyName("queues")]
-    public Dictionary<string, LocalQueue> Queues { get; set; } = [];
+    public Dictionary<string, LocalQueueUrls> Queues { get; set; } = [];
 
     /// <summary>Per table id (orders, sms, email, inventory): physical table name.</summary>
     [JsonPropertyName("tables")]
@@ -70,7 +70,7 @@ public sealed class LocalState
     }
 }
 
-public sealed class LocalQueue
+public sealed class LocalQueueUrls
 {
     [JsonPropertyName("queueUrl")]
     public string QueueUrl { get; set; } = "";
