@@ -14,10 +14,11 @@ public static class Composition
     public static SqsBatchFunction Create(FunctionSettings settings, TimeProvider time, TextWriter logOutput, Func<IEventPublisher, IEventPublisher>? decoratePublisher = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        var dynamo = AwsClients.DynamoDb();
         var log = new FanoutLogger(settings.ServiceName, time, logOutput, settings.LogLevel);
         IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn());
         publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
-        var ledger = new DynamoStockLedger(AwsClients.DynamoDb(), settings.TableName, settings.IdempotencyRetention, time);
-        return new SqsBatchFunction(new InventoryFunction(new InventoryService(ledger, publisher, time), log), log);
+        var ledger = new DynamoStockLedger(dynamo, settings.TableName, settings.IdempotencyRetention, time);
+        return new SqsBatchFunction(new InventoryFunction(new InventoryService(ledger, publisher, time), log), log, new DynamoFailureRecorder(dynamo, settings.TableName, settings.IdempotencyRetention, time));
     }
 }

@@ -13,8 +13,9 @@ public static class Composition
     public static SqsBatchFunction Create(FunctionSettings settings, TimeProvider time, TextWriter logOutput)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        var dynamo = AwsClients.DynamoDb();
         var log = new FanoutLogger(settings.ServiceName, time, logOutput, settings.LogLevel);
-        var store = new DynamoOrderStore(AwsClients.DynamoDb(), settings.TableName, time);
-        return new SqsBatchFunction(new OrderStatusFunction(new OrderStatusService(store), log), log);
+        var store = new DynamoOrderStore(dynamo, settings.TableName, time);
+        return new SqsBatchFunction(new OrderStatusFunction(new OrderStatusService(store), log), log, new DynamoFailureRecorder(dynamo, settings.TableName, settings.IdempotencyRetention, time));
     }
 }

@@ -37,7 +37,8 @@ public sealed record FunctionSettings
         environment ??= Environment.GetEnvironmentVariable;
         var problems = new List<string>();
 
-        string? Read(string name) => environment(name) is { Length: > 0 } value ? value.Trim() : null;
+        // A blank value counts as unset: "   " must not pass as a table name.
+        string? Read(string name) => environment(name) is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
 
         var table = Read(SettingNames.TableName);
         if (table is null)
@@ -55,7 +56,7 @@ public sealed record FunctionSettings
         var ttlDays = ReadPositiveInt(Read(SettingNames.IdempotencyTtlDays), SettingNames.IdempotencyTtlDays, DefaultIdempotencyTtlDays, problems);
 
         var level = LogLevel.Information;
-        if (Read(SettingNames.LogLevel) is { } rawLevel && !Enum.TryParse(rawLevel, ignoreCase: true, out level))
+        if (Read(SettingNames.LogLevel) is { } rawLevel && (!Enum.TryParse(rawLevel, ignoreCase: true, out level) || !Enum.IsDefined(level)))
         {
             problems.Add($"{SettingNames.LogLevel} must be Debug, Information, Warning or Error (got '{rawLevel}')");
         }

@@ -19,13 +19,15 @@ public sealed class SqsBatchFunction : ILambdaHandler
 {
     private readonly ISqsRecordHandler _handler;
     private readonly FanoutLogger _log;
+    private readonly IFailureRecorder? _failures;
 
-    public SqsBatchFunction(ISqsRecordHandler handler, FanoutLogger log)
+    public SqsBatchFunction(ISqsRecordHandler handler, FanoutLogger log, IFailureRecorder? failures = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(log);
         _handler = handler;
         _log = log;
+        _failures = failures;
     }
 
     public async Task<byte[]> InvokeAsync(ReadOnlyMemory<byte> payload, LambdaInvocation invocation, CancellationToken cancellationToken)
@@ -79,6 +81,7 @@ public sealed class SqsBatchFunction : ILambdaHandler
                 ex,
                 ("messageId", message.MessageId),
                 ("receiveCount", message.ApproximateReceiveCount));
+            await RecordFailureAsync(message, ex, poison: true);
             return false;
         }
 #pragma warning disable CA1031 // Whatever a record throws, only that record may fail.
@@ -91,7 +94,29 @@ public sealed class SqsBatchFunction : ILambdaHandler
                 ("receiveCount", message.ApproximateReceiveCount),
                 ("errorType", ex.GetType().Name),
                 ("error", ex.Message));
+            await RecordFailureAsync(message, ex, poison: false);
             return false;
+        }
+    }
+
+    private async Task RecordFailureAsync(SqsMessage message, Exception exception, bool poison)
+    {
+        if (_failures is null)
+        {
+            return;
+        }
+
+        try
+        {
+            // Own token: recording the reason must not be skipped because the invocation ran out of time.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await _failures.RecordAsync(message.MessageId, message.ApproximateReceiveCount, exception, poison, timeout.Token);
+        }
+#pragma warning disable CA1031 // Recording a reason is best effort; the record is already reported failed.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _log.Warn("Could not record the failure reason", ("messageId", message.MessageId), ("error", ex.Message));
         }
     }
 }
