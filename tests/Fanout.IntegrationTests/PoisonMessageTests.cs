@@ -59,7 +59,7 @@ public sealed class PoisonMessageTests(QuickRetryFanoutFixture fixture) : IClass
         // The consumer recorded why, next to its data, for `fanout dlq show`.
         var failure = Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, "FAILURE#" + poisonId));
         Assert.True(failure["poison"].BOOL);
-        Assert.Contains("data must be a JSON object", failure["reason"].S, StringComparison.Ordinal);
+        Assert.Contains("Invalid CloudEvent envelope", failure["reason"].S, StringComparison.Ordinal);
 
         Assert.Equal(100 - 9, await fanout.Stock.GetAsync("POISON-1", ct));
         foreach (var other in fanout.Topology.Queues.Values.Where(q => q.Consumer != FanoutTopology.Inventory))
