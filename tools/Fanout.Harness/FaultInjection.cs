@@ -63,26 +63,29 @@ public sealed class FlakyPublisher : IEventPublisher
     }
 }
 
-/// <summary>A test switch for poison handling: while <see cref="Broken"/> is set, the wrapped consumer fails
-/// every record whose body contains <see cref="Marker"/>; clearing it "fixes" the consumer, so a redriven
-/// message then succeeds.</summary>
+/// <summary>A test switch for poison handling: while <c>isBroken()</c> answers true, the wrapped consumer
+/// fails every batch holding a record whose body contains <see cref="Marker"/>; once it answers false the
+/// consumer is "fixed", so a redriven message then succeeds.</summary>
 public sealed class BreakableHandler : Fanout.AwsShims.Runtime.ILambdaHandler
 {
     private readonly Fanout.AwsShims.Runtime.ILambdaHandler _inner;
+    private readonly Func<bool> _isBroken;
 
-    public BreakableHandler(Fanout.AwsShims.Runtime.ILambdaHandler inner, string marker)
+    public BreakableHandler(Fanout.AwsShims.Runtime.ILambdaHandler inner, string marker, Func<bool> isBroken)
     {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentException.ThrowIfNullOrEmpty(marker);
+        ArgumentNullException.ThrowIfNull(isBroken);
         _inner = inner;
         Marker = marker;
+        _isBroken = isBroken;
     }
 
     public string Marker { get; }
 
-    public bool Broken { get; set; } = true;
-
     public Task<byte[]> InvokeAsync(ReadOnlyMemory<byte> payload, Fanout.AwsShims.Runtime.LambdaInvocation invocation, CancellationToken cancellationToken)
     {
-        if (Broken && Encoding.UTF8.GetString(payload.Span).Contains(Marker, StringComparison.Ordinal))
+        if (_isBroken() && Encoding.UTF8.GetString(payload.Span).Contains(Marker, StringComparison.Ordinal))
         {
             throw new InjectedFaultException("The consumer is broken for marked messages (test switch).");
         }

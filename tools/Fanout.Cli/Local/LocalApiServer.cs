@@ -1,0 +1,192 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Fanout.AwsShims.Events;
+using Fanout.AwsShims.Json;
+using Fanout.AwsShims.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Fanout.Cli.Local;
+
+/// <summary>Serves the OrderIntake function over HTTP the way API Gateway's HTTP API does: it turns each
+/// request into a payload-2.0 event for the routes the stack defines, invokes the same handler the Lambda
+/// runs, and writes its structured response back. Unmatched routes get API Gateway's own
+/// <c>404 {"message":"Not Found"}</c>.</summary>
+public sealed class LocalApiServer : IAsyncDisposable
+{
+    /// <summary>API Gateway's HTTP API payload limit.</summary>
+    private const int MaxPayloadBytes = 10 * 1024 * 1024;
+    private readonly WebApplication _app;
+
+    private LocalApiServer(WebApplication app, Uri url)
+    {
+        _app = app;
+        Url = url;
+    }
+
+    public Uri Url { get; }
+
+    public static async Task<LocalApiServer> StartAsync(ILambdaHandler orderApi, int port, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(orderApi);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = MaxPayloadBytes;
+            k.AddServerHeader = false;
+        });
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+        var app = builder.Build();
+        app.Run(context => HandleAsync(context, orderApi));
+        await app.StartAsync(cancellationToken);
+        return new LocalApiServer(app, new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        await _app.StopAsync(grace.Token);
+        await _app.DisposeAsync();
+    }
+
+    /// <summary>Maps a request to its route key, as the stack's routes do; null when no route matches.</summary>
+    internal static (string RouteKey, Dictionary<string, string>? PathParameters)? MatchRoute(string method, string path)
+    {
+        if (method == "POST" && path == "/orders")
+        {
+            return ("POST /orders", null);
+        }
+
+        const string prefix = "/orders/";
+        if (method == "GET" && path.StartsWith(prefix, StringComparison.Ordinal) && path.Length > prefix.Length && path.IndexOf('/', prefix.Length) < 0)
+        {
+            return ("GET /orders/{id}", new Dictionary<string, string> { ["id"] = Uri.UnescapeDataString(path[prefix.Length..]) });
+        }
+
+        return null;
+    }
+
+    private static async Task HandleAsync(HttpContext context, ILambdaHandler orderApi)
+    {
+        var requestId = Guid.NewGuid().ToString();
+        context.Response.Headers["apigw-requestid"] = requestId;
+        var request = context.Request;
+        var route = MatchRoute(request.Method, request.Path.Value ?? "/");
+        if (route is null)
+        {
+            context.Response.StatusCode = 404;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync("{\"message\":\"Not Found\"}", context.RequestAborted);
+            return;
+        }
+
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, context.RequestAborted);
+        var body = buffer.ToArray();
+        var textual = IsTextual(request.ContentType);
+        var now = TimeProvider.System.GetUtcNow();
+
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, values) in request.Headers)
+        {
+            if (string.Equals(name, "Cookie", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            headers[name.ToLowerInvariant()] = string.Join(",", values.ToArray());
+        }
+
+        var apiEvent = new HttpApiRequest
+        {
+            RouteKey = route.Value.RouteKey,
+            RawPath = request.Path.Value ?? "/",
+            RawQueryString = request.QueryString.HasValue ? request.QueryString.Value![1..] : "",
+            Cookies = request.Cookies.Count > 0 ? request.Cookies.Select(c => $"{c.Key}={c.Value}").ToList() : null,
+            Headers = headers,
+            QueryStringParameters = request.Query.Count > 0 ? request.Query.ToDictionary(q => q.Key, q => string.Join(",", q.Value.ToArray())) : null,
+            PathParameters = route.Value.PathParameters,
+            Body = body.Length == 0 ? null : textual ? Encoding.UTF8.GetString(body) : Convert.ToBase64String(body),
+            IsBase64Encoded = body.Length > 0 && !textual,
+            RequestContext = new HttpApiRequestContext
+            {
+                AccountId = "000000000000",
+                ApiId = "local",
+                DomainName = request.Host.Value,
+                DomainPrefix = "local",
+                RequestId = requestId,
+                RouteKey = route.Value.RouteKey,
+                Stage = "$default",
+                Time = now.ToString("dd/MMM/yyyy:HH:mm:ss +0000", CultureInfo.InvariantCulture),
+                TimeEpoch = now.ToUnixTimeMilliseconds(),
+                Http = new HttpApiHttpDescription
+                {
+                    Method = request.Method,
+                    Path = request.Path.Value ?? "/",
+                    Protocol = request.Protocol,
+                    SourceIp = context.Connection.RemoteIpAddress?.ToString(),
+                    UserAgent = request.Headers.UserAgent.ToString(),
+                },
+            },
+        };
+
+        var payload = JsonSerializer.SerializeToUtf8Bytes(apiEvent, AwsShimsJsonContext.Default.HttpApiRequest);
+        HttpApiResponse? response;
+        try
+        {
+            var invocation = new LambdaInvocation(requestId, TimeProvider.System.GetUtcNow().AddSeconds(30), null, null);
+            var raw = await orderApi.InvokeAsync(payload, invocation, context.RequestAborted);
+            response = JsonSerializer.Deserialize(raw, AwsShimsJsonContext.Default.HttpApiResponse);
+        }
+#pragma warning disable CA1031 // A function error is API Gateway's 500 {"message":"Internal Server Error"}.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            response = null;
+        }
+
+        if (response is null)
+        {
+            context.Response.StatusCode = 500;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync("{\"message\":\"Internal Server Error\"}", context.RequestAborted);
+            return;
+        }
+
+        context.Response.StatusCode = response.StatusCode;
+        foreach (var (name, value) in response.Headers)
+        {
+            context.Response.Headers[name] = value;
+        }
+
+        foreach (var cookie in response.Cookies ?? [])
+        {
+            context.Response.Headers.Append("Set-Cookie", cookie);
+        }
+
+        if (response.Body is { } responseBody)
+        {
+            var bytes = response.IsBase64Encoded ? Convert.FromBase64String(responseBody) : Encoding.UTF8.GetBytes(responseBody);
+            await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+        }
+    }
+
+    /// <summary>API Gateway base64-encodes bodies unless the content type is textual.</summary>
+    private static bool IsTextual(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return true;
+        }
+
+        var media = contentType.Split(';')[0].Trim().ToLowerInvariant();
+        return media.StartsWith("text/", StringComparison.Ordinal)
+            || media is "application/json" or "application/xml" or "application/javascript" or "application/x-www-form-urlencoded"
+            || media.EndsWith("+json", StringComparison.Ordinal)
+            || media.EndsWith("+xml", StringComparison.Ordinal);
+    }
+}
