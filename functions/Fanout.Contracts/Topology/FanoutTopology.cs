@@ -25,7 +25,10 @@ public static class FanoutTopology
     {
         Name = "OrderIntake",
         Project = "functions/Fanout.OrderIntake",
+        Service = "orders",
         Table = OrdersTable,
+        // TransactWriteItems is authorised per item: its two Puts need dynamodb:PutItem.
+        TableOperations = ["GetItem", "PutItem", "UpdateItem"],
         TimeoutSeconds = 10,
         MemoryMb = 512,
         Publishes = true,
@@ -34,7 +37,14 @@ public static class FanoutTopology
     public static readonly ConsumerSpec Sms = new()
     {
         Service = "sms",
-        Function = new FunctionSpec { Name = "Sms", Project = "functions/Fanout.Sms", Table = SmsTable, TimeoutSeconds = 30, MemoryMb = 256, Publishes = true },
+        Function = new FunctionSpec
+        {
+            Name = "Sms", Project = "functions/Fanout.Sms", Table = SmsTable, TimeoutSeconds = 30, MemoryMb = 256, Publishes = true,
+            Channel = OutboundChannel.Sms,
+            // Lease idempotency: claim (Put), complete (Update), release (Delete); the recording sender and the
+            // failure recorder Put.
+            TableOperations = ["PutItem", "UpdateItem", "DeleteItem"],
+        },
         EventTypes = [EventTypes.OrderPlaced],
         // SMS providers throttle hard and charge per message: keep few concurrent senders.
         MaxConcurrency = 2,
@@ -43,7 +53,12 @@ public static class FanoutTopology
     public static readonly ConsumerSpec Email = new()
     {
         Service = "email",
-        Function = new FunctionSpec { Name = "Email", Project = "functions/Fanout.Email", Table = EmailTable, TimeoutSeconds = 30, MemoryMb = 256, Publishes = true },
+        Function = new FunctionSpec
+        {
+            Name = "Email", Project = "functions/Fanout.Email", Table = EmailTable, TimeoutSeconds = 30, MemoryMb = 256, Publishes = true,
+            Channel = OutboundChannel.Email,
+            TableOperations = ["PutItem", "UpdateItem", "DeleteItem"],
+        },
         EventTypes = [EventTypes.OrderPlaced],
         MaxConcurrency = 2,
     };
@@ -51,7 +66,12 @@ public static class FanoutTopology
     public static readonly ConsumerSpec Inventory = new()
     {
         Service = "inventory",
-        Function = new FunctionSpec { Name = "Inventory", Project = "functions/Fanout.Inventory", Table = InventoryTable, TimeoutSeconds = 30, MemoryMb = 256, Publishes = true },
+        Function = new FunctionSpec
+        {
+            Name = "Inventory", Project = "functions/Fanout.Inventory", Table = InventoryTable, TimeoutSeconds = 30, MemoryMb = 256, Publishes = true,
+            // The reservation transaction's Put and Updates are authorised as PutItem and UpdateItem.
+            TableOperations = ["GetItem", "PutItem", "UpdateItem"],
+        },
         EventTypes = [EventTypes.OrderPlaced],
         MaxConcurrency = 5,
     };
@@ -60,7 +80,12 @@ public static class FanoutTopology
     {
         Service = "orderstatus",
         // OrderStatus belongs to the order service: it writes the order service's own table.
-        Function = new FunctionSpec { Name = "OrderStatus", Project = "functions/Fanout.OrderStatus", Table = OrdersTable, TimeoutSeconds = 30, MemoryMb = 256, Publishes = false },
+        Function = new FunctionSpec
+        {
+            Name = "OrderStatus", Project = "functions/Fanout.OrderStatus", Table = OrdersTable, TimeoutSeconds = 30, MemoryMb = 256, Publishes = false,
+            // Applies outcomes (Update, Get on conflict); the failure recorder Puts FAILURE# items.
+            TableOperations = ["GetItem", "PutItem", "UpdateItem"],
+        },
         EventTypes = [EventTypes.SmsSent, EventTypes.EmailSent, EventTypes.InventoryReserved, EventTypes.InventoryRejected],
         MaxConcurrency = 5,
     };
@@ -96,6 +121,14 @@ public static class FanoutTopology
 /// on emulators; on AWS the stack lets CloudFormation name the table and passes the name in.</summary>
 public sealed record TableSpec(string Id, string LocalName);
 
+/// <summary>A channel to people outside the system; its sender (recording or real) is chosen at deploy time.</summary>
+public enum OutboundChannel
+{
+    None,
+    Sms,
+    Email,
+}
+
 /// <summary>A Lambda function and the limits it runs under.</summary>
 public sealed record FunctionSpec
 {
@@ -112,6 +145,17 @@ public sealed record FunctionSpec
 
     /// <summary>Whether the function publishes facts to the topic (and so needs <c>sns:Publish</c>).</summary>
     public required bool Publishes { get; init; }
+
+    /// <summary>The service name on the function's log lines when it is not a consumer (a consumer's
+    /// function logs under <see cref="ConsumerSpec.Service"/>).</summary>
+    public string? Service { get; init; }
+
+    /// <summary>The DynamoDB API operations the function's code performs on its table (e.g. <c>PutItem</c>).
+    /// The stack grants exactly these, so a new call in the code must be added here to be allowed.</summary>
+    public IReadOnlyList<string> TableOperations { get; init; } = [];
+
+    /// <summary>The outside world the function may reach besides the topic and its table.</summary>
+    public OutboundChannel Channel { get; init; }
 
     /// <summary>The project's assembly name, e.g. <c>Fanout.Sms</c>.</summary>
     public string AssemblyName => Project[(Project.LastIndexOf('/') + 1)..];

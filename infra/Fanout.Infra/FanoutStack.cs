@@ -1,0 +1,121 @@
+using Amazon.CDK;
+using Constructs;
+using Fanout.Contracts.Topology;
+using Fanout.Infra.Constructs;
+
+namespace Fanout.Infra;
+
+public sealed class FanoutStackProps : StackProps
+{
+    public required StackSettings Settings { get; init; }
+
+    /// <summary>The consumers to deploy; the shared topology unless a test passes its own.</summary>
+    public IReadOnlyList<ConsumerSpec> Consumers { get; init; } = FanoutTopology.Consumers;
+
+    public FunctionSpec OrderIntake { get; init; } = FanoutTopology.OrderIntake;
+
+    public IReadOnlyList<TableSpec> Tables { get; init; } = FanoutTopology.Tables;
+}
+
+/// <summary>The whole fan-out, in the order a request travels:
+/// HTTP API → OrderIntake → order-events topic → (filtered subscription → queue → consumer function) × N,
+/// each service with its own table, and monitoring over all of it.</summary>
+public sealed class FanoutStack : Stack
+{
+    public FanoutStack(Construct scope, string id, FanoutStackProps props)
+        : base(scope, id, props)
+    {
+        ArgumentNullException.ThrowIfNull(props);
+        ArgumentNullException.ThrowIfNull(props.Settings);
+        // The rules CloudFormation and CDK do not check (visibility timeout vs. function timeout: aws-cdk#20527),
+        // checked here so a bad topology fails `cdk synth` instead of redelivering messages in production.
+        FanoutTopology.Validate(props.Consumers);
+        var settings = props.Settings;
+        // Lets the bill be split by project (activate the tag as a cost allocation tag once).
+        Amazon.CDK.Tags.Of(this).Add("project", "fanout");
+
+        var key = new MessagingKey(this, "MessagingKey", new MessagingKeyProps { AliasName = $"alias/{StackName}/messaging" });
+        var orderEvents = new EncryptedTopic(this, "OrderEvents", new EncryptedTopicProps
+        {
+            Key = key.Key,
+            TopicName = FanoutTopology.TopicName,
+            DisplayName = "Fanout order events",
+        });
+        key.AllowSnsDelivery(FanoutTopology.TopicName);
+
+        var tables = props.Tables.ToDictionary(
+            spec => spec,
+            spec => new ServiceTable(this, Pascal(spec.Id) + "Table", new ServiceTableProps { Spec = spec, Destroy = settings.DestroyTables }));
+
+        var intake = new FanoutFunction(this, props.OrderIntake.Name, new FanoutFunctionProps
+        {
+            Spec = props.OrderIntake,
+            ServiceName = props.OrderIntake.Service
+                ?? throw new TopologyException($"Function '{props.OrderIntake.Name}' is no consumer, so its spec must name its Service."),
+            Table = TableOf(tables, props.OrderIntake).Table,
+            OrderEvents = orderEvents.Topic,
+            Key = key.Key,
+            Settings = settings,
+        });
+        var api = new OrderApi(this, "OrderApi", new OrderApiProps
+        {
+            Handler = intake.Function,
+            ThrottleRate = settings.ApiThrottleRate,
+            ThrottleBurst = settings.ApiThrottleBurst,
+            LogRetention = settings.LogRetention,
+        });
+
+        var consumers = props.Consumers.Select(consumer => new ConsumerService(this, consumer.Function.Name, new ConsumerServiceProps
+        {
+            Consumer = consumer,
+            Queues = new ConsumerQueue(this, consumer.Function.Name + "Queues", new ConsumerQueueProps
+            {
+                Consumer = consumer,
+                Topic = orderEvents.Topic,
+                Key = key.Key,
+            }),
+            Table = TableOf(tables, consumer.Function).Table,
+            OrderEvents = orderEvents.Topic,
+            Key = key.Key,
+            Settings = settings,
+        })).ToList();
+
+        var monitoring = new Monitoring(this, "Monitoring", new MonitoringProps
+        {
+            Key = key,
+            OrderEvents = orderEvents.Topic,
+            Api = api.Api,
+            Consumers = consumers,
+            Functions = [intake, .. consumers.Select(c => c.Function)],
+            QueueAgeAlarmSeconds = settings.QueueAgeAlarmSeconds,
+            AlarmEmail = settings.AlarmEmail,
+        });
+
+        // Output names are shared with the `fanout` CLI, which operates a deployed stack from its outputs alone.
+        Output(StackOutputNames.ApiUrl, api.Url, "Base URL of the order API (POST /orders, GET /orders/{id})");
+        Output(StackOutputNames.TopicArn, orderEvents.Topic.TopicArn, "The order-events topic");
+        Output(StackOutputNames.Region, Region, "The region the stack is deployed in");
+        Output("AlarmTopicArn", monitoring.AlarmTopic.Topic.TopicArn, "Subscribe here to receive the alarms");
+        foreach (var consumer in consumers)
+        {
+            Output(StackOutputNames.QueueUrl(consumer.Consumer), consumer.Queues.Queue.QueueUrl, $"{consumer.Consumer.Function.Name}'s queue");
+            Output(StackOutputNames.DeadLetterQueueUrl(consumer.Consumer), consumer.Queues.DeadLetterQueue.QueueUrl, $"{consumer.Consumer.Function.Name}'s dead-letter queue");
+        }
+
+        foreach (var table in tables.Values)
+        {
+            Output(StackOutputNames.TableName(table.Spec), table.Table.TableName, $"The {table.Spec.Id} service's table");
+        }
+    }
+
+    private void Output(string name, string value, string description) =>
+        _ = new CfnOutput(this, name, new CfnOutputProps { Value = value, Description = description });
+
+    private static ServiceTable TableOf(Dictionary<TableSpec, ServiceTable> tables, FunctionSpec function) =>
+        tables.TryGetValue(function.Table, out var table)
+            ? table
+            : throw new TopologyException($"Function '{function.Name}' uses table '{function.Table.Id}', which is not among the stack's tables.");
+
+    private static string Pascal(string id) => string.Concat(
+        id.Split('-', '_').Where(part => part.Length > 0).Select(part => char.ToUpperInvariant(part[0]) + part[1..]));
+}

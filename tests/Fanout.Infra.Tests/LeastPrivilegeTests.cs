@@ -1,0 +1,152 @@
+using System.Text.Json;
+using Fanout.Contracts.Topology;
+using Fanout.Infra.Tests.Support;
+
+namespace Fanout.Infra.Tests;
+
+/// <summary>Each function may touch only its own table and queue, publish only where it publishes, and use
+/// the key only as that needs; nothing anywhere is allowed on a wildcard action.</summary>
+[Trait("Category", "Infra")]
+public sealed class LeastPrivilegeTests
+{
+    /// <summary>What an SQS event source mapping does with the function's role, and nothing more.</summary>
+    private static readonly string[] ConsumeActions = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"];
+
+    private static SynthesizedStack Stack => SynthesizedStack.Default;
+
+    private static IReadOnlyList<PolicyStatement> RoleStatements(SynthesizedStack stack, string functionName) =>
+        Cfn.Statements(stack.AtPath(Paths.RolePolicy(functionName)).Resource.GetProperty("Properties").GetProperty("PolicyDocument"));
+
+    [Theory]
+    [MemberData(nameof(Paths.FunctionNames), MemberType = typeof(Paths))]
+    public void FunctionRole_Synth_AllowsExactlyTheTableCallsItsCodeMakesOnItsOwnTable(string functionName)
+    {
+        var spec = Paths.Function(functionName);
+        var (ownTable, _) = Stack.AtPath(Paths.Table(spec.Table));
+        var dynamo = RoleStatements(Stack, functionName).Where(s => s.Actions.Any(a => a.StartsWith("dynamodb:", StringComparison.Ordinal))).ToList();
+
+        var statement = Assert.Single(dynamo);
+        Assert.Equal(spec.TableOperations.Select(op => "dynamodb:" + op).Order(), statement.Actions.Order());
+        Assert.Equal([ownTable], statement.Resources.Select(r => Cfn.Target(r)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths.FunctionNames), MemberType = typeof(Paths))]
+    public void FunctionRole_Synth_ReachesOnlyItsOwnTableQueueLogGroupTheTopicAndTheKey(string functionName)
+    {
+        var spec = Paths.Function(functionName);
+        var allowed = new HashSet<string>
+        {
+            Stack.AtPath(Paths.Table(spec.Table)).LogicalId,
+            Stack.AtPath(Paths.LogGroup(functionName)).LogicalId,
+            Stack.AtPath(Paths.Key).LogicalId,
+        };
+        if (spec.Publishes)
+        {
+            allowed.Add(Stack.AtPath(Paths.OrderEventsTopic).LogicalId);
+        }
+
+        if (Paths.IsConsumer(functionName))
+        {
+            allowed.Add(Stack.AtPath(Paths.Queue(functionName)).LogicalId);
+        }
+
+        var reached = RoleStatements(Stack, functionName).SelectMany(s => s.Resources).Select(r => Cfn.Target(r)).ToHashSet();
+
+        Assert.Equal(allowed.Order(), reached.Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths.FunctionNames), MemberType = typeof(Paths))]
+    public void FunctionRole_Synth_PublishesAndUsesTheKeyOnlyAsItsSpecNeeds(string functionName)
+    {
+        var spec = Paths.Function(functionName);
+        var statements = RoleStatements(Stack, functionName);
+        var (topicId, _) = Stack.AtPath(Paths.OrderEventsTopic);
+        var (keyId, _) = Stack.AtPath(Paths.Key);
+
+        var publish = statements.Where(s => s.Actions.Contains("sns:Publish")).ToList();
+        var kms = statements.Where(s => s.Actions.Any(a => a.StartsWith("kms:", StringComparison.Ordinal))).SelectMany(s => s.Actions).ToHashSet();
+        Assert.All(statements.Where(s => s.Actions.Any(a => a.StartsWith("kms:", StringComparison.Ordinal))), s =>
+            Assert.Equal([keyId], s.Resources.Select(r => Cfn.Target(r))));
+
+        if (spec.Publishes)
+        {
+            var statement = Assert.Single(publish);
+            Assert.Equal([topicId], statement.Resources.Select(r => Cfn.Target(r)));
+            Assert.Contains("kms:GenerateDataKey", kms);
+        }
+        else
+        {
+            Assert.Empty(publish);
+            Assert.DoesNotContain("kms:GenerateDataKey", kms);
+        }
+
+        // Consumers decrypt their queue's messages; only publishers encrypt.
+        Assert.Equal(spec.Publishes || Paths.IsConsumer(functionName), kms.Contains("kms:Decrypt"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths.ConsumerNames), MemberType = typeof(Paths))]
+    public void ConsumerRole_Synth_ConsumesOnlyItsOwnQueue(string functionName)
+    {
+        var (queueId, _) = Stack.AtPath(Paths.Queue(functionName));
+        var sqs = RoleStatements(Stack, functionName).Where(s => s.Actions.Any(a => a.StartsWith("sqs:", StringComparison.Ordinal))).ToList();
+
+        var statement = Assert.Single(sqs);
+        Assert.Equal(ConsumeActions, statement.Actions.Order());
+        Assert.Equal([queueId], statement.Resources.Select(r => Cfn.Target(r)));
+    }
+
+    [Fact]
+    public void OrderIntakeRole_Synth_HasNoQueueAccess()
+    {
+        Assert.DoesNotContain(RoleStatements(Stack, FanoutTopology.OrderIntake.Name).SelectMany(s => s.Actions), a => a.StartsWith("sqs:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Template_Synth_AllowsNoWildcardActionAnywhere()
+    {
+        var allows = AllPolicyStatements(Stack).Where(s => s.Effect == "Allow").ToList();
+
+        Assert.NotEmpty(allows);
+        Assert.All(allows, s => Assert.DoesNotContain(s.Actions, a => a.Contains('*', StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Template_DefaultSenders_AllowsNoWildcardResourceOutsideTheKeyPolicy()
+    {
+        // In a key policy "Resource": "*" means the key itself and is the only value AWS accepts.
+        var keyPolicy = Stack.AtPath(Paths.Key).Resource.GetProperty("Properties").GetProperty("KeyPolicy");
+        var keyStatements = Cfn.Statements(keyPolicy).Select(s => s.Json.GetRawText()).ToHashSet();
+
+        var wildcards = AllPolicyStatements(Stack)
+            .Where(s => s.Effect == "Allow" && s.HasWildcardResource && !keyStatements.Contains(s.Json.GetRawText()))
+            .ToList();
+
+        Assert.Empty(wildcards);
+    }
+
+    /// <summary>Every IAM statement in the template: identity policies, resource policies and the key policy.</summary>
+    internal static IEnumerable<PolicyStatement> AllPolicyStatements(SynthesizedStack stack)
+    {
+        foreach (var resource in stack.Root.GetProperty("Resources").EnumerateObject())
+        {
+            if (!resource.Value.TryGetProperty("Properties", out var properties))
+            {
+                continue;
+            }
+
+            foreach (var name in new[] { "PolicyDocument", "KeyPolicy" })
+            {
+                if (properties.TryGetProperty(name, out var document) && document.ValueKind == JsonValueKind.Object)
+                {
+                    foreach (var statement in Cfn.Statements(document))
+                    {
+                        yield return statement;
+                    }
+                }
+            }
+        }
+    }
+}
