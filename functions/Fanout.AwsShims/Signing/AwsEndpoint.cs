@@ -14,7 +14,9 @@ public static class AwsEndpoint
         ArgumentException.ThrowIfNullOrWhiteSpace(hostPrefix);
         ArgumentException.ThrowIfNullOrWhiteSpace(region);
         environment ??= Environment.GetEnvironmentVariable;
-        var configured = environment("AWS_ENDPOINT_URL_" + serviceEnvironmentId.ToUpperInvariant()) ?? environment("AWS_ENDPOINT_URL");
+        // A blank variable counts as unset: an empty per-service value must not hide AWS_ENDPOINT_URL and send
+        // traffic to the public endpoint instead of the emulator the caller configured.
+        var configured = NonBlank(environment("AWS_ENDPOINT_URL_" + serviceEnvironmentId.ToUpperInvariant())) ?? NonBlank(environment("AWS_ENDPOINT_URL"));
         if (!string.IsNullOrWhiteSpace(configured))
         {
             if (!Uri.TryCreate(configured, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
@@ -33,9 +35,11 @@ public static class AwsEndpoint
     public static string ResolveRegion(Func<string, string?>? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
-        var region = environment("AWS_REGION") ?? environment("AWS_DEFAULT_REGION");
+        var region = NonBlank(environment("AWS_REGION")) ?? NonBlank(environment("AWS_DEFAULT_REGION"));
         return string.IsNullOrWhiteSpace(region)
             ? throw new InvalidOperationException("No AWS region: set AWS_REGION (Lambda sets it for you).")
             : region;
     }
+
+    private static string? NonBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

@@ -1,0 +1,229 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using Fanout.Contracts.Events;
+using Fanout.Inventory.Core;
+using Fanout.OrderIntake.Core;
+using Fanout.UnitTests.TestDoubles;
+using Fanout.UnitTests.TestEvents;
+using NJsonSchema;
+
+namespace Fanout.UnitTests.Contracts.Events;
+
+/// <summary>The published JSON Schemas (schemas/events) against what the services really emit.</summary>
+[Trait("Category", "Unit")]
+public sealed class EventSchemaTests
+{
+    private const string Remove = "<remove>";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public void SchemaFolder_HoldsExactlyOneSchemaPerEventType()
+    {
+        var files = Directory.GetFiles(SchemaFolder, "*.schema.json").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal);
+
+        Assert.Equal(EventTypes.All.Select(t => t + ".schema.json").Order(StringComparer.Ordinal), files);
+    }
+
+    [Theory]
+    [InlineData("+14155550123")]
+    [InlineData(null)]
+    public async Task OrderPlaced_AsPublishedByTheOrderService_MatchesItsSchema(string? phone)
+    {
+        var publisher = new RecordingEventPublisher();
+        var service = new OrderService(new InMemoryOrderStore(), publisher, TestClock.Create());
+        var command = new PlaceOrderCommand
+        {
+            Customer = new CustomerInfo { Id = "cust-42", Email = "ada@example.com", Phone = phone },
+            Items = [new OrderLine { Sku = "TSHIRT-RED-M", Quantity = 1000 }, new OrderLine { Sku = "MUG-01", Quantity = 1 }],
+        };
+
+        await service.PlaceAsync(command, "key-1", "corr-1", Ct);
+
+        await AssertValid(EventTypes.OrderPlaced, Assert.Single(publisher.Published).Json);
+    }
+
+    [Theory]
+    [InlineData("+14155550123")]
+    [InlineData(null)]
+    public async Task SmsSent_AsPublishedByTheSmsService_MatchesItsSchema(string? phone)
+    {
+        var harness = new ServiceHarness(TestClock.Create());
+
+        await harness.Sms.HandleAsync(new OrderPlacedBuilder().WithPhone(phone).BuildParsed(), Ct);
+
+        await AssertValid(EventTypes.SmsSent, Assert.Single(harness.Publisher.Published).Json);
+    }
+
+    [Fact]
+    public async Task EmailSent_AsPublishedByTheEmailService_MatchesItsSchema()
+    {
+        var harness = new ServiceHarness(TestClock.Create());
+
+        await harness.Email.HandleAsync(new OrderPlacedBuilder().BuildParsed(), Ct);
+
+        await AssertValid(EventTypes.EmailSent, Assert.Single(harness.Publisher.Published).Json);
+    }
+
+    [Theory]
+    [InlineData(true, EventTypes.InventoryReserved)]
+    [InlineData(false, EventTypes.InventoryRejected)]
+    public async Task InventoryOutcome_AsPublishedByTheInventoryService_MatchesItsSchema(bool inStock, string expectedType)
+    {
+        var ledger = new InMemoryStockLedger();
+        ledger.SetStock("MUG-01", inStock ? 10 : 0);
+        ledger.SetStock("TSHIRT-RED-M", 10);
+        var publisher = new RecordingEventPublisher();
+        var service = new InventoryService(ledger, publisher, TestClock.Create());
+
+        var type = await service.HandleAsync(new OrderPlacedBuilder().BuildParsed(), Ct);
+
+        Assert.Equal(expectedType, type);
+        await AssertValid(expectedType, Assert.Single(publisher.Published).Json);
+    }
+
+    [Theory]
+    [InlineData(EventTypes.OrderPlaced)]
+    [InlineData(EventTypes.SmsSent)]
+    [InlineData(EventTypes.EmailSent)]
+    [InlineData(EventTypes.InventoryReserved)]
+    [InlineData(EventTypes.InventoryRejected)]
+    public async Task Schema_UnknownEnvelopeAttribute_IsAllowed(string type)
+    {
+        var json = Sample(type).With("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").Build();
+
+        await AssertValid(type, json);
+    }
+
+    public static TheoryData<string, string, string> ContractBreaks => new()
+    {
+        { EventTypes.OrderPlaced, "specversion", Remove },
+        { EventTypes.OrderPlaced, "specversion", "\"0.3\"" },
+        { EventTypes.OrderPlaced, "id", Remove },
+        { EventTypes.OrderPlaced, "id", "\"order-1\"" },
+        { EventTypes.OrderPlaced, "source", "\"urn:fanout:sms\"" },
+        { EventTypes.OrderPlaced, "type", "\"SmsSent\"" },
+        { EventTypes.OrderPlaced, "subject", Remove },
+        { EventTypes.OrderPlaced, "time", Remove },
+        { EventTypes.OrderPlaced, "time", "\"yesterday\"" },
+        { EventTypes.OrderPlaced, "datacontenttype", "\"text/plain\"" },
+        { EventTypes.OrderPlaced, "correlationid", Remove },
+        { EventTypes.OrderPlaced, "correlationid", "\"has space\"" },
+        { EventTypes.OrderPlaced, "data", Remove },
+        { EventTypes.OrderPlaced, "data", "[]" },
+        { EventTypes.OrderPlaced, "data.orderId", Remove },
+        { EventTypes.OrderPlaced, "data.couponCode", "\"FREE\"" },
+        { EventTypes.OrderPlaced, "data.customer.id", Remove },
+        { EventTypes.OrderPlaced, "data.customer.email", "\"not-an-email\"" },
+        { EventTypes.OrderPlaced, "data.customer.phone", "\"555-0123\"" },
+        { EventTypes.OrderPlaced, "data.customer.phone", "null" },
+        { EventTypes.OrderPlaced, "data.items", "[]" },
+        { EventTypes.OrderPlaced, "data.items", FiftyOneLines() },
+        { EventTypes.OrderPlaced, "data.items[0].quantity", "0" },
+        { EventTypes.OrderPlaced, "data.items[0].quantity", "1001" },
+        { EventTypes.OrderPlaced, "data.items[0].quantity", "1.5" },
+        { EventTypes.OrderPlaced, "data.items[0].quantity", "\"5\"" },
+        { EventTypes.OrderPlaced, "data.items[0].sku", "\"mug-01\"" },
+        { EventTypes.OrderPlaced, "data.items[0].sku", "\"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456\"" },
+        { EventTypes.OrderPlaced, "data.items[0].colour", "\"red\"" },
+        { EventTypes.OrderPlaced, "data.placedAt", "\"soon\"" },
+        { EventTypes.SmsSent, "data.delivery", "\"MAYBE\"" },
+        { EventTypes.SmsSent, "data.providerMessageId", Remove },
+        { EventTypes.SmsSent + ":" + SmsDelivery.Skipped, "data.providerMessageId", "\"sms-1\"" },
+        { EventTypes.SmsSent, "source", "\"urn:fanout:email\"" },
+        { EventTypes.EmailSent, "data.providerMessageId", Remove },
+        { EventTypes.EmailSent, "data.providerMessageId", "\"\"" },
+        { EventTypes.EmailSent, "type", "\"SmsSent\"" },
+        { EventTypes.InventoryReserved, "data.items", "[]" },
+        { EventTypes.InventoryReserved, "data.items[0].quantity", "0" },
+        { EventTypes.InventoryReserved, "data.orderId", "\"\"" },
+        { EventTypes.InventoryRejected, "data.reason", "\"OUT_OF_LUCK\"" },
+        { EventTypes.InventoryRejected, "data.unavailableSkus", "[]" },
+        { EventTypes.InventoryRejected, "data.unavailableSkus", "[\"MUG-01\",\"MUG-01\"]" },
+        { EventTypes.InventoryRejected, "data.unavailableSkus", "[\"mug\"]" },
+        { EventTypes.InventoryRejected, "data.unavailableSkus", Remove },
+    };
+
+    [Theory]
+    [MemberData(nameof(ContractBreaks))]
+    public async Task Schema_EventBreakingTheContract_FailsValidation(string sample, string path, string change)
+    {
+        var type = sample.Split(':')[0];
+        var builder = Sample(sample);
+        await AssertValid(type, builder.Build());
+
+        var broken = (change == Remove ? builder.Without(path) : builder.WithRaw(path, change)).Build();
+
+        var schema = await LoadSchema(type);
+        Assert.NotEmpty(schema.Validate(broken));
+    }
+
+    [Theory]
+    [InlineData(EventTypes.OrderPlaced)]
+    [InlineData(EventTypes.SmsSent)]
+    [InlineData(EventTypes.EmailSent)]
+    [InlineData(EventTypes.InventoryReserved)]
+    [InlineData(EventTypes.InventoryRejected)]
+    public async Task Schema_EnvelopeProperties_AreExactlyTheCloudEventProperties(string type)
+    {
+        var schema = await LoadSchema(type);
+
+        Assert.Equal(Names(EnvelopeTypeInfo(type)), schema.Properties.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(schema.Properties.Keys.Order(StringComparer.Ordinal), schema.RequiredProperties.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Schema_PayloadProperties_AreExactlyTheContractTypesJsonNames()
+    {
+        var orderPlaced = (await LoadSchema(EventTypes.OrderPlaced)).Properties["data"].ActualSchema;
+        Assert.Equal(Names(ContractsJsonContext.Default.OrderPlaced), PropertyNames(orderPlaced));
+        Assert.Equal(Names(ContractsJsonContext.Default.CustomerInfo), PropertyNames(orderPlaced.Properties["customer"].ActualSchema));
+        Assert.Equal(Names(ContractsJsonContext.Default.OrderLine), PropertyNames(orderPlaced.Properties["items"].ActualSchema.Item!.ActualSchema));
+
+        Assert.Equal(Names(ContractsJsonContext.Default.SmsSent), PropertyNames((await LoadSchema(EventTypes.SmsSent)).Properties["data"].ActualSchema));
+        Assert.Equal(Names(ContractsJsonContext.Default.EmailSent), PropertyNames((await LoadSchema(EventTypes.EmailSent)).Properties["data"].ActualSchema));
+        var reserved = (await LoadSchema(EventTypes.InventoryReserved)).Properties["data"].ActualSchema;
+        Assert.Equal(Names(ContractsJsonContext.Default.InventoryReserved), PropertyNames(reserved));
+        Assert.Equal(Names(ContractsJsonContext.Default.OrderLine), PropertyNames(reserved.Properties["items"].ActualSchema.Item!.ActualSchema));
+        Assert.Equal(Names(ContractsJsonContext.Default.InventoryRejected), PropertyNames((await LoadSchema(EventTypes.InventoryRejected)).Properties["data"].ActualSchema));
+    }
+
+    private static string SchemaFolder => Path.Combine(AppContext.BaseDirectory, "schemas", "events");
+
+    private static Task<JsonSchema> LoadSchema(string type) => JsonSchema.FromFileAsync(Path.Combine(SchemaFolder, type + ".schema.json"), Ct);
+
+    private static async Task AssertValid(string type, string json)
+    {
+        var schema = await LoadSchema(type);
+        var errors = schema.Validate(json);
+        Assert.True(errors.Count == 0, $"{type} does not match its schema: {string.Join("; ", errors.Select(e => e.ToString()))}\n{json}");
+    }
+
+    private static CloudEventBuilder Sample(string sample) => sample switch
+    {
+        EventTypes.OrderPlaced => CloudEventBuilder.OrderPlaced(),
+        EventTypes.SmsSent => CloudEventBuilder.SmsSent(),
+        EventTypes.SmsSent + ":" + SmsDelivery.Skipped => CloudEventBuilder.SmsSent(SmsDelivery.Skipped, null),
+        EventTypes.EmailSent => CloudEventBuilder.EmailSent(),
+        EventTypes.InventoryReserved => CloudEventBuilder.InventoryReserved(),
+        EventTypes.InventoryRejected => CloudEventBuilder.InventoryRejected(),
+        _ => throw new ArgumentOutOfRangeException(nameof(sample), sample, "No sample for this event."),
+    };
+
+    private static JsonTypeInfo EnvelopeTypeInfo(string type) => type switch
+    {
+        EventTypes.OrderPlaced => ContractsJsonContext.Default.CloudEventOrderPlaced,
+        EventTypes.SmsSent => ContractsJsonContext.Default.CloudEventSmsSent,
+        EventTypes.EmailSent => ContractsJsonContext.Default.CloudEventEmailSent,
+        EventTypes.InventoryReserved => ContractsJsonContext.Default.CloudEventInventoryReserved,
+        EventTypes.InventoryRejected => ContractsJsonContext.Default.CloudEventInventoryRejected,
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Unknown event type."),
+    };
+
+    private static IEnumerable<string> Names(JsonTypeInfo typeInfo) => typeInfo.Properties.Select(p => p.Name).Order(StringComparer.Ordinal);
+
+    private static IEnumerable<string> PropertyNames(JsonSchema schema) => schema.Properties.Keys.Order(StringComparer.Ordinal);
+
+    private static string FiftyOneLines() =>
+        new JsonArray([.. Enumerable.Range(1, 51).Select(i => (JsonNode?)new JsonObject { ["sku"] = $"SKU-{i}", ["quantity"] = 1 })]).ToJsonString();
+}

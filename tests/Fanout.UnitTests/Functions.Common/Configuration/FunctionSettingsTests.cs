@@ -1,0 +1,161 @@
+using Fanout.Contracts.Configuration;
+using Fanout.Functions.Common.Configuration;
+using Fanout.Functions.Common.Logging;
+
+namespace Fanout.UnitTests.Functions.Common.Configuration;
+
+[Trait("Category", "Unit")]
+public sealed class FunctionSettingsTests
+{
+    private readonly Dictionary<string, string> _environment = new(StringComparer.Ordinal)
+    {
+        [SettingNames.TableName] = "fanout-sms",
+        [SettingNames.TopicArn] = "arn:aws:sns:eu-west-1:123456789012:order-events",
+    };
+
+    [Fact]
+    public void FromEnvironment_OnlyRequiredValues_AppliesDefaults()
+    {
+        var settings = Read();
+
+        Assert.Equal("sms", settings.ServiceName);
+        Assert.Equal("fanout-sms", settings.TableName);
+        Assert.Equal("arn:aws:sns:eu-west-1:123456789012:order-events", settings.TopicArn);
+        Assert.Equal(TimeSpan.FromSeconds(30), settings.FunctionTimeout);
+        Assert.Equal(TimeSpan.FromDays(15), settings.IdempotencyRetention);
+        Assert.Equal(LogLevel.Information, settings.LogLevel);
+        Assert.Equal("record", settings.SmsSender);
+        Assert.Equal("record", settings.EmailSender);
+        Assert.Null(settings.EmailFromAddress);
+    }
+
+    [Fact]
+    public void FromEnvironment_EveryValueSet_ReadsEach()
+    {
+        _environment[SettingNames.ServiceName] = "sms-eu";
+        _environment[SettingNames.FunctionTimeoutSeconds] = "45";
+        _environment[SettingNames.IdempotencyTtlDays] = "20";
+        _environment[SettingNames.LogLevel] = "debug";
+        _environment[SettingNames.SmsSender] = " SNS ";
+        _environment[SettingNames.EmailSender] = "ses";
+        _environment[SettingNames.EmailFromAddress] = "orders@example.com";
+
+        var settings = Read();
+
+        Assert.Equal("sms-eu", settings.ServiceName);
+        Assert.Equal(TimeSpan.FromSeconds(45), settings.FunctionTimeout);
+        Assert.Equal(TimeSpan.FromDays(20), settings.IdempotencyRetention);
+        Assert.Equal(LogLevel.Debug, settings.LogLevel);
+        Assert.Equal("sns", settings.SmsSender);
+        Assert.Equal("ses", settings.EmailSender);
+        Assert.Equal("orders@example.com", settings.EmailFromAddress);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("   ")]
+    public void FromEnvironment_TableMissingOrBlank_ThrowsNamingTheVariable(string? value)
+    {
+        Set(SettingNames.TableName, value);
+
+        AssertRejected(SettingNames.TableName);
+    }
+
+    [Fact]
+    public void FromEnvironment_TopicMissingWhenRequired_ThrowsNamingTheVariable()
+    {
+        _environment.Remove(SettingNames.TopicArn);
+
+        AssertRejected(SettingNames.TopicArn);
+    }
+
+    [Fact]
+    public void FromEnvironment_TopicMissingWhenNotRequired_IsNullAndRequireTopicArnThrows()
+    {
+        _environment.Remove(SettingNames.TopicArn);
+
+        var settings = FunctionSettings.FromEnvironment("orderstatus", requiresTopic: false, Lookup);
+
+        Assert.Null(settings.TopicArn);
+        var error = Assert.Throws<InvalidOperationException>(settings.RequireTopicArn);
+        Assert.Contains(SettingNames.TopicArn, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(SettingNames.FunctionTimeoutSeconds, "abc")]
+    [InlineData(SettingNames.FunctionTimeoutSeconds, "0")]
+    [InlineData(SettingNames.FunctionTimeoutSeconds, "-5")]
+    [InlineData(SettingNames.FunctionTimeoutSeconds, "1.5")]
+    [InlineData(SettingNames.FunctionTimeoutSeconds, "99999999999")]
+    [InlineData(SettingNames.IdempotencyTtlDays, "two weeks")]
+    [InlineData(SettingNames.IdempotencyTtlDays, "0")]
+    [InlineData(SettingNames.IdempotencyTtlDays, "+15")]
+    public void FromEnvironment_NumberNotAPositiveWholeNumber_ThrowsNamingTheVariable(string name, string value)
+    {
+        _environment[name] = value;
+
+        var error = AssertRejected(name);
+        Assert.Contains($"'{value}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(SettingNames.SmsSender, "twilio")]
+    [InlineData(SettingNames.EmailSender, "sendgrid")]
+    [InlineData(SettingNames.EmailSender, "sns")]
+    [InlineData(SettingNames.LogLevel, "verbose")]
+    [InlineData(SettingNames.LogLevel, "99")]
+    public void FromEnvironment_UnknownChoice_ThrowsNamingTheVariable(string name, string value)
+    {
+        _environment[name] = value;
+
+        AssertRejected(name);
+    }
+
+    [Fact]
+    public void FromEnvironment_SesWithoutFromAddress_ThrowsNamingTheFromAddress()
+    {
+        _environment[SettingNames.EmailSender] = "ses";
+
+        AssertRejected(SettingNames.EmailFromAddress);
+    }
+
+    [Fact]
+    public void FromEnvironment_SeveralProblems_NamesEveryVariableAtOnce()
+    {
+        _environment.Remove(SettingNames.TableName);
+        _environment[SettingNames.FunctionTimeoutSeconds] = "soon";
+        _environment[SettingNames.SmsSender] = "carrier-pigeon";
+        _environment[SettingNames.EmailSender] = "ses";
+
+        var error = Assert.Throws<InvalidOperationException>(() => Read());
+
+        Assert.Contains(SettingNames.TableName, error.Message, StringComparison.Ordinal);
+        Assert.Contains(SettingNames.FunctionTimeoutSeconds, error.Message, StringComparison.Ordinal);
+        Assert.Contains(SettingNames.SmsSender, error.Message, StringComparison.Ordinal);
+        Assert.Contains(SettingNames.EmailFromAddress, error.Message, StringComparison.Ordinal);
+    }
+
+    private FunctionSettings Read() => FunctionSettings.FromEnvironment("sms", requiresTopic: true, Lookup);
+
+    private string? Lookup(string name) => _environment.GetValueOrDefault(name);
+
+    private void Set(string name, string? value)
+    {
+        if (value is null)
+        {
+            _environment.Remove(name);
+        }
+        else
+        {
+            _environment[name] = value;
+        }
+    }
+
+    private InvalidOperationException AssertRejected(string variable)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => Read());
+        Assert.Contains(variable, error.Message, StringComparison.Ordinal);
+        return error;
+    }
+}

@@ -1,0 +1,455 @@
+using System.Text;
+using Fanout.OrderIntake.Core;
+using Fanout.UnitTests.TestEvents;
+
+namespace Fanout.UnitTests.OrderIntake.Core;
+
+[Trait("Category", "Unit")]
+public sealed class OrderRequestValidatorTests
+{
+    private static readonly string[] _everyProblemField =
+        ["coupon", "customer.id", "customer.email", "customer.phone", "items[0].sku", "items[1].quantity", "items[2].gift", "items[3].sku", "items[3].quantity"];
+
+    [Fact]
+    public void CheckBody_ValidOrder_ReturnsCommandWithEveryField()
+    {
+        var check = Check(OrderRequestBuilder.ValidOrder());
+
+        Assert.True(check.IsValid);
+        Assert.Empty(check.Errors);
+        var command = check.Command!;
+        Assert.Equal("cust-42", command.Customer.Id);
+        Assert.Equal("ada@example.com", command.Customer.Email);
+        Assert.Equal("+14155550123", command.Customer.Phone);
+        Assert.Equal([("TSHIRT-RED-M", 2), ("MUG-01", 1)], command.Items.Select(i => (i.Sku, i.Quantity)));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CheckBody_PhoneAbsentOrNull_IsValidWithoutPhone(bool explicitNull)
+    {
+        var builder = explicitNull ? OrderRequestBuilder.ValidOrder().With("customer.phone", null) : OrderRequestBuilder.ValidOrder().Without("customer.phone");
+
+        var check = Check(builder);
+
+        Assert.True(check.IsValid);
+        Assert.Null(check.Command!.Customer.Phone);
+    }
+
+    [Theory]
+    [InlineData("customer")]
+    [InlineData("customer.id")]
+    [InlineData("customer.email")]
+    [InlineData("items")]
+    [InlineData("items[0].sku")]
+    [InlineData("items[0].quantity")]
+    public void CheckBody_RequiredFieldMissing_ReportsThatField(string path)
+    {
+        var check = Check(OrderRequestBuilder.ValidOrder().Without(path));
+
+        AssertOnlyError(check, path);
+        Assert.Contains("required", check.Errors[0].Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("customer")]
+    [InlineData("customer.id")]
+    [InlineData("customer.email")]
+    [InlineData("items")]
+    [InlineData("items[1].sku")]
+    [InlineData("items[1].quantity")]
+    public void CheckBody_RequiredFieldNull_ReportsThatField(string path)
+    {
+        var check = Check(OrderRequestBuilder.ValidOrder().With(path, null));
+
+        AssertOnlyError(check, path);
+    }
+
+    [Theory]
+    [InlineData("plainaddress")]
+    [InlineData("@example.com")]
+    [InlineData("ada@")]
+    [InlineData("ada@example")]
+    [InlineData("ada@example.c")]
+    [InlineData("ada @example.com")]
+    [InlineData("ada@@example.com")]
+    [InlineData("ada..lovelace@example.com")]
+    [InlineData("ada@-example.com")]
+    [InlineData("ada@example-.com")]
+    [InlineData("")]
+    public void CheckBody_InvalidEmail_ReportsCustomerEmail(string email)
+    {
+        var check = Check(OrderRequestBuilder.ValidOrder().With("customer.email", email));
+
+        AssertOnlyError(check, "customer.email");
+    }
+
+    [Fact]
+    public void CheckBody_EmailLongerThan254_ReportsCustomerEmail()
+    {
+        var email = new string('a', 64) + "@" + string.Join('.', Enumerable.Repeat(new string('b', 60), 3)) + ".example.com";
+        Assert.True(email.Length > 254);
+
+        AssertOnlyError(Check(OrderRequestBuilder.ValidOrder().With("customer.email", email)), "customer.email");
+    }
+
+    [Theory]
+    [InlineData("a@example.com")]
+    [InlineData("first.last+tag@sub.example.co.uk")]
+    [InlineData("o'brien@example.ie")]
+    [InlineData("UPPER@EXAMPLE.COM")]
+    public void CheckBody_ValidEmail_IsAccepted(string email)
+    {
+        var check = Check(OrderRequestBuilder.ValidOrder().With("customer.email", email));
+
+        Assert.True(check.IsValid, string.Join("; ", check.Errors));
+        Assert.Equal(email, check.Command!.Customer.Email);
+    }
+
+    [Theory]
+    [InlineData("14155550123")]
+    [InlineData("+0123456789")]
+    [InlineData("+1 415 555 0123")]
+    [InlineData("+1-415-555-0123")]
+    [InlineData("+123456")]
+    [InlineData("+1234567890123456")]
+    [InlineData("+1415555012a")]
+    [InlineData("")]
+    public void CheckBody_PhoneNotE164_ReportsCustomerPhone(string phone)
+    {
+        var check = Check(OrderRequestBuilder.ValidOrder().With("customer.phone", phone));
+
+        AssertOnlyError(check, "customer.phone");
+        Assert.Contains("E.164", check.Errors[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CheckBody_PhoneIsNumber_ReportsCustomerPhone()
+    {
+        AssertOnlyError(Check(OrderRequestBuilder.ValidOrder().WithRaw("customer.phone", "14155550123")), "customer.phone");
+    }
+
+    [Theory]
+    [InlineData("+14155550123")]
+    [InlineData("+447911123456")]
+    [InlineData("+1234567")]
+    [InlineData("+123456789012345")]
+    public void CheckBody_PhoneE164_IsAccepted(string phone)
+    {
+        var check = Check(OrderRequestBuilder.ValidOrder().With("customer.phone", phone));
+
+        Assert.True(check.IsValid, string.Join("; ", check.Errors));
+        Assert.Equal(phone, check.Command!.Customer.Phone);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1001")]
+    [InlineData("-1")]
+    [InlineData("1.5")]
+    [InlineData("\"5\"")]
+    [InlineData("null")]
+    [InlineData("true")]
+    [InlineData("[]")]
+    [InlineData("{}")]
+    [InlineData("2147483648")]
+    public void CheckBody_QuantityNotAnIntegerFrom1To1000_ReportsQuantity(string quantity)
+    {
+        var check = Check(OrderRequestBuilder.ValidOrder().WithRaw("items[0].quantity", quantity));
+
+        AssertOnlyError(check, "items[0].quantity");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(1000)]
+    public void CheckBody_QuantityAtBounds_IsAccepted(int quantity)
+    {
+        var check = Check(OrderRequestBuilder.ValidOrder().With("items[0].quantity", quantity));
+
+        Assert.True(check.IsValid, string.Join("; ", check.Errors));
+        Assert.Equal(quantity, check.Command!.Items[0].Quantity);
+    }
+
+    [Theory]
+    [InlineData("AB")]
+    [InlineData("abc")]
+    [InlineData("Tshirt-RED")]
+    [InlineData("-ABC")]
+    [InlineData("ABC-")]
+    [InlineData("AB--C")]
+    [InlineData("AB_C")]
+    [InlineData("AB C")]
+    [InlineData("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456")]
+    [InlineData("")]
+    public void CheckBody_SkuBreaksPattern_ReportsSku(string sku)
+    {
+        var check = Check(OrderRequestBuilder.ValidOrder().With("items[1].sku", sku));
+
+        AssertOnlyError(check, "items[1].sku");
+    }
+
+    [Fact]
+    public void CheckBody_SkuIsNumber_ReportsSku()
+    {
+        AssertOnlyError(Check(OrderRequestBuilder.ValidOrder().WithRaw("items[0].sku", "123")), "items[0].sku");
+    }
+
+    [Theory]
+    [InlineData("ABC")]
+    [InlineData("SKU123")]
+    [InlineData("TSHIRT-RED-M")]
+    [InlineData("A-B")]
+    [InlineData("ABCDEFGHIJKLMNOPQRSTUVWXYZ012345")]
+    public void CheckBody_SkuMatchesPattern_IsAccepted(string sku)
+    {
+        var check = Check(OrderRequestBuilder.ValidOrder().With("items[0].sku", sku));
+
+        Assert.True(check.IsValid, string.Join("; ", check.Errors));
+        Assert.Equal(sku, check.Command!.Items[0].Sku);
+    }
+
+    [Fact]
+    public void CheckBody_NoItems_ReportsItems()
+    {
+        AssertOnlyError(Check(OrderRequestBuilder.ValidOrder().WithItems()), "items");
+    }
+
+    [Fact]
+    public void CheckBody_FiftyItems_IsAccepted()
+    {
+        var check = Check(OrderRequestBuilder.ValidOrder().WithItemCount(50));
+
+        Assert.True(check.IsValid, string.Join("; ", check.Errors));
+        Assert.Equal(50, check.Command!.Items.Count);
+    }
+
+    [Fact]
+    public void CheckBody_FiftyOneItems_ReportsItemsOnce()
+    {
+        var check = Check(OrderRequestBuilder.ValidOrder().WithItemCount(51));
+
+        AssertOnlyError(check, "items");
+        Assert.Contains("got 51", check.Errors[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CheckBody_SkuOnTwoLines_ReportsTheRepeatedLine()
+    {
+        var builder = OrderRequestBuilder.ValidOrder().WithItems(
+            OrderRequestBuilder.Line("MUG-01", 1),
+            OrderRequestBuilder.Line("CAP-02", 1),
+            OrderRequestBuilder.Line("MUG-01", 2));
+
+        var check = Check(builder);
+
+        AssertOnlyError(check, "items[2].sku");
+        Assert.Contains("MUG-01", check.Errors[0].Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("coupon")]
+    [InlineData("customer.nickname")]
+    [InlineData("items[0].price")]
+    [InlineData("Customer")]
+    public void CheckBody_UnknownField_ReportsIt(string path)
+    {
+        var check = Check(OrderRequestBuilder.ValidOrder().With(path, "x"));
+
+        AssertOnlyError(check, path);
+        Assert.Contains("Unknown field", check.Errors[0].Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("customer", "\"ada\"")]
+    [InlineData("customer", "[]")]
+    [InlineData("items", "{}")]
+    [InlineData("items", "\"MUG-01\"")]
+    [InlineData("items[0]", "\"MUG-01\"")]
+    [InlineData("customer.email", "42")]
+    [InlineData("customer.id", "{}")]
+    public void CheckBody_WrongJsonType_ReportsThatField(string path, string json)
+    {
+        var check = Check(OrderRequestBuilder.ValidOrder().WithRaw(path, json));
+
+        AssertOnlyError(check, path);
+        Assert.Contains("must be", check.Errors[0].Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a b")]
+    [InlineData("cust/42")]
+    public void CheckBody_CustomerIdWithForbiddenCharacters_ReportsCustomerId(string id)
+    {
+        AssertOnlyError(Check(OrderRequestBuilder.ValidOrder().With("customer.id", id)), "customer.id");
+    }
+
+    [Fact]
+    public void CheckBody_CustomerIdLength_Accepts64Rejects65()
+    {
+        Assert.True(Check(OrderRequestBuilder.ValidOrder().With("customer.id", new string('c', 64))).IsValid);
+        AssertOnlyError(Check(OrderRequestBuilder.ValidOrder().With("customer.id", new string('c', 65))), "customer.id");
+    }
+
+    [Fact]
+    public void CheckBody_ManyProblems_ListsEveryErrorWithItsField()
+    {
+        var builder = OrderRequestBuilder.ValidOrder()
+            .With("coupon", "FREE")
+            .Without("customer.id")
+            .With("customer.email", "not-an-email")
+            .With("customer.phone", "555-0123")
+            .WithItems(
+                OrderRequestBuilder.Line("bad sku", 1),
+                OrderRequestBuilder.Line("MUG-01", 0),
+                new System.Text.Json.Nodes.JsonObject { ["sku"] = "CAP-02", ["quantity"] = 1, ["gift"] = true },
+                OrderRequestBuilder.Line("MUG-01", 1001));
+
+        var check = Check(builder);
+
+        Assert.False(check.IsValid);
+        Assert.Equal(400, check.Status);
+        Assert.Equal(
+            _everyProblemField.Order(StringComparer.Ordinal),
+            check.Errors.Select(e => e.Field).Order(StringComparer.Ordinal));
+        Assert.All(check.Errors, e => Assert.False(string.IsNullOrWhiteSpace(e.Message)));
+    }
+
+    [Theory]
+    [InlineData("[]")]
+    [InlineData("\"an order\"")]
+    [InlineData("42")]
+    [InlineData("null")]
+    [InlineData("true")]
+    public void CheckBody_RootNotAnObject_ReportsRoot(string json)
+    {
+        var check = Check(json);
+
+        AssertOnlyError(check, "$");
+        Assert.Equal("Invalid order", check.Title);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   \r\n\t ")]
+    public void CheckBody_EmptyBody_ReportsRoot(string json)
+    {
+        AssertOnlyError(Check(json), "$");
+    }
+
+    [Theory]
+    [InlineData("{\"customer\":")]
+    [InlineData("{\"customer\":{\"id\":\"c\"},}")]
+    [InlineData("{/* comment */\"items\":[]}")]
+    [InlineData("{'customer':{}}")]
+    [InlineData("{\"items\":[1 2]}")]
+    [InlineData("{} {}")]
+    [InlineData("{\"items\":NaN}")]
+    public void CheckBody_MalformedJson_Returns400MalformedJson(string json)
+    {
+        var check = Check(json);
+
+        AssertOnlyError(check, "$");
+        Assert.Equal("Malformed JSON", check.Title);
+    }
+
+    [Fact]
+    public void CheckBody_NestedDeeperThan16_Returns400MalformedJson()
+    {
+        var json = "{\"coupon\":" + new string('[', 20) + new string(']', 20) + "}";
+
+        var check = Check(json);
+
+        Assert.Equal("Malformed JSON", check.Title);
+        Assert.Equal(400, check.Status);
+    }
+
+    [Theory]
+    [InlineData("{\"customer\":{\"id\":\"a\",\"email\":\"a@example.com\"},\"customer\":{\"id\":\"b\",\"email\":\"b@example.com\"},\"items\":[{\"sku\":\"MUG-01\",\"quantity\":1}]}")]
+    [InlineData("{\"customer\":{\"id\":\"a\",\"email\":\"a@example.com\",\"email\":\"b@example.com\"},\"items\":[{\"sku\":\"MUG-01\",\"quantity\":1}]}")]
+    [InlineData("{\"customer\":{\"id\":\"a\",\"email\":\"a@example.com\"},\"items\":[{\"sku\":\"MUG-01\",\"quantity\":1,\"quantity\":999}]}")]
+    public void CheckBody_DuplicateProperty_Returns400MalformedJson(string json)
+    {
+        // Without duplicate detection, the last value would silently win: a different order than the client saw.
+        var check = Check(json);
+
+        AssertOnlyError(check, "$");
+        Assert.Equal("Malformed JSON", check.Title);
+    }
+
+    [Fact]
+    public void CheckBody_OverSizeLimit_Returns413()
+    {
+        var body = new byte[Fanout.Contracts.Orders.OrderRules.MaxBodyBytes + 1];
+
+        var check = OrderRequestValidator.CheckBody(body);
+
+        Assert.False(check.IsValid);
+        Assert.Equal(413, check.Status);
+        Assert.Equal("$", Assert.Single(check.Errors).Field);
+    }
+
+    [Fact]
+    public void CheckBody_ExactlyAtSizeLimit_IsValidated()
+    {
+        var body = PadTo(OrderRequestBuilder.ValidOrder().Build(), Fanout.Contracts.Orders.OrderRules.MaxBodyBytes);
+
+        var check = OrderRequestValidator.CheckBody(body);
+
+        Assert.True(check.IsValid, string.Join("; ", check.Errors));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("text/plain")]
+    [InlineData("application/xml")]
+    [InlineData("text/json")]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("application/json; charset=utf-16")]
+    [InlineData("application/json; charset=iso-8859-1")]
+    [InlineData("json")]
+    [InlineData("application/json;;;=")]
+    public void CheckContentType_NotJsonUtf8_Returns415(string? contentType)
+    {
+        var check = OrderRequestValidator.CheckContentType(contentType);
+
+        Assert.NotNull(check);
+        Assert.Equal(415, check.Status);
+        Assert.Equal("Content-Type", Assert.Single(check.Errors).Field);
+    }
+
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("Application/JSON; charset=\"UTF-8\"")]
+    [InlineData("application/vnd.fanout.order+json")]
+    public void CheckContentType_JsonUtf8_ReturnsNull(string contentType)
+    {
+        Assert.Null(OrderRequestValidator.CheckContentType(contentType));
+    }
+
+    internal static byte[] PadTo(string json, int size)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        Assert.True(bytes.Length <= size);
+        var padded = new byte[size];
+        bytes.CopyTo(padded, 0);
+        padded.AsSpan(bytes.Length).Fill((byte)' ');
+        return padded;
+    }
+
+    private static RequestCheck Check(OrderRequestBuilder builder) => Check(builder.Build());
+
+    private static RequestCheck Check(string json) => OrderRequestValidator.CheckBody(Encoding.UTF8.GetBytes(json));
+
+    private static void AssertOnlyError(RequestCheck check, string field)
+    {
+        Assert.False(check.IsValid);
+        Assert.Null(check.Command);
+        Assert.Equal(400, check.Status);
+        Assert.Equal([field], check.Errors.Select(e => e.Field));
+    }
+}

@@ -1,0 +1,82 @@
+using Fanout.OrderIntake.Core;
+using Fanout.Orders.Core;
+using Fanout.UnitTests.TestDoubles;
+using Fanout.UnitTests.TestEvents;
+
+namespace Fanout.UnitTests.OrderIntake.Core;
+
+[Trait("Category", "Unit")]
+public sealed class OrderServiceTests
+{
+    [Theory]
+    [InlineData("PENDING", "PENDING", "PENDING", "PENDING")]
+    [InlineData("SENT", "SENT", "PENDING", "PENDING")]
+    [InlineData("PENDING", "SENT", "RESERVED", "PENDING")]
+    [InlineData("SENT", "PENDING", "REJECTED", "PENDING")]
+    [InlineData("SENT", "SENT", "RESERVED", "COMPLETED")]
+    [InlineData("SKIPPED", "SENT", "RESERVED", "COMPLETED")]
+    [InlineData("SENT", "SENT", "REJECTED", "REJECTED")]
+    [InlineData("SKIPPED", "SENT", "REJECTED", "REJECTED")]
+    public void OverallStatus_ServiceStatuses_GivesOrderStatus(string sms, string email, string inventory, string expected)
+    {
+        var statuses = new Dictionary<string, string>
+        {
+            [TrackedServices.Sms] = sms,
+            [TrackedServices.Email] = email,
+            [TrackedServices.Inventory] = inventory,
+        };
+
+        Assert.Equal(expected, OrderService.OverallStatus(statuses));
+    }
+
+    [Fact]
+    public void RequestHash_SameOrderBuiltTwice_IsEqual()
+    {
+        Assert.Equal(OrderService.RequestHash(Command(2)), OrderService.RequestHash(Command(2)));
+    }
+
+    [Fact]
+    public void RequestHash_DifferentQuantity_Differs()
+    {
+        Assert.NotEqual(OrderService.RequestHash(Command(2)), OrderService.RequestHash(Command(3)));
+    }
+
+    [Fact]
+    public async Task PlaceAsync_NewOrder_StoresBeforePublishingAndMarksPublished()
+    {
+        var store = new InMemoryOrderStore();
+        var publisher = new RecordingEventPublisher();
+        var service = new OrderService(store, publisher, TestClock.Create());
+
+        var result = await service.PlaceAsync(Command(2), "key-1", "corr-1", TestContext.Current.CancellationToken);
+
+        Assert.Equal(PlaceOrderStatus.Accepted, result.Status);
+        var order = Assert.Single(store.Orders);
+        Assert.Equal(result.OrderId, order.OrderId);
+        Assert.Equal(TestClock.Start, order.CreatedAt);
+        Assert.Equal(TestClock.Start, order.PublishedAt);
+        Assert.Equal(OrderService.RequestHash(Command(2)), order.RequestHash);
+        Assert.Equal(order.EventJson, Assert.Single(publisher.Published).Json);
+    }
+
+    [Fact]
+    public async Task PlaceAsync_PublishFails_ReportsPublishFailedWithTheError()
+    {
+        var store = new InMemoryOrderStore();
+        var failure = new TimeoutException("SNS timed out");
+        var service = new OrderService(store, new RecordingEventPublisher { FailWith = failure }, TestClock.Create());
+
+        var result = await service.PlaceAsync(Command(1), "key-1", "corr-1", TestContext.Current.CancellationToken);
+
+        Assert.Equal(PlaceOrderStatus.PublishFailed, result.Status);
+        Assert.Same(failure, result.Error);
+        Assert.Equal(Assert.Single(store.Orders).OrderId, result.OrderId);
+        Assert.Null(store.Orders[0].PublishedAt);
+    }
+
+    private static PlaceOrderCommand Command(int quantity) => new()
+    {
+        Customer = new Fanout.Contracts.Events.CustomerInfo { Id = "c1", Email = "a@example.com" },
+        Items = [new Fanout.Contracts.Events.OrderLine { Sku = "MUG-01", Quantity = quantity }],
+    };
+}

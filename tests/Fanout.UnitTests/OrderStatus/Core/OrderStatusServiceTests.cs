@@ -1,0 +1,124 @@
+using Fanout.Contracts.Events;
+using Fanout.Orders.Core;
+using Fanout.OrderStatus.Core;
+using Fanout.UnitTests.TestDoubles;
+using Fanout.UnitTests.TestEvents;
+
+namespace Fanout.UnitTests.OrderStatus.Core;
+
+[Trait("Category", "Unit")]
+public sealed class OrderStatusServiceTests
+{
+    private const string OrderId = OrderPlacedBuilder.DefaultOrderId;
+    private readonly InMemoryOrderStore _store = new();
+    private readonly OrderStatusService _service;
+
+    public OrderStatusServiceTests()
+    {
+        _service = new OrderStatusService(_store);
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public static TheoryData<string, string, string> Outcomes => new()
+    {
+        { CloudEventBuilder.SmsSent(SmsDelivery.Sent, "sms-1").Build(), TrackedServices.Sms, ServiceStatus.Sent },
+        { CloudEventBuilder.SmsSent(SmsDelivery.Skipped, null).Build(), TrackedServices.Sms, ServiceStatus.Skipped },
+        { CloudEventBuilder.EmailSent().Build(), TrackedServices.Email, ServiceStatus.Sent },
+        { CloudEventBuilder.InventoryReserved().Build(), TrackedServices.Inventory, ServiceStatus.Reserved },
+        { CloudEventBuilder.InventoryRejected().Build(), TrackedServices.Inventory, ServiceStatus.Rejected },
+    };
+
+    [Theory]
+    [MemberData(nameof(Outcomes))]
+    public void ToUpdate_OutcomeFact_MapsToServiceAndStatus(string json, string service, string status)
+    {
+        var envelope = EventParser.ParseEnvelope(json);
+
+        var update = OrderStatusService.ToUpdate(envelope);
+
+        Assert.Equal(new OutcomeUpdate(envelope.Id!, OrderId, service, status), update);
+    }
+
+    [Fact]
+    public void ToUpdate_OrderPlaced_ThrowsPoison()
+    {
+        var envelope = EventParser.ParseEnvelope(CloudEventBuilder.OrderPlaced().Build());
+
+        var error = Assert.Throws<PoisonMessageException>(() => OrderStatusService.ToUpdate(envelope));
+        Assert.Contains(EventTypes.OrderPlaced, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("OrderShipped")]
+    [InlineData("smssent")]
+    public void ToUpdate_UnknownType_ThrowsPoison(string type)
+    {
+        var envelope = EventParser.ParseEnvelope(CloudEventBuilder.SmsSent().With("type", type).Build());
+
+        Assert.Throws<PoisonMessageException>(() => OrderStatusService.ToUpdate(envelope));
+    }
+
+    [Theory]
+    [InlineData("data.delivery", "\"MAYBE\"")]
+    [InlineData("data.orderId", "\"\"")]
+    [InlineData("data.orderId", "42")]
+    public void ToUpdate_OutcomeBreakingItsSchema_ThrowsPoison(string path, string json)
+    {
+        var envelope = EventParser.ParseEnvelope(CloudEventBuilder.SmsSent().WithRaw(path, json).Build());
+
+        Assert.Throws<PoisonMessageException>(() => OrderStatusService.ToUpdate(envelope));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_PendingService_RecordsTheStatus()
+    {
+        _store.Add(Order());
+
+        var result = await _service.ApplyAsync(new OutcomeUpdate("event-1", OrderId, TrackedServices.Sms, ServiceStatus.Skipped), Ct);
+
+        Assert.Equal(ApplyOutcomeStatus.Applied, result);
+        Assert.Equal(ServiceStatus.Skipped, _store.Find(OrderId)!.Statuses[TrackedServices.Sms]);
+        Assert.Equal(ServiceStatus.Pending, _store.Find(OrderId)!.Statuses[TrackedServices.Email]);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_SameEventTwice_ReportsDuplicate()
+    {
+        _store.Add(Order());
+        var update = new OutcomeUpdate("event-1", OrderId, TrackedServices.Email, ServiceStatus.Sent);
+        await _service.ApplyAsync(update, Ct);
+
+        Assert.Equal(ApplyOutcomeStatus.Duplicate, await _service.ApplyAsync(update, Ct));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_OrderMissing_ThrowsRetryableError()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => _service.ApplyAsync(new OutcomeUpdate("event-1", OrderId, TrackedServices.Sms, ServiceStatus.Sent), Ct));
+
+        Assert.Contains(OrderId, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_ContradictsRecordedFinalStatus_ThrowsPoison()
+    {
+        _store.Add(Order());
+        await _service.ApplyAsync(new OutcomeUpdate("event-1", OrderId, TrackedServices.Inventory, ServiceStatus.Reserved), Ct);
+
+        await Assert.ThrowsAsync<PoisonMessageException>(
+            () => _service.ApplyAsync(new OutcomeUpdate("event-2", OrderId, TrackedServices.Inventory, ServiceStatus.Rejected), Ct));
+
+        Assert.Equal(ServiceStatus.Reserved, _store.Find(OrderId)!.Statuses[TrackedServices.Inventory]);
+    }
+
+    private static OrderRecord Order() => new(
+        OrderId,
+        new OrderPlacedBuilder().BuildEnvelopeJson(),
+        OrderPlacedBuilder.DefaultCorrelationId,
+        "request-hash",
+        TestClock.Start,
+        TestClock.Start,
+        TrackedServices.All.ToDictionary(s => s, _ => ServiceStatus.Pending));
+}

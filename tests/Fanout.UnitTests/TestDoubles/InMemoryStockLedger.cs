@@ -1,0 +1,108 @@
+using Fanout.Inventory.Core;
+
+namespace Fanout.UnitTests.TestDoubles;
+
+/// <summary>An <see cref="IStockLedger"/> with the contract's semantics: an event's outcome is recorded once;
+/// a reservation takes every line or none and never goes below zero.</summary>
+internal sealed class InMemoryStockLedger : IStockLedger
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, int> _stock = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RecordedOutcome> _outcomes = new(StringComparer.Ordinal);
+    private readonly List<IReadOnlyList<StockLine>> _reserveRequests = [];
+
+    /// <summary>When set, this outcome is recorded for the event just before a rejection is recorded: another
+    /// invocation won the race between "insufficient" and "record the rejection".</summary>
+    public RecordedOutcome? RecordedByConcurrentInvocation { get; set; }
+
+    public IReadOnlyList<IReadOnlyList<StockLine>> ReserveRequests
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _reserveRequests];
+            }
+        }
+    }
+
+    public void SetStock(string sku, int available)
+    {
+        lock (_gate)
+        {
+            _stock[sku] = available;
+        }
+    }
+
+    public int? Stock(string sku)
+    {
+        lock (_gate)
+        {
+            return _stock.TryGetValue(sku, out var available) ? available : null;
+        }
+    }
+
+    public void Record(string eventId, RecordedOutcome outcome)
+    {
+        lock (_gate)
+        {
+            _outcomes[eventId] = outcome;
+        }
+    }
+
+    public RecordedOutcome? Outcome(string eventId)
+    {
+        lock (_gate)
+        {
+            return _outcomes.GetValueOrDefault(eventId);
+        }
+    }
+
+    public Task<ReservationResult> TryReserveAsync(
+        string eventId, string orderId, string payloadHash, IReadOnlyList<StockLine> lines, string reservedOutcomeJson, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            _reserveRequests.Add(lines);
+            if (_outcomes.TryGetValue(eventId, out var existing))
+            {
+                return Task.FromResult(new ReservationResult(ReservationStatus.AlreadyHandled, [], existing));
+            }
+
+            var unavailable = lines.Where(l => !_stock.TryGetValue(l.Sku, out var available) || available < l.Quantity).Select(l => l.Sku).ToList();
+            if (unavailable.Count > 0)
+            {
+                return Task.FromResult(new ReservationResult(ReservationStatus.Insufficient, unavailable, null));
+            }
+
+            foreach (var line in lines)
+            {
+                _stock[line.Sku] -= line.Quantity;
+            }
+
+            _outcomes[eventId] = new RecordedOutcome(payloadHash, reservedOutcomeJson);
+            return Task.FromResult(new ReservationResult(ReservationStatus.Reserved, [], null));
+        }
+    }
+
+    public Task<RecordedOutcome?> TryRecordRejectionAsync(string eventId, string orderId, string payloadHash, string rejectedOutcomeJson, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            if (RecordedByConcurrentInvocation is { } raced)
+            {
+                _outcomes.TryAdd(eventId, raced);
+            }
+
+            if (_outcomes.TryGetValue(eventId, out var existing))
+            {
+                return Task.FromResult<RecordedOutcome?>(existing);
+            }
+
+            _outcomes[eventId] = new RecordedOutcome(payloadHash, rejectedOutcomeJson);
+            return Task.FromResult<RecordedOutcome?>(null);
+        }
+    }
+}
