@@ -205,6 +205,6 @@ public sealed partial class OrderIntakeFunction : ILambdaHandler
         };
     }
 
-    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex TokenPattern();
 }

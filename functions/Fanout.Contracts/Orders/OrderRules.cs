@@ -26,7 +26,11 @@ public static partial class OrderRules
     /// <summary>Customer ids: 1 to 64 letters, digits, '-', '_' or '.'.</summary>
     public const string CustomerIdPatternText = "^[A-Za-z0-9._-]{1,64}$";
 
-    public static bool IsValidSku(string? value) => value is not null && SkuPattern().IsMatch(value);
+    public const int MinSkuLength = 3;
+    public const int MaxSkuLength = 32;
+
+    // The length part of SkuPatternText is checked in code: the non-backtracking engine has no lookahead.
+    public static bool IsValidSku(string? value) => value is { Length: >= MinSkuLength and <= MaxSkuLength } && SkuGroups().IsMatch(value);
 
     public static bool IsValidPhone(string? value) => value is not null && PhonePattern().IsMatch(value);
 
@@ -37,15 +41,17 @@ public static partial class OrderRules
 
     public static bool IsValidQuantity(int quantity) => quantity is >= MinQuantity and <= MaxQuantity;
 
-    [GeneratedRegex(SkuPatternText, RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
-    private static partial Regex SkuPattern();
+    // NonBacktracking: linear time whatever the input, so no timeout is needed, not even on a CPU-starved
+    // 128 MB Lambda (a 100 ms timeout there could turn valid input into a 500).
+    [GeneratedRegex("^[A-Z0-9]+(-[A-Z0-9]+)*$", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
+    private static partial Regex SkuGroups();
 
-    [GeneratedRegex(PhonePatternText, RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    [GeneratedRegex(PhonePatternText, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex PhonePattern();
 
-    [GeneratedRegex(EmailPatternText, RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    [GeneratedRegex(EmailPatternText, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex EmailPattern();
 
-    [GeneratedRegex(CustomerIdPatternText, RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    [GeneratedRegex(CustomerIdPatternText, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex CustomerIdPattern();
 }
