@@ -8,5 +8,11 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return UpCommand.Create();
+        yield return OrderCommand.Create();
+        yield return LoadCommand.Create();
+        yield return StatusCommand.Create();
+        yield return WatchCommand.Create();
+        yield return DlqCommand.Create();
+        yield return StockCommand.Create();
     }
 }
