@@ -67,7 +67,10 @@ run_tests() {
 for tier in "${tiers[@]}"; do
   case "$tier" in
     unit) run_tests unit Fanout.UnitTests ;;
-    integration) run_tests integration Fanout.IntegrationTests ;;
+    integration)
+      run_tests integration Fanout.IntegrationTests
+      run_tests integration Fanout.Cli.Tests
+      ;;
     infra)
       step "infra: AOT bootstraps, CDK assertions, cdk synth, cdk-nag"
       t0=$SECONDS

@@ -138,7 +138,7 @@ public sealed class QuickStartTests
         }
     }
 
-    private static async Task<int> DepthAsync(IAmazonSQS sqs, string queueUrl)
+    private static async Task<int> DepthAsync(AmazonSQSClient sqs, string queueUrl)
     {
         var attributes = await sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest { QueueUrl = queueUrl, AttributeNames = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] });
         return int.Parse(attributes.Attributes["ApproximateNumberOfMessages"], CultureInfo.InvariantCulture)
