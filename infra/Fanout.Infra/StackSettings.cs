@@ -78,11 +78,23 @@ public sealed partial record StackSettings
     /// <summary>The retention periods CloudWatch Logs accepts, in days.</summary>
     private static readonly Dictionary<int, RetentionDays> RetentionByDays = new()
     {
-        [1] = RetentionDays.ONE_DAY, [3] = RetentionDays.THREE_DAYS, [5] = RetentionDays.FIVE_DAYS, [7] = RetentionDays.ONE_WEEK,
-        [14] = RetentionDays.TWO_WEEKS, [30] = RetentionDays.ONE_MONTH, [60] = RetentionDays.TWO_MONTHS, [90] = RetentionDays.THREE_MONTHS,
-        [120] = RetentionDays.FOUR_MONTHS, [150] = RetentionDays.FIVE_MONTHS, [180] = RetentionDays.SIX_MONTHS, [365] = RetentionDays.ONE_YEAR,
-        [400] = RetentionDays.THIRTEEN_MONTHS, [545] = RetentionDays.EIGHTEEN_MONTHS, [731] = RetentionDays.TWO_YEARS,
-        [1827] = RetentionDays.FIVE_YEARS, [3653] = RetentionDays.TEN_YEARS,
+        [1] = RetentionDays.ONE_DAY,
+        [3] = RetentionDays.THREE_DAYS,
+        [5] = RetentionDays.FIVE_DAYS,
+        [7] = RetentionDays.ONE_WEEK,
+        [14] = RetentionDays.TWO_WEEKS,
+        [30] = RetentionDays.ONE_MONTH,
+        [60] = RetentionDays.TWO_MONTHS,
+        [90] = RetentionDays.THREE_MONTHS,
+        [120] = RetentionDays.FOUR_MONTHS,
+        [150] = RetentionDays.FIVE_MONTHS,
+        [180] = RetentionDays.SIX_MONTHS,
+        [365] = RetentionDays.ONE_YEAR,
+        [400] = RetentionDays.THIRTEEN_MONTHS,
+        [545] = RetentionDays.EIGHTEEN_MONTHS,
+        [731] = RetentionDays.TWO_YEARS,
+        [1827] = RetentionDays.FIVE_YEARS,
+        [3653] = RetentionDays.TEN_YEARS,
     };
 
     private static readonly string[] LogLevels = ["Debug", "Information", "Warning", "Error"];

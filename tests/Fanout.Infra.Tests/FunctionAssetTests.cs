@@ -18,7 +18,13 @@ public sealed class FunctionAssetTests
         Assert.True(missing.Count == 0,
             $"Functions not built ({string.Join(", ", missing)}): run scripts/build-functions.sh (scripts/check-infra.sh does) before these tests.");
 
-        var stack = SynthesizedStack.Synthesize(new Dictionary<string, object> { [StackSettings.Keys.FunctionAssetsDir] = BuiltBundles });
+        // Whichever CPU scripts/build-functions.sh built for (check-infra.sh --arch), deployed as that architecture.
+        var machine = FunctionBundle.ReadElfMachine(Path.Combine(BuiltBundles, FanoutTopology.OrderIntake.Name, "bootstrap"));
+        var stack = SynthesizedStack.Synthesize(new Dictionary<string, object>
+        {
+            [StackSettings.Keys.FunctionAssetsDir] = BuiltBundles,
+            [StackSettings.Keys.Architecture] = machine == PlaceholderBundles.Aarch64 ? StackSettings.Arm64 : StackSettings.X86,
+        });
         using var assets = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(stack.TemplateFile, null).Replace(".template", ".assets", StringComparison.Ordinal) + ".json"));
 
         foreach (var function in FanoutTopology.Functions)
@@ -31,7 +37,7 @@ public sealed class FunctionAssetTests
             var bootstrap = Path.Combine(stack.Outdir, source.GetProperty("path").GetString()!, "bootstrap");
             Assert.True(File.Exists(bootstrap), $"{function.Name}: the staged asset has no bootstrap ({bootstrap})");
             Assert.True((File.GetUnixFileMode(bootstrap) & UnixFileMode.UserExecute) != 0, $"{function.Name}: {bootstrap} is not executable");
-            Assert.Equal(PlaceholderBundles.X86_64, FunctionBundle.ReadElfMachine(bootstrap));
+            Assert.Equal(machine, FunctionBundle.ReadElfMachine(bootstrap));
             // A real AOT binary, not a stub: megabytes of native code.
             Assert.True(new FileInfo(bootstrap).Length > 1_000_000, $"{function.Name}: {bootstrap} is too small to be the AOT build");
         }

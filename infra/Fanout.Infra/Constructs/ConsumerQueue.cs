@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Amazon.CDK;
+using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.KMS;
 using Amazon.CDK.AWS.SNS;
-using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.SQS;
 using Constructs;
 using Fanout.Contracts.Topology;
