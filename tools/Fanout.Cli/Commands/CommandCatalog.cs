@@ -14,5 +14,6 @@ internal static class CommandCatalog
         yield return WatchCommand.Create();
         yield return DlqCommand.Create();
         yield return StockCommand.Create();
+        yield return CeilingCommand.Create();
     }
 }
