@@ -17,6 +17,10 @@ Usage: scripts/build-functions.sh [--arch x64|arm64] [--out DIR] [--force] [-h|-
 USAGE
 }
 
+# Progress goes to stderr: this runs as cdk.json's build step, and `cdk synth > template.yaml` must get
+# only the template on stdout.
+log() { echo "build-functions: $*" >&2; }
+
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 arch="${FANOUT_LAMBDA_ARCH:-x64}"
 out_dir="$repo_root/artifacts/lambda"
@@ -28,14 +32,14 @@ while [[ $# -gt 0 ]]; do
     --out) out_dir="$(realpath -m "${2:?--out needs a value}")"; shift 2 ;;
     --force) force=true; shift ;;
     -h|--help) usage; exit 0 ;;
-    *) echo "build-functions: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+    *) log "unknown argument '$1'"; usage >&2; exit 2 ;;
   esac
 done
 
 case "$arch" in
   x64|x86_64|amd64) arch=x64; rid=linux-x64; elf_machine=62 ;;
   arm64|aarch64) arch=arm64; rid=linux-arm64; elf_machine=183 ;;
-  *) echo "build-functions: --arch must be x64 or arm64 (got '$arch')" >&2; exit 2 ;;
+  *) log "--arch must be x64 or arm64 (got '$arch')"; exit 2 ;;
 esac
 
 cd "$repo_root"
@@ -59,7 +63,7 @@ if [[ "$force" == false && -f "$stamp_file" && -f "$out_dir/.functions" && "$(ca
     [[ -x "$out_dir/$name/bootstrap" ]] || missing=true
   done < "$out_dir/.functions"
   if [[ "$missing" == false ]]; then
-    echo "build-functions: up to date ($out_dir, $arch); use --force to rebuild"
+    log "up to date ($out_dir, $arch); use --force to rebuild"
     exit 0
   fi
 fi
@@ -70,7 +74,7 @@ if [[ "$arch" == arm64 && "$host" == x86_64 ]]; then
   # Cross-compiling: the Native AOT targets assume clang (they pass --target=); Debian's GNU cross
   # compiler already knows its target, so a wrapper drops that flag.
   if ! command -v aarch64-linux-gnu-gcc > /dev/null; then
-    echo "build-functions: arm64 on an x86_64 host needs the cross toolchain: apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross" >&2
+    log "arm64 on an x86_64 host needs the cross toolchain: apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
     exit 1
   fi
   mkdir -p "$build_root/toolchain"
@@ -83,15 +87,15 @@ WRAPPER
   chmod +x "$build_root/toolchain/aarch64-cc"
   publish_args+=("-p:CppCompilerAndLinker=$build_root/toolchain/aarch64-cc" "-p:ObjCopyName=aarch64-linux-gnu-objcopy")
 elif [[ "$arch" == x64 && "$host" != x86_64 ]]; then
-  echo "build-functions: building x64 on a $host host is not supported here; use --arch arm64 (and the arm64 architecture context)" >&2
+  log "building x64 on a $host host is not supported here; use --arch arm64 (and the arm64 architecture context)"
   exit 1
 fi
 
-echo "build-functions: listing the topology's functions"
+log "listing the topology's functions"
 # Keep only the "<Name> <project path>" lines, whatever else `dotnet run` prints.
 mapfile -t functions < <(dotnet run --project infra/Fanout.Infra -- list-functions | awk 'NF == 2 && $2 ~ /\//')
 if [[ ${#functions[@]} -eq 0 ]]; then
-  echo "build-functions: the topology lists no functions" >&2
+  log "the topology lists no functions"
   exit 1
 fi
 
@@ -102,20 +106,20 @@ for line in "${functions[@]}"; do
   read -r name project <<< "$line"
   assembly="$(basename "$project")"
   started=$SECONDS
-  echo "build-functions: publishing $name ($project) for $rid"
+  log "publishing $name ($project) for $rid"
   # A separate artifacts path keeps this Release/RID build out of the bin/ and obj/ folders that IDEs and
   # test runs use, so the two never fight over the same files.
   dotnet publish "$project" -c Release -r "$rid" --artifacts-path "$build_root" -o "$build_root/publish/$name-$rid" \
-    -nologo -v quiet "${publish_args[@]}"
+    -nologo -v quiet "${publish_args[@]}" >&2
   binary="$build_root/publish/$name-$rid/$assembly"
   if [[ ! -f "$binary" ]]; then
-    echo "build-functions: expected the native executable $binary after publishing $project" >&2
+    log "expected the native executable $binary after publishing $project"
     exit 1
   fi
   # ELF e_machine (bytes 18-19): 62 is x86-64, 183 is AArch64.
   machine="$(od -An -tu2 -j18 -N2 "$binary" | tr -d ' ')"
   if [[ "$machine" != "$elf_machine" ]]; then
-    echo "build-functions: $binary is ELF machine $machine, expected $elf_machine ($arch)" >&2
+    log "$binary is ELF machine $machine, expected $elf_machine ($arch)"
     exit 1
   fi
   rm -rf "$out_dir/$name"
@@ -123,9 +127,9 @@ for line in "${functions[@]}"; do
   cp "$binary" "$out_dir/$name/bootstrap"
   chmod 755 "$out_dir/$name/bootstrap"
   echo "$name" >> "$out_dir/.functions.new"
-  echo "build-functions: $name -> $out_dir/$name/bootstrap ($(du -h "$out_dir/$name/bootstrap" | cut -f1), $((SECONDS - started))s)"
+  log "$name -> $out_dir/$name/bootstrap ($(du -h "$out_dir/$name/bootstrap" | cut -f1), $((SECONDS - started))s)"
 done
 
 mv "$out_dir/.functions.new" "$out_dir/.functions"
 echo "$stamp" > "$stamp_file"
-echo "build-functions: built ${#functions[@]} functions for $arch into $out_dir"
+log "built ${#functions[@]} functions for $arch into $out_dir"

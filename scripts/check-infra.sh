@@ -36,8 +36,8 @@ cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # Synth needs no AWS account; without this the SDK would probe the EC2 metadata endpoint for credentials.
 export AWS_EC2_METADATA_DISABLED=true
-# The CDK CLI's Node 20 end-of-life banner repeats on every run; it is a notice, not a problem.
-export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1
+# jsii's Node 20 end-of-life banner repeats on every synth; it is a notice, not a problem.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 
 step() { printf '\n==> %s\n' "$*"; }
 

@@ -70,6 +70,8 @@ public sealed class FanoutFunction : Construct
             AssumedBy = new ServicePrincipal("lambda.amazonaws.com"),
             Description = $"Fanout {spec.Name} function: its own table, log group{(spec.Publishes ? " and publishing to order-events" : "")}.",
         });
+        // LogGroupArn ends in ":*": the group's log streams, which Lambda names at run time, so they can only be
+        // granted by pattern. The pattern stops at this one group.
         Allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [LogGroup.LogGroupArn]);
         Allow("UseOwnTable", spec.TableOperations.Select(op => "dynamodb:" + op).ToArray(), [props.Table.TableArn]);
 
