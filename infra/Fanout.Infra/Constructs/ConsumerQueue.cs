@@ -71,7 +71,7 @@ public sealed class ConsumerQueue : Construct
             RawMessageDelivery = true,
             DeadLetterQueue = SubscriptionDeadLetterQueue,
         });
-        // SNS confirms an SQS subscription by sending to the queue, so the queue policy must already be in place.
+        // SNS delivers as soon as the subscription exists, so the queue must already accept the topic's messages.
         Subscription.Node.AddDependency(sendPolicy.PolicyDependable!);
 
         // The filter comes verbatim from the shared topology, so the local harness and AWS filter alike.
