@@ -122,12 +122,22 @@ for line in "${functions[@]}"; do
     log "$binary is ELF machine $machine, expected $elf_machine ($arch)"
     exit 1
   fi
+  # provided.al2023 ships glibc 2.34: a binary asking for a newer symbol version would fail at cold start.
+  if command -v objdump > /dev/null; then
+    glibc="$(objdump -T "$binary" | grep -o 'GLIBC_[0-9.]*' | sort -V | tail -1)"
+    if [[ "$(printf '%s\n' "$glibc" GLIBC_2.34 | sort -V | tail -1)" != GLIBC_2.34 ]]; then
+      log "$binary needs $glibc, newer than the GLIBC_2.34 of provided.al2023"
+      exit 1
+    fi
+  else
+    glibc="unchecked (no objdump)"
+  fi
   rm -rf "$out_dir/$name"
   mkdir -p "$out_dir/$name"
   cp "$binary" "$out_dir/$name/bootstrap"
   chmod 755 "$out_dir/$name/bootstrap"
   echo "$name" >> "$out_dir/.functions.new"
-  log "$name -> $out_dir/$name/bootstrap ($(du -h "$out_dir/$name/bootstrap" | cut -f1), $((SECONDS - started))s)"
+  log "$name -> $out_dir/$name/bootstrap ($(du -h "$out_dir/$name/bootstrap" | cut -f1), needs $glibc, $((SECONDS - started))s)"
 done
 
 mv "$out_dir/.functions.new" "$out_dir/.functions"
