@@ -39,7 +39,12 @@ public static class FanoutTopology
         Service = "sms",
         Function = new FunctionSpec
         {
-            Name = "Sms", Project = "functions/Fanout.Sms", Table = SmsTable, TimeoutSeconds = 30, MemoryMb = 256, Publishes = true,
+            Name = "Sms",
+            Project = "functions/Fanout.Sms",
+            Table = SmsTable,
+            TimeoutSeconds = 30,
+            MemoryMb = 256,
+            Publishes = true,
             Channel = OutboundChannel.Sms,
             // Lease idempotency: claim (Put), complete (Update), release (Delete); the recording sender and the
             // failure recorder Put.
@@ -55,7 +60,12 @@ public static class FanoutTopology
         Service = "email",
         Function = new FunctionSpec
         {
-            Name = "Email", Project = "functions/Fanout.Email", Table = EmailTable, TimeoutSeconds = 30, MemoryMb = 256, Publishes = true,
+            Name = "Email",
+            Project = "functions/Fanout.Email",
+            Table = EmailTable,
+            TimeoutSeconds = 30,
+            MemoryMb = 256,
+            Publishes = true,
             Channel = OutboundChannel.Email,
             TableOperations = ["PutItem", "UpdateItem", "DeleteItem"],
         },
@@ -68,7 +78,12 @@ public static class FanoutTopology
         Service = "inventory",
         Function = new FunctionSpec
         {
-            Name = "Inventory", Project = "functions/Fanout.Inventory", Table = InventoryTable, TimeoutSeconds = 30, MemoryMb = 256, Publishes = true,
+            Name = "Inventory",
+            Project = "functions/Fanout.Inventory",
+            Table = InventoryTable,
+            TimeoutSeconds = 30,
+            MemoryMb = 256,
+            Publishes = true,
             // The reservation transaction's Put and Updates are authorised as PutItem and UpdateItem.
             TableOperations = ["GetItem", "PutItem", "UpdateItem"],
         },
@@ -82,7 +97,12 @@ public static class FanoutTopology
         // OrderStatus belongs to the order service: it writes the order service's own table.
         Function = new FunctionSpec
         {
-            Name = "OrderStatus", Project = "functions/Fanout.OrderStatus", Table = OrdersTable, TimeoutSeconds = 30, MemoryMb = 256, Publishes = false,
+            Name = "OrderStatus",
+            Project = "functions/Fanout.OrderStatus",
+            Table = OrdersTable,
+            TimeoutSeconds = 30,
+            MemoryMb = 256,
+            Publishes = false,
             // Applies outcomes (Update, Get on conflict); the failure recorder Puts FAILURE# items.
             TableOperations = ["GetItem", "PutItem", "UpdateItem"],
         },
