@@ -25,6 +25,6 @@ public static class Composition
             ? new SesEmailSender(SesClient.FromEnvironment(AwsClients.SharedHttp, time), settings.EmailFromAddress!)
             : new RecordingEmailSender(dynamo, settings.TableName, time);
         var service = new EmailService(new IdempotentEffect(store, publisher), sender, time);
-        return new SqsBatchFunction(new EmailFunction(service, log), log, new DynamoFailureRecorder(dynamo, settings.TableName, settings.IdempotencyRetention, time));
+        return new SqsBatchFunction(new OrderPlacedRecordHandler(async (placed, ct) => await service.HandleAsync(placed, ct) ? "e-mail handled" : "duplicate: outcome re-published", log), log, new DynamoFailureRecorder(dynamo, settings.TableName, settings.IdempotencyRetention, time));
     }
 }

@@ -1,57 +1,24 @@
-using System.Globalization;
 using Amazon.DynamoDBv2;
-using Amazon.DynamoDBv2.Model;
-using Fanout.Contracts.Topology;
 using Fanout.Email.Core;
+using Fanout.Functions.Common.Sqs;
 
 namespace Fanout.Email;
 
-/// <summary>The default sender: writes the rendered e-mail to the service's own table (key
-/// <c>EMAIL#orderId</c>) instead of sending it. Conditional, so one message per order even on retries.</summary>
+/// <summary>The default sender: records the rendered e-mail as <c>EMAIL#orderId</c> in the email table instead of sending it.</summary>
 public sealed class RecordingEmailSender : IEmailSender
 {
     public const string KeyPrefix = "EMAIL#";
-    private readonly IAmazonDynamoDB _dynamo;
-    private readonly string _tableName;
-    private readonly TimeProvider _time;
+    private readonly RecordedMessages _messages;
 
-    public RecordingEmailSender(IAmazonDynamoDB dynamo, string tableName, TimeProvider time)
-    {
-        _dynamo = dynamo;
-        _tableName = tableName;
-        _time = time;
-    }
+    public RecordingEmailSender(IAmazonDynamoDB dynamo, string tableName, TimeProvider time) =>
+        _messages = new RecordedMessages(dynamo, tableName, KeyPrefix, time);
 
-    public async Task<string> SendAsync(string orderId, EmailMessage message, CancellationToken cancellationToken)
+    public Task<string> SendAsync(string orderId, EmailMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var messageId = "record-" + orderId;
-        try
-        {
-            await _dynamo.PutItemAsync(
-                new PutItemRequest
-                {
-                    TableName = _tableName,
-                    Item = new Dictionary<string, AttributeValue>
-                    {
-                        [FanoutTopology.PartitionKey] = new() { S = KeyPrefix + orderId },
-                        ["orderId"] = new() { S = orderId },
-                        ["to"] = new() { S = message.To },
-                        ["subject"] = new() { S = message.Subject },
-                        ["text"] = new() { S = message.Text },
-                        ["messageId"] = new() { S = messageId },
-                        ["sentAt"] = new() { S = _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture) },
-                    },
-                    ConditionExpression = "attribute_not_exists(#pk)",
-                    ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = FanoutTopology.PartitionKey },
-                },
-                cancellationToken);
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            // Recorded by an earlier attempt: one message per order stands.
-        }
-
-        return messageId;
+        return _messages.RecordAsync(
+            orderId,
+            new Dictionary<string, string> { ["to"] = message.To, ["subject"] = message.Subject, ["text"] = message.Text },
+            cancellationToken);
     }
 }

@@ -23,6 +23,6 @@ public static class Composition
         var store = new LeaseIdempotencyStore(dynamo, settings.TableName, settings.FunctionTimeout, settings.IdempotencyRetention, time);
         ISmsSender sender = settings.SmsSender == "sns" ? new SnsSmsSender(sns) : new RecordingSmsSender(dynamo, settings.TableName, time);
         var service = new SmsService(new IdempotentEffect(store, publisher), sender, time);
-        return new SqsBatchFunction(new SmsFunction(service, log), log, new DynamoFailureRecorder(dynamo, settings.TableName, settings.IdempotencyRetention, time));
+        return new SqsBatchFunction(new OrderPlacedRecordHandler(async (placed, ct) => await service.HandleAsync(placed, ct) ? "SMS handled" : "duplicate: outcome re-published", log), log, new DynamoFailureRecorder(dynamo, settings.TableName, settings.IdempotencyRetention, time));
     }
 }
