@@ -31,4 +31,10 @@ public static class SettingNames
 
     /// <summary>Minimum log level: <c>Debug</c>, <c>Information</c> (default), <c>Warning</c> or <c>Error</c>.</summary>
     public const string LogLevel = "FANOUT_LOG_LEVEL";
+
+    /// <summary>The first retry delay of a transiently failed record, in whole seconds (see <c>ConsumerSpec.RetryBackoffBaseSeconds</c>).</summary>
+    public const string RetryBackoffBaseSeconds = "FANOUT_RETRY_BACKOFF_BASE_SECONDS";
+
+    /// <summary>The longest retry delay of a transiently failed record, in whole seconds.</summary>
+    public const string RetryBackoffCapSeconds = "FANOUT_RETRY_BACKOFF_CAP_SECONDS";
 }

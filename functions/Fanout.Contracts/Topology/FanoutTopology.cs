@@ -14,6 +14,10 @@ public static class FanoutTopology
     /// <summary>The TTL attribute (epoch seconds) that lets DynamoDB expire idempotency records.</summary>
     public const string TtlAttribute = "expiresAt";
 
+    /// <summary>How long idempotency records are kept, in days: longer than any message can live
+    /// (<see cref="ConsumerSpec.MaxMessageLifeDays"/>, counting a redrive), checked by <see cref="Validate"/>.</summary>
+    public const int IdempotencyRetentionDays = 30;
+
     public static readonly TableSpec OrdersTable = new("orders", "fanout-orders");
     public static readonly TableSpec SmsTable = new("sms", "fanout-sms");
     public static readonly TableSpec EmailTable = new("email", "fanout-email");
@@ -128,6 +132,11 @@ public static class FanoutTopology
             }
 
             problems.AddRange(consumer.Problems());
+            if (consumer.MaxMessageLifeDays >= IdempotencyRetentionDays)
+            {
+                problems.Add($"queue '{consumer.QueueName}' can hold a message {consumer.MaxMessageLifeDays} days (queue, then DLQ, then redrive), " +
+                    $"not less than the {IdempotencyRetentionDays}-day idempotency retention: a late duplicate would act twice");
+            }
         }
 
         if (problems.Count > 0)
@@ -201,7 +210,23 @@ public sealed record ConsumerSpec
 
     public int MaxReceiveCount { get; init; } = 5;
 
+    /// <summary>How long the DLQ keeps a message, in days (SQS allows 1 minute to 14 days).</summary>
     public int DlqRetentionDays { get; init; } = 14;
+
+    /// <summary>How long the main queue keeps a message, in days: SQS's maximum of 14, not its 4-day default, so a
+    /// long outage of a consumer's dependency loses nothing.</summary>
+    public int MessageRetentionDays { get; init; } = 14;
+
+    /// <summary>The first retry delay of a transiently failed record, in seconds: its visibility is set to
+    /// <c>min(base × 2^(receiveCount−1), cap)</c> plus jitter before the partial batch response goes out.</summary>
+    public int RetryBackoffBaseSeconds { get; init; } = 2;
+
+    /// <summary>The longest retry delay, in seconds (SQS's visibility timeout limit is 43,200).</summary>
+    public int RetryBackoffCapSeconds { get; init; } = 300;
+
+    /// <summary>The longest a message can live, in days, counting one redrive from the DLQ back to the queue:
+    /// idempotency records must outlive it, or a redriven duplicate would act twice.</summary>
+    public int MaxMessageLifeDays => MessageRetentionDays + DlqRetentionDays;
 
     /// <summary>Defaults to the AWS guidance: six times the function timeout plus the batching window.</summary>
     public int? VisibilityTimeoutOverrideSeconds { get; init; }
@@ -241,6 +266,23 @@ public sealed record ConsumerSpec
         if (MaxReceiveCount < 1)
         {
             yield return $"queue '{QueueName}' has maxReceiveCount {MaxReceiveCount}; it must be at least 1";
+        }
+
+        if (MessageRetentionDays is < 1 or > 14 || DlqRetentionDays is < 1 or > 14)
+        {
+            yield return $"queue '{QueueName}' keeps messages {MessageRetentionDays} days and its DLQ {DlqRetentionDays} days; SQS allows 1 to 14";
+        }
+
+        if (RetryBackoffBaseSeconds < 1 || RetryBackoffCapSeconds < RetryBackoffBaseSeconds || RetryBackoffCapSeconds > 43_200)
+        {
+            yield return $"consumer '{Function.Name}' has retry backoff base {RetryBackoffBaseSeconds}s and cap {RetryBackoffCapSeconds}s; " +
+                "the base must be at least 1s and the cap between the base and 43200s (SQS's visibility limit)";
+        }
+
+        if ((long)MaxReceiveCount * RetryBackoffCapSeconds >= (long)MessageRetentionDays * 86_400)
+        {
+            yield return $"queue '{QueueName}' would retry {MaxReceiveCount} x {RetryBackoffCapSeconds}s (backoff cap), longer than its " +
+                $"{MessageRetentionDays}-day retention: messages would expire before reaching the DLQ";
         }
 
         if (EventTypes.Count == 0)
