@@ -574,6 +574,24 @@ public sealed class OrderRequestValidatorTests
     }
 
     [Fact]
+    public void CheckBody_BodyIsALoneSurrogateString_ReportsTheRoot()
+    {
+        var check = Check("\"\\ud800\"");
+
+        AssertOnlyError(check, "$");
+        Assert.Equal("The body is not valid Unicode (it holds an unpaired surrogate escape).", check.Errors[0].Message);
+    }
+
+    [Fact]
+    public void CheckBody_LoneSurrogateInsideANestedArray_NamesTheElement()
+    {
+        var check = Check("{\"coupon\":[1,[\"ok\",\"\\udbff\"]],\"customer\":{\"id\":\"c\",\"email\":\"a@example.com\"},\"items\":[{\"sku\":\"MUG-01\",\"quantity\":1}]}");
+
+        AssertOnlyError(check, "coupon[1][1]");
+        Assert.Equal("coupon[1][1] is not valid Unicode (it holds an unpaired surrogate escape).", check.Errors[0].Message);
+    }
+
+    [Fact]
     public void CheckBody_SurrogatePairEscape_IsDecodedAndJudgedByTheFieldRule()
     {
         var json = OrderRequestBuilder.ValidOrder().With("customer.id", "PLACEHOLDER").Build().Replace("PLACEHOLDER", "c\\ud83d\\ude00", StringComparison.Ordinal);

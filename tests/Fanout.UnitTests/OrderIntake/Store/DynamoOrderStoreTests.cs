@@ -243,6 +243,130 @@ public sealed class DynamoOrderStoreTests : IDisposable
         Assert.IsType<UpdateItemRequest>(_dynamo.Requests[^1]);
     }
 
+    [Fact]
+    public async Task CreateAsync_KeyItemWithoutTtl_IsNeverTreatedAsExpired()
+    {
+        SeedKey(OtherOrderId, "hash-1", Now - 60);
+        _dynamo.Items[DynamoOrderStore.KeyPrefix + Key].Remove(FanoutTopology.TtlAttribute);
+        SeedOrder(OtherOrderId, "hash-1");
+        _dynamo.OnTransactWrite = _ => throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason("ConditionalCheckFailed"), ScriptedDynamoDb.Reason("None"));
+
+        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
+
+        Assert.Equal(CreateOrderStatus.ExistingForKey, result.Status);
+    }
+
+    [Fact]
+    public async Task GetAsync_StoredOrder_ReadsEveryAttributeWithAConsistentRead()
+    {
+        SeedOrder(OrderId, "hash-1");
+        var item = _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId];
+        item["publishedAt"] = new AttributeValue { S = TestClock.Start.AddSeconds(3).ToString("O", CultureInfo.InvariantCulture) };
+        item[TrackedServices.Sms] = new AttributeValue { S = ServiceStatus.Sent };
+        item[TrackedServices.Inventory] = new AttributeValue { S = ServiceStatus.Rejected };
+
+        var order = await _store.GetAsync(OrderId, Ct);
+
+        Assert.NotNull(order);
+        Assert.Equal(OrderId, order.OrderId);
+        Assert.Equal("{}", order.EventJson);
+        Assert.Equal("corr-0", order.CorrelationId);
+        Assert.Equal("hash-1", order.RequestHash);
+        Assert.Equal(TestClock.Start, order.CreatedAt);
+        Assert.Equal(TestClock.Start.AddSeconds(3), order.PublishedAt);
+        Assert.Equal(ServiceStatus.Sent, order.Statuses[TrackedServices.Sms]);
+        Assert.Equal(ServiceStatus.Pending, order.Statuses[TrackedServices.Email]);
+        Assert.Equal(ServiceStatus.Rejected, order.Statuses[TrackedServices.Inventory]);
+        var get = Assert.IsType<GetItemRequest>(Assert.Single(_dynamo.Requests));
+        Assert.True(get.ConsistentRead);
+        Assert.Equal(Table, get.TableName);
+    }
+
+    [Fact]
+    public async Task GetAsync_UnknownOrder_ReturnsNull()
+    {
+        Assert.Null(await _store.GetAsync(OrderId, Ct));
+    }
+
+    [Fact]
+    public async Task CreateAsync_NewOrder_StoresEveryServiceAsPendingAndNoPublishedAt()
+    {
+        await _store.CreateAsync(Record(OrderId, "hash-1"), null, Ct);
+
+        var stored = await _store.GetAsync(OrderId, Ct);
+
+        Assert.Null(stored!.PublishedAt);
+        Assert.All(TrackedServices.All, s => Assert.Equal(ServiceStatus.Pending, stored.Statuses[s]));
+        Assert.Equal(TestClock.Start, stored.CreatedAt);
+    }
+
+    [Fact]
+    public async Task MarkPublishedAsync_SetsPublishedAtOnlyIfAbsentOnAnExistingOrder()
+    {
+        await _store.MarkPublishedAsync(OrderId, TestClock.Start.AddSeconds(1), Ct);
+
+        var update = Assert.IsType<UpdateItemRequest>(Assert.Single(_dynamo.Requests));
+        Assert.Equal(Table, update.TableName);
+        Assert.Equal(DynamoOrderStore.OrderPrefix + OrderId, update.Key[FanoutTopology.PartitionKey].S);
+        Assert.Equal("SET publishedAt = if_not_exists(publishedAt, :at)", update.UpdateExpression);
+        Assert.Equal("attribute_exists(#pk)", update.ConditionExpression);
+        Assert.Equal(TestClock.Start.AddSeconds(1).ToString("O", CultureInfo.InvariantCulture), update.ExpressionAttributeValues[":at"].S);
+    }
+
+    [Fact]
+    public async Task ApplyOutcomeAsync_FirstOutcome_IsAppliedOncePerEventAndOnlyFromPending()
+    {
+        var status = await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Sms, ServiceStatus.Sent, Ct);
+
+        Assert.Equal(ApplyOutcomeStatus.Applied, status);
+        var update = Assert.IsType<UpdateItemRequest>(Assert.Single(_dynamo.Requests));
+        Assert.Equal(DynamoOrderStore.OrderPrefix + OrderId, update.Key[FanoutTopology.PartitionKey].S);
+        Assert.Equal("SET #svc = :status, updatedAt = :now ADD appliedEvents :events", update.UpdateExpression);
+        Assert.Equal("attribute_exists(#pk) AND NOT contains(appliedEvents, :eventId) AND (#svc = :pending OR #svc = :status)", update.ConditionExpression);
+        Assert.Equal(TrackedServices.Sms, update.ExpressionAttributeNames["#svc"]);
+        Assert.Equal(ServiceStatus.Sent, update.ExpressionAttributeValues[":status"].S);
+        Assert.Equal(ServiceStatus.Pending, update.ExpressionAttributeValues[":pending"].S);
+        Assert.Equal(["event-1"], update.ExpressionAttributeValues[":events"].SS);
+        Assert.Equal("event-1", update.ExpressionAttributeValues[":eventId"].S);
+        Assert.Equal(TestClock.Start.ToString("O", CultureInfo.InvariantCulture), update.ExpressionAttributeValues[":now"].S);
+    }
+
+    [Theory]
+    [InlineData(true, "event-1", ServiceStatus.Sent, ApplyOutcomeStatus.Duplicate)]
+    [InlineData(true, "event-0", ServiceStatus.Sent, ApplyOutcomeStatus.Duplicate)]
+    [InlineData(true, "event-0", ServiceStatus.Skipped, ApplyOutcomeStatus.Conflict)]
+    [InlineData(true, "event-0", ServiceStatus.Pending, ApplyOutcomeStatus.Duplicate)]
+    [InlineData(false, "event-1", ServiceStatus.Sent, ApplyOutcomeStatus.Duplicate)]
+    [InlineData(false, "event-0", ServiceStatus.Skipped, ApplyOutcomeStatus.Conflict)]
+    public async Task ApplyOutcomeAsync_ConditionFailed_TellsDuplicateFromConflict(bool itemReturned, string appliedEvent, string current, ApplyOutcomeStatus expected)
+    {
+        SeedOrder(OrderId, "hash-1");
+        var item = _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId];
+        item["appliedEvents"] = new AttributeValue { SS = [appliedEvent] };
+        item[TrackedServices.Sms] = new AttributeValue { S = current };
+        _dynamo.OnUpdateItem = _ => throw new ConditionalCheckFailedException("The conditional request failed") { Item = itemReturned ? item : null };
+
+        var status = await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Sms, ServiceStatus.Sent, Ct);
+
+        Assert.Equal(expected, status);
+    }
+
+    [Fact]
+    public async Task ApplyOutcomeAsync_OrderMissing_SaysSo()
+    {
+        _dynamo.OnUpdateItem = _ => throw new ConditionalCheckFailedException("The conditional request failed");
+
+        Assert.Equal(ApplyOutcomeStatus.OrderMissing, await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Sms, ServiceStatus.Sent, Ct));
+    }
+
+    [Fact]
+    public void Constructor_MissingArguments_Throw()
+    {
+        Assert.Throws<ArgumentNullException>(() => new DynamoOrderStore(null!, Table, _time));
+        Assert.Throws<ArgumentException>(() => new DynamoOrderStore(_dynamo, " ", _time));
+        Assert.Throws<ArgumentNullException>(() => new DynamoOrderStore(_dynamo, Table, null!));
+    }
+
     private static string Seconds(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static OrderRecord Record(string orderId, string hash) =>

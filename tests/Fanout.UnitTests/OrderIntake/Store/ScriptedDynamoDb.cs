@@ -23,6 +23,9 @@ internal sealed class ScriptedDynamoDb : AmazonDynamoDBClient
     /// <summary>Runs on each TransactWriteItems call; the default stores every Put's item.</summary>
     public Action<TransactWriteItemsRequest>? OnTransactWrite { get; set; }
 
+    /// <summary>Runs on each UpdateItem call; the default does nothing.</summary>
+    public Action<UpdateItemRequest>? OnUpdateItem { get; set; }
+
     /// <summary>Runs on each PutItem call; the default stores the item.</summary>
     public Action<PutItemRequest>? OnPutItem { get; set; }
 
@@ -77,6 +80,7 @@ internal sealed class ScriptedDynamoDb : AmazonDynamoDBClient
     public override Task<UpdateItemResponse> UpdateItemAsync(UpdateItemRequest request, CancellationToken cancellationToken = default)
     {
         Requests.Add(request);
+        OnUpdateItem?.Invoke(request);
         return Task.FromResult(new UpdateItemResponse());
     }
 }
