@@ -45,7 +45,7 @@ public sealed class OrderIntakeFunction : ILambdaHandler
         if (request is null)
         {
             var correlationId = Guid.NewGuid().ToString();
-            response = Problem(400, "Invalid request", correlationId, "The request cannot be decoded: a header or the body is not valid Unicode.");
+            response = Problem(400, "Invalid request", correlationId, "The invocation payload is not an HTTP API request that can be decoded (for example, a header or the body is not valid Unicode).");
             response.Headers[CorrelationHeader] = correlationId;
         }
         else

@@ -412,10 +412,13 @@ public sealed class OrderIntakeFunctionTests : IDisposable
         AssertNothingStoredOrPublished();
     }
 
-    [Fact]
-    public async Task InvokeAsync_PayloadThatIsNotValidJson_Answers400InsteadOfFailingTheInvocation()
+    [Theory]
+    [InlineData(new byte[] { 0x7B, 0xFF, 0x7D })]
+    [InlineData(new byte[] { 0x6E, 0x75, 0x6C, 0x6C })]
+    [InlineData(new byte[] { 0x7B })]
+    public async Task InvokeAsync_PayloadThatIsNotAnHttpApiRequest_Answers400InsteadOfFailingTheInvocation(byte[] payload)
     {
-        var bytes = await _function.InvokeAsync(new byte[] { 0x7B, 0xFF, 0x7D }, Invocation(), Ct);
+        var bytes = await _function.InvokeAsync(payload, Invocation(), Ct);
 
         var response = JsonSerializer.Deserialize(bytes, AwsShimsJsonContext.Default.HttpApiResponse)!;
         Assert.Equal(400, response.StatusCode);
