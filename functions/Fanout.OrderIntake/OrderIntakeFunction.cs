@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Fanout.AwsShims.Events;
 using Fanout.AwsShims.Json;
 using Fanout.AwsShims.Runtime;
@@ -11,7 +10,7 @@ namespace Fanout.OrderIntake;
 
 /// <summary>Adapter: API Gateway HTTP API (payload 2.0) ⇄ <see cref="OrderService"/>. Owns HTTP concerns
 /// only: routing, headers, status codes and problem documents.</summary>
-public sealed partial class OrderIntakeFunction : ILambdaHandler
+public sealed class OrderIntakeFunction : ILambdaHandler
 {
     public const string CorrelationHeader = "X-Correlation-Id";
     public const string IdempotencyHeader = "Idempotency-Key";
@@ -29,30 +28,52 @@ public sealed partial class OrderIntakeFunction : ILambdaHandler
 
     public async Task<byte[]> InvokeAsync(ReadOnlyMemory<byte> payload, LambdaInvocation invocation, CancellationToken cancellationToken)
     {
-        var request = JsonSerializer.Deserialize(payload.Span, AwsShimsJsonContext.Default.HttpApiRequest)
-            ?? throw new JsonException("The invocation payload is not an HTTP API request.");
-        var response = await HandleAsync(request, cancellationToken);
+        HttpApiRequest? request;
+        try
+        {
+            request = JsonSerializer.Deserialize(payload.Span, AwsShimsJsonContext.Default.HttpApiRequest);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            // A string the reader cannot decode (an unpaired surrogate in a header or the body) is the caller's
+            // fault: answer 400 rather than fail the invocation, which API Gateway would turn into a 500.
+            _log.Warn("The invocation payload cannot be read as an HTTP API request", ("error", ex.GetType().Name));
+            request = null;
+        }
+
+        HttpApiResponse response;
+        if (request is null)
+        {
+            var correlationId = Guid.NewGuid().ToString();
+            response = Problem(400, "Invalid request", correlationId, "The invocation payload is not an HTTP API request that can be decoded (for example, a header or the body is not valid Unicode).");
+            response.Headers[CorrelationHeader] = correlationId;
+        }
+        else
+        {
+            response = await HandleAsync(request, cancellationToken);
+        }
+
         return JsonSerializer.SerializeToUtf8Bytes(response, AwsShimsJsonContext.Default.HttpApiResponse);
     }
 
     public async Task<HttpApiResponse> HandleAsync(HttpApiRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        // A diagnostic header never refuses business: an unusable correlation id is replaced, and the reason logged.
         var suppliedCorrelation = request.GetHeader(CorrelationHeader);
-        var correlationId = suppliedCorrelation is not null && TokenPattern().IsMatch(suppliedCorrelation) ? suppliedCorrelation : Guid.NewGuid().ToString();
+        var correlationProblem = RequestHeaders.CorrelationIdProblem(suppliedCorrelation);
+        var correlationId = suppliedCorrelation is not null && correlationProblem is null ? suppliedCorrelation : Guid.NewGuid().ToString();
         using var scope = CorrelationContext.Begin(correlationId);
+        if (correlationProblem is not null)
+        {
+            // The value itself is not logged: it may hold anything, including text the log writer cannot encode.
+            _log.Warn("X-Correlation-Id ignored; a new one was generated", ("reason", correlationProblem), ("length", suppliedCorrelation!.Length));
+        }
 
         HttpApiResponse response;
         try
         {
-            if (suppliedCorrelation is not null && !ReferenceEquals(correlationId, suppliedCorrelation))
-            {
-                response = Problem(400, "Invalid header", correlationId, errors: [new FieldError(CorrelationHeader, "X-Correlation-Id must be 1 to 128 characters: letters, digits, '.', '_', ':' or '-'.")]);
-            }
-            else
-            {
-                response = await RouteAsync(request, correlationId, cancellationToken);
-            }
+            response = await RouteAsync(request, correlationId, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -95,10 +116,10 @@ public sealed partial class OrderIntakeFunction : ILambdaHandler
 
     private async Task<HttpApiResponse> PlaceAsync(HttpApiRequest request, string correlationId, CancellationToken cancellationToken)
     {
-        var idempotencyKey = request.GetHeader(IdempotencyHeader);
-        if (idempotencyKey is not null && !TokenPattern().IsMatch(idempotencyKey))
+        var idempotencyKey = RequestHeaders.ParseIdempotencyKey(request.GetHeader(IdempotencyHeader));
+        if (!idempotencyKey.IsValid)
         {
-            return Problem(400, "Invalid header", correlationId, errors: [new FieldError(IdempotencyHeader, "Idempotency-Key must be 1 to 128 characters: letters, digits, '.', '_', ':' or '-'.")]);
+            return Problem(400, "Invalid header", correlationId, errors: [new FieldError(IdempotencyHeader, idempotencyKey.Error!)]);
         }
 
         if (!TryDecodeBody(request, out var body))
@@ -116,11 +137,15 @@ public sealed partial class OrderIntakeFunction : ILambdaHandler
             return Problem(check.Status, check.Title, correlationId, errors: [.. check.Errors]);
         }
 
-        var result = await _service.PlaceAsync(check.Command!, idempotencyKey, correlationId, cancellationToken);
+        var result = await _service.PlaceAsync(check.Command!, idempotencyKey.Key, correlationId, cancellationToken);
         switch (result.Status)
         {
             case PlaceOrderStatus.KeyConflict:
                 return Problem(409, "Idempotency key reused", correlationId, "This Idempotency-Key was already used with a different request body.");
+            case PlaceOrderStatus.InProgress:
+                var busy = Problem(409, "Request in progress", correlationId, "A request with this Idempotency-Key is being processed; retry it after the Retry-After delay.");
+                busy.Headers["Retry-After"] = "1";
+                return busy;
             case PlaceOrderStatus.PublishFailed:
                 _log.Error("OrderPlaced could not be published; the order is stored and retryable", result.Error, ("orderId", result.OrderId));
                 var unavailable = Problem(503, "Order stored, not yet published", correlationId, "Retry the same request with the same Idempotency-Key to finish it.");
@@ -204,7 +229,4 @@ public sealed partial class OrderIntakeFunction : ILambdaHandler
             Body = JsonSerializer.Serialize(problem, OrderIntakeJsonContext.Default.ProblemDetails),
         };
     }
-
-    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
-    private static partial Regex TokenPattern();
 }

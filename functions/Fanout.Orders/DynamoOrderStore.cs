@@ -16,6 +16,8 @@ public sealed class DynamoOrderStore : IOrderStore
     /// <summary>How long an idempotency key is remembered (clients retry within minutes, not days).</summary>
     public static readonly TimeSpan KeyRetention = TimeSpan.FromHours(24);
 
+    private const string ConditionalCheckFailed = "ConditionalCheckFailed";
+    private const string TransactionConflict = "TransactionConflict";
     private readonly IAmazonDynamoDB _dynamo;
     private readonly string _tableName;
     private readonly TimeProvider _time;
@@ -30,6 +32,18 @@ public sealed class DynamoOrderStore : IOrderStore
         _time = time;
     }
 
+    /// <summary>Writes the order, and with a key also the key's item, in one transaction that never overwrites.</summary>
+    /// <remarks>Outcomes besides <see cref="CreateOrderStatus.Created"/>:
+    /// <list type="bullet">
+    /// <item>A key whose item is past its <see cref="KeyRetention"/> counts as unused and is taken over, even while
+    /// DynamoDB has not yet deleted it: TTL deletion runs lazily, typically within days, and DynamoDB Local never
+    /// runs it (AWS DynamoDB developer guide, "Time to Live").</item>
+    /// <item><c>TransactionConflict</c> (another request is writing the same key right now; TransactWriteItems
+    /// API reference) gives <see cref="CreateOrderStatus.InProgress"/>, never an exception.</item>
+    /// <item>A conditional failure on this very order id with this request hash means the SDK retried a write
+    /// that had succeeded but whose response was lost: that is <see cref="CreateOrderStatus.Created"/>.
+    /// <c>ClientRequestToken</c> makes such retries succeed outright within DynamoDB's 10-minute window.</item>
+    /// </list></remarks>
     public async Task<CreateOrderResult> CreateAsync(OrderRecord order, string? idempotencyKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(order);
@@ -39,16 +53,15 @@ public sealed class DynamoOrderStore : IOrderStore
             Item = ToItem(order),
             ConditionExpression = "attribute_not_exists(#pk)",
             ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = FanoutTopology.PartitionKey },
+            ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
         };
 
         if (idempotencyKey is null)
         {
-            await _dynamo.PutItemAsync(
-                new PutItemRequest { TableName = _tableName, Item = orderPut.Item, ConditionExpression = orderPut.ConditionExpression, ExpressionAttributeNames = orderPut.ExpressionAttributeNames },
-                cancellationToken);
-            return new CreateOrderResult(CreateOrderStatus.Created, order);
+            return await CreateWithoutKeyAsync(order, orderPut, cancellationToken);
         }
 
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
         var keyPut = new Put
         {
             TableName = _tableName,
@@ -57,26 +70,32 @@ public sealed class DynamoOrderStore : IOrderStore
                 [FanoutTopology.PartitionKey] = new() { S = KeyPrefix + idempotencyKey },
                 ["orderId"] = new() { S = order.OrderId },
                 ["requestHash"] = new() { S = order.RequestHash },
-                [FanoutTopology.TtlAttribute] = new() { N = (_time.GetUtcNow() + KeyRetention).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) },
+                [FanoutTopology.TtlAttribute] = new() { N = Seconds(now + (long)KeyRetention.TotalSeconds) },
             },
-            ConditionExpression = "attribute_not_exists(#pk)",
-            ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = FanoutTopology.PartitionKey },
+            ConditionExpression = "attribute_not_exists(#pk) OR #ttl < :now",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = FanoutTopology.PartitionKey, ["#ttl"] = FanoutTopology.TtlAttribute },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":now"] = new() { N = Seconds(now) } },
             ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
         };
 
         try
         {
             await _dynamo.TransactWriteItemsAsync(
-                new TransactWriteItemsRequest { TransactItems = [new() { Put = keyPut }, new() { Put = orderPut }] },
+                new TransactWriteItemsRequest { TransactItems = [new() { Put = keyPut }, new() { Put = orderPut }], ClientRequestToken = order.OrderId },
                 cancellationToken);
             return new CreateOrderResult(CreateOrderStatus.Created, order);
         }
-        catch (TransactionCanceledException ex) when (ex.CancellationReasons is { Count: > 0 } reasons && reasons[0].Code == "ConditionalCheckFailed")
+        catch (TransactionCanceledException ex) when (ex.CancellationReasons is { Count: > 0 } reasons && reasons.Exists(r => r.Code == TransactionConflict))
+        {
+            return new CreateOrderResult(CreateOrderStatus.InProgress, null);
+        }
+        catch (TransactionCanceledException ex) when (ex.CancellationReasons is { Count: > 0 } reasons && reasons[0].Code == ConditionalCheckFailed)
         {
             var keyItem = reasons[0].Item is { Count: > 0 } returned ? returned : await GetItemAsync(KeyPrefix + idempotencyKey, cancellationToken);
-            if (keyItem is null)
+            if (keyItem is null || IsExpired(keyItem, now))
             {
-                throw new InvalidOperationException($"Idempotency key '{idempotencyKey}' conflicted but cannot be read; retry.", ex);
+                // The key went away (or expired) between the write and this read: the next attempt will take it.
+                return new CreateOrderResult(CreateOrderStatus.InProgress, null);
             }
 
             if (keyItem["requestHash"].S != order.RequestHash)
@@ -84,9 +103,10 @@ public sealed class DynamoOrderStore : IOrderStore
                 return new CreateOrderResult(CreateOrderStatus.KeyConflict, null);
             }
 
-            var existing = await GetAsync(keyItem["orderId"].S, cancellationToken)
+            var existingId = keyItem["orderId"].S;
+            var existing = await GetAsync(existingId, cancellationToken)
                 ?? throw new InvalidOperationException($"Idempotency key '{idempotencyKey}' names an order that does not exist.", ex);
-            return new CreateOrderResult(CreateOrderStatus.ExistingForKey, existing);
+            return new CreateOrderResult(existingId == order.OrderId ? CreateOrderStatus.Created : CreateOrderStatus.ExistingForKey, existing);
         }
     }
 
@@ -152,6 +172,42 @@ public sealed class DynamoOrderStore : IOrderStore
             return item.TryGetValue(service, out var current) && current.S != ServiceStatus.Pending && current.S != status
                 ? ApplyOutcomeStatus.Conflict
                 : ApplyOutcomeStatus.Duplicate;
+        }
+    }
+
+    private static bool IsExpired(Dictionary<string, AttributeValue> keyItem, long now) =>
+        keyItem.TryGetValue(FanoutTopology.TtlAttribute, out var ttl)
+        && long.TryParse(ttl.N, NumberStyles.Integer, CultureInfo.InvariantCulture, out var expiresAt)
+        && expiresAt < now;
+
+    private static string Seconds(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private async Task<CreateOrderResult> CreateWithoutKeyAsync(OrderRecord order, Put orderPut, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _dynamo.PutItemAsync(
+                new PutItemRequest
+                {
+                    TableName = _tableName,
+                    Item = orderPut.Item,
+                    ConditionExpression = orderPut.ConditionExpression,
+                    ExpressionAttributeNames = orderPut.ExpressionAttributeNames,
+                    ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+                },
+                cancellationToken);
+            return new CreateOrderResult(CreateOrderStatus.Created, order);
+        }
+        catch (ConditionalCheckFailedException ex)
+        {
+            // Order ids are fresh UUIDv7s, so the only way to find one taken is the SDK retrying our own write.
+            var item = ex.Item is { Count: > 0 } returned ? returned : await GetItemAsync(OrderPrefix + order.OrderId, cancellationToken);
+            if (item is not null && item.TryGetValue("requestHash", out var hash) && hash.S == order.RequestHash)
+            {
+                return new CreateOrderResult(CreateOrderStatus.Created, FromItem(item));
+            }
+
+            throw new InvalidOperationException($"Order {order.OrderId} already exists with a different request.", ex);
         }
     }
 

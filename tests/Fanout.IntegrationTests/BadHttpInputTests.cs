@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Amazon.SQS.Model;
 using Fanout.AwsShims.Events;
@@ -66,7 +67,22 @@ public sealed class BadHttpInputTests(DefaultFanoutFixture fixture) : IClassFixt
         ["bad base64 body"] = (() => { var r = Api.Post(Valid); r.IsBase64Encoded = true; r.Body = "%%%not-base64%%%"; return r; }, 400, "$"),
         ["idempotency key too long"] = (() => Api.Post(Valid, headers: new Dictionary<string, string> { ["Idempotency-Key"] = new string('k', 200) }), 400, "Idempotency-Key"),
         ["idempotency key with spaces"] = (() => Api.Post(Valid, headers: new Dictionary<string, string> { ["Idempotency-Key"] = "a key" }), 400, "Idempotency-Key"),
-        ["bad correlation id"] = (() => Api.Post(Valid, headers: new Dictionary<string, string> { ["X-Correlation-Id"] = "<script>" }), 400, "X-Correlation-Id"),
+        ["idempotency key with unclosed quote"] = (() => Api.Post(Valid, headers: new Dictionary<string, string> { ["Idempotency-Key"] = "\"8e03978e-40d5" }), 400, "Idempotency-Key"),
+        ["idempotency key with bad escape"] = (() => Api.Post(Valid, headers: new Dictionary<string, string> { ["Idempotency-Key"] = "\"a\\qb\"" }), 400, "Idempotency-Key"),
+        // Issue 7's examples: a JSON-escaped newline at the end of a SKU, a lone surrogate, a dot-atom violation.
+        ["issue 7a: sku ending in escaped newline"] = (() => Api.Post(Issue7("c-1", "ada@example.com", "MUG-WHITE\\n")), 400, "items[0].sku"),
+        ["issue 7b: lone surrogate customer id"] = (() => Api.Post(Issue7("\\ud800", "ada@example.com", "MUG-WHITE")), 400, "customer.id"),
+        ["issue 7c: email with leading dot"] = (() => Api.Post(Issue7("c-1", ".ada@example.com", "MUG-WHITE")), 400, "customer.email"),
+        ["customer id ending in escaped newline"] = (() => Api.Post(Issue7("c-1\\n", "ada@example.com", "MUG-WHITE")), 400, "customer.id"),
+        ["email ending in escaped newline"] = (() => Api.Post(Issue7("c-1", "ada@example.com\\n", "MUG-WHITE")), 400, "customer.email"),
+        ["sku with raw tab escape"] = (() => Api.Post(Issue7("c-1", "ada@example.com", "MUG\\tWHITE")), 400, "items[0].sku"),
+        ["email with doubled dot"] = (() => Api.Post(Issue7("c-1", "ada..l@example.com", "MUG-WHITE")), 400, "customer.email"),
+        ["email with numeric top-level domain"] = (() => Api.Post(Issue7("c-1", "ada@example.123", "MUG-WHITE")), 400, "customer.email"),
+        ["email local part over 64"] = (() => Api.Post(Issue7("c-1", new string('a', 65) + "@example.com", "MUG-WHITE")), 400, "customer.email"),
+        ["lone surrogate property name"] = (() => Api.Post(Valid.Replace("{\"customer\"", "{\"\\udc00\":1,\"customer\"", StringComparison.Ordinal)), 400, "$"),
+        ["lone surrogate in sku"] = (() => Api.Post(Issue7("c-1", "ada@example.com", "MUG\\udfff")), 400, "items[0].sku"),
+        ["base64 body with invalid UTF-8"] = (() => Base64Body([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D]), 400, "$"),
+        ["base64 body with encoded surrogate"] = (() => Base64Body([.. Encoding.UTF8.GetBytes("{\"customer\":\""), 0xED, 0xA0, 0x80, .. Encoding.UTF8.GetBytes("\"}")]), 400, "$"),
         ["malformed order id"] = (() => Api.Get("not-a-uuid"), 400, "id"),
         ["unknown order id"] = (() => Api.Get(Guid.NewGuid().ToString()), 404, null),
         ["wrong method"] = (() => { var r = Api.Post(Valid); r.RequestContext.Http.Method = "PUT"; r.RouteKey = "$default"; return r; }, 405, null),
@@ -74,6 +90,52 @@ public sealed class BadHttpInputTests(DefaultFanoutFixture fixture) : IClassFixt
     };
 
     public static TheoryData<string> CaseNames => new(Cases.Keys);
+
+    private static string Issue7(string customerId, string email, string sku) =>
+        $"{{\"customer\":{{\"id\":\"{customerId}\",\"email\":\"{email}\"}},\"items\":[{{\"sku\":\"{sku}\",\"quantity\":1}}]}}";
+
+    private static HttpApiRequest Base64Body(byte[] raw)
+    {
+        // A +json media type is JSON to the function but base64 to API Gateway.
+        var request = Api.Post(null, contentType: "application/vnd.fanout.order+json");
+        request.Body = Convert.ToBase64String(raw);
+        request.IsBase64Encoded = true;
+        return request;
+    }
+
+    [Theory]
+    [InlineData("corr-a,corr-b")]
+    [InlineData("<script>")]
+    [InlineData("")]
+    public async Task PostOrders_UnusableCorrelationId_Answers202WithAGeneratedIdThatTheOrderCarries(string correlationId)
+    {
+        // Issue 7e: X-Correlation-Id sent twice arrives comma-joined; a diagnostic header never refuses an order.
+        var fanout = fixture.Fanout;
+        var ct = TestContext.Current.CancellationToken;
+
+        var response = await fanout.InvokeApiAsync(Api.Post(Issue7("corr-" + correlationId.Length, "ada@example.com", "MUG-WHITE"), headers: new Dictionary<string, string> { ["X-Correlation-Id"] = correlationId }), ct);
+
+        Assert.True(response.StatusCode == 202, $"{response.StatusCode}: {response.Body}");
+        var used = response.Headers["X-Correlation-Id"];
+        Assert.True(Guid.TryParse(used, out _), used);
+        var orderId = JsonDocument.Parse(response.Body!).RootElement.GetProperty("orderId").GetString()!;
+        Assert.Equal(used, (await Api.GetOrderAsync(fanout, orderId, ct))!.CorrelationId);
+    }
+
+    [Fact]
+    public async Task PostOrders_Base64EncodedOrder_IsDecodedAndAccepted()
+    {
+        // API Gateway base64-encodes a body whose media type is not text/*, application/json, /javascript or /xml.
+        var fanout = fixture.Fanout;
+        var ct = TestContext.Current.CancellationToken;
+        var request = Api.Post(Issue7("b64-1", "b64@example.com", "MUG-WHITE"), contentType: "application/vnd.fanout.order+json", base64: true);
+
+        var response = await fanout.InvokeApiAsync(request, ct);
+
+        Assert.True(response.StatusCode == 202, $"{response.StatusCode}: {response.Body}");
+        var orderId = JsonDocument.Parse(response.Body!).RootElement.GetProperty("orderId").GetString()!;
+        Assert.Equal("b64@example.com", (await Api.GetOrderAsync(fanout, orderId, ct))!.Customer.Email);
+    }
 
     [Theory]
     [MemberData(nameof(CaseNames))]
@@ -95,6 +157,7 @@ public sealed class BadHttpInputTests(DefaultFanoutFixture fixture) : IClassFixt
         var probeArn = (await fanout.Sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest { QueueUrl = probeUrl, AttributeNames = ["QueueArn"] }, ct)).QueueARN;
         await fanout.Sns.SubscribeAsync(fanout.Topology.TopicArn, "sqs", probeArn, new Dictionary<string, string> { ["RawMessageDelivery"] = "true" }, ct);
         var ordersBefore = (await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, DynamoOrderStore.OrderPrefix)).Count;
+        var keysBefore = (await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, DynamoOrderStore.KeyPrefix)).Count;
 
         foreach (var (name, (request, status, field)) in Cases)
         {
@@ -103,6 +166,7 @@ public sealed class BadHttpInputTests(DefaultFanoutFixture fixture) : IClassFixt
         }
 
         Assert.Equal(ordersBefore, (await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, DynamoOrderStore.OrderPrefix)).Count);
+        Assert.Equal(keysBefore, (await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, DynamoOrderStore.KeyPrefix)).Count);
 
         // A sentinel order published after all of them: the probe must see it and nothing else.
         var sentinel = await Api.PlaceAsync(fanout, Valid.Replace("c-1", "sentinel", StringComparison.Ordinal), ct);

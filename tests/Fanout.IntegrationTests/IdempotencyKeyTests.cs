@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using Amazon.DynamoDBv2.Model;
 using Fanout.Contracts.Topology;
 using Fanout.Functions.Common.Publishing;
 using Fanout.Harness;
@@ -49,6 +51,76 @@ public sealed class IdempotencyKeyTests(SwitchableIntakeFixture fixture) : IClas
         Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.EmailTable, "EMAIL#"), i => i["orderId"].S == first);
     }
 
+    [Theory]
+    [InlineData("\"8e03978e-40d5-43e8-bc93-6894a57f9324\"", "8e03978e-40d5-43e8-bc93-6894a57f9324")]
+    [InlineData("0b1c2d3e-40d5-43e8-bc93-6894a57f9324", "\"0b1c2d3e-40d5-43e8-bc93-6894a57f9324\"")]
+    public async Task PostOrders_KeyQuotedOrBare_IsOneKeyAndTheRetryReplaysTheOrder(string firstForm, string retryForm)
+    {
+        // Issue 7d: the IETF header is an RFC 8941 sf-string, quotes included; the bare form is the same key.
+        var fanout = fixture.Fanout;
+        var ct = TestContext.Current.CancellationToken;
+        var body = Api.OrderJson("quoted-" + firstForm.Length, null, ("KEYED-Q", 1));
+
+        var first = await fanout.InvokeApiAsync(Api.Post(body, headers: new Dictionary<string, string> { ["Idempotency-Key"] = firstForm }), ct);
+        var retry = await fanout.InvokeApiAsync(Api.Post(body, headers: new Dictionary<string, string> { ["Idempotency-Key"] = retryForm }), ct);
+
+        Assert.True(first.StatusCode == 202, $"{first.StatusCode}: {first.Body}");
+        Assert.Equal(202, retry.StatusCode);
+        Assert.Equal("true", retry.Headers["Idempotent-Replayed"]);
+        Assert.Equal(OrderId(first), OrderId(retry));
+        var bare = firstForm.Trim('"');
+        var key = Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, DynamoOrderStore.KeyPrefix + bare));
+        Assert.Equal(OrderId(first), key["orderId"].S);
+    }
+
+    [Fact]
+    public async Task PostOrders_KeyPast24HoursButNotYetDeletedByTtl_CountsAsUnused()
+    {
+        // DynamoDB deletes expired items lazily (DynamoDB Local never does): age the key item by hand.
+        var fanout = fixture.Fanout;
+        var ct = TestContext.Current.CancellationToken;
+        var body = Api.OrderJson("expired", null, ("KEYED-4", 1));
+        var first = await Api.PlaceAsync(fanout, body, ct, idempotencyKey: "key-expired-1");
+        var pk = DynamoOrderStore.KeyPrefix + "key-expired-1";
+        var expiredAt = DateTimeOffset.FromUnixTimeSeconds(long.Parse(Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, pk))[FanoutTopology.TtlAttribute].N, CultureInfo.InvariantCulture)) - TimeSpan.FromHours(24) - TimeSpan.FromSeconds(5);
+        await fanout.Dynamo.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = fanout.Topology.TableFor(FanoutTopology.OrdersTable),
+            Key = new Dictionary<string, AttributeValue> { [FanoutTopology.PartitionKey] = new() { S = pk } },
+            UpdateExpression = "SET #ttl = :past",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#ttl"] = FanoutTopology.TtlAttribute },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":past"] = new() { N = expiredAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) } },
+        }, ct);
+
+        var again = await fanout.InvokeApiAsync(Api.Post(body, headers: new Dictionary<string, string> { ["Idempotency-Key"] = "key-expired-1" }), ct);
+
+        Assert.True(again.StatusCode == 202, $"{again.StatusCode}: {again.Body}");
+        Assert.False(again.Headers.ContainsKey("Idempotent-Replayed"));
+        Assert.NotEqual(first, OrderId(again));
+        var key = Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, pk));
+        Assert.Equal(OrderId(again), key["orderId"].S);
+        Assert.True(long.Parse(key[FanoutTopology.TtlAttribute].N, CultureInfo.InvariantCulture) > TimeProvider.System.GetUtcNow().AddHours(23).ToUnixTimeSeconds());
+
+        var replay = await fanout.InvokeApiAsync(Api.Post(body, headers: new Dictionary<string, string> { ["Idempotency-Key"] = "key-expired-1" }), ct);
+        Assert.Equal(OrderId(again), OrderId(replay));
+    }
+
+    [Fact]
+    public async Task PostOrders_SameKeyFromManyRequestsAtOnce_OneOrderAndNever5xx()
+    {
+        var fanout = fixture.Fanout;
+        var ct = TestContext.Current.CancellationToken;
+        var body = Api.OrderJson("racing", null, ("KEYED-5", 1));
+        var headers = new Dictionary<string, string> { ["Idempotency-Key"] = "key-race-1" };
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => fanout.InvokeApiAsync(Api.Post(body, headers: headers), ct)));
+
+        Assert.All(responses, r => Assert.True(r.StatusCode is 202 or 409, $"{r.StatusCode}: {r.Body}"));
+        Assert.All(responses.Where(r => r.StatusCode == 409), r => Assert.Equal("1", r.Headers["Retry-After"]));
+        Assert.Single(responses.Where(r => r.StatusCode == 202).Select(OrderId).Distinct());
+        Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, DynamoOrderStore.KeyPrefix + "key-race-1"));
+    }
+
     [Fact]
     public async Task PostOrders_SameKeyDifferentBody_Answers409AndStoresNothingNew()
     {
@@ -95,4 +167,7 @@ public sealed class IdempotencyKeyTests(SwitchableIntakeFixture fixture) : IClas
         Assert.Equal("SENT", view!.Services["sms"]);
         Assert.Equal(3, await fanout.Stock.GetAsync("KEYED-3", ct));
     }
+
+    private static string OrderId(Fanout.AwsShims.Events.HttpApiResponse response) =>
+        JsonDocument.Parse(response.Body!).RootElement.GetProperty("orderId").GetString()!;
 }

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.Unicode;
 using Fanout.Contracts.Events;
 using Fanout.Contracts.Orders;
 
@@ -23,7 +24,9 @@ public static class OrderRequestValidator
         MaxDepth = 16,
         AllowTrailingCommas = false,
         CommentHandling = JsonCommentHandling.Disallow,
-        AllowDuplicateProperties = false,
+        // Duplicates are found by ScanText instead: the parser's own check throws InvalidOperationException on a
+        // property name that is not valid UTF-16, before anything could say which field it was.
+        AllowDuplicateProperties = true,
     };
 
     private static readonly string[] RootFields = ["customer", "items"];
@@ -70,6 +73,13 @@ public static class OrderRequestValidator
             return RequestCheck.Invalid(400, "Invalid order", new FieldError("$", "The body is empty; send an order as JSON."));
         }
 
+        // JsonDocument checks the grammar, not the bytes inside strings: invalid UTF-8 (possible only in a
+        // base64 body) would surface later as an exception when a string is read.
+        if (!Utf8.IsValid(body.Span))
+        {
+            return RequestCheck.Invalid(400, "Malformed JSON", new FieldError("$", "The body is not valid UTF-8."));
+        }
+
         JsonDocument document;
         try
         {
@@ -84,6 +94,19 @@ public static class OrderRequestValidator
         using (document)
         {
             var errors = new List<FieldError>();
+            var duplicates = new List<FieldError>();
+            ScanText(document.RootElement, "", errors, duplicates);
+            if (duplicates.Count > 0)
+            {
+                // Without this, the last value would silently win: a different order than the client saw.
+                return new RequestCheck(null, 400, "Malformed JSON", [new FieldError("$", string.Join(" ", duplicates.Select(d => d.Message)))]);
+            }
+
+            if (errors.Count > 0)
+            {
+                return new RequestCheck(null, 400, "Invalid order", errors);
+            }
+
             var command = Read(document.RootElement, errors);
             return errors.Count == 0 ? RequestCheck.Valid(command) : new RequestCheck(null, 400, "Invalid order", errors);
         }
@@ -112,7 +135,7 @@ public static class OrderRequestValidator
         {
             RejectUnknown(customer, CustomerFields, "customer.", errors);
             command.Customer.Id = RequiredString(customer, "id", "customer.id", errors, OrderRules.IsValidCustomerId, "must be 1 to 64 letters, digits, '.', '_' or '-'");
-            command.Customer.Email = RequiredString(customer, "email", "customer.email", errors, OrderRules.IsValidEmail, "is not a valid e-mail address");
+            command.Customer.Email = RequiredString(customer, "email", "customer.email", errors, OrderRules.IsValidEmail, "must be an address such as ada@example.com: at most 254 characters, a local part of at most 64 without leading, trailing or doubled dots, and a domain of dot-separated labels (letters, digits, inner hyphens) whose last label is not all digits");
             if (customer.TryGetProperty("phone", out var phone) && phone.ValueKind != JsonValueKind.Null)
             {
                 if (phone.ValueKind != JsonValueKind.String)
@@ -189,6 +212,62 @@ public static class OrderRequestValidator
         }
 
         return command;
+    }
+
+    /// <summary>Walks the whole document once. Lists in <paramref name="undecodable"/> every string and property
+    /// name whose JSON escapes do not decode to valid UTF-16 (an unpaired surrogate such as <c>\ud800</c>): reading
+    /// one throws, so none may reach <see cref="Read"/>. Lists in <paramref name="duplicates"/> every property name
+    /// that appears twice in one object, compared after unescaping (RFC 8259 section 4).</summary>
+    private static void ScanText(JsonElement element, string path, List<FieldError> undecodable, List<FieldError> duplicates)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        undecodable.Add(new FieldError(path.Length == 0 ? "$" : path, "A property name is not valid Unicode (it holds an unpaired surrogate escape)."));
+                        continue;
+                    }
+
+                    var child = path.Length == 0 ? name : path + "." + name;
+                    if (!names.Add(name))
+                    {
+                        duplicates.Add(new FieldError(child, $"Property '{child}' appears more than once."));
+                    }
+
+                    ScanText(property.Value, child, undecodable, duplicates);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    ScanText(item, $"{path}[{index}]", undecodable, duplicates);
+                    index++;
+                }
+
+                break;
+            case JsonValueKind.String:
+                try
+                {
+                    _ = element.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    undecodable.Add(new FieldError(path.Length == 0 ? "$" : path, $"{(path.Length == 0 ? "The body" : path)} is not valid Unicode (it holds an unpaired surrogate escape)."));
+                }
+
+                break;
+        }
     }
 
     private static string RequiredString(JsonElement parent, string name, string path, List<FieldError> errors, Func<string, bool> rule, string ruleText)

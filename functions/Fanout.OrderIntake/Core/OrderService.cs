@@ -16,6 +16,9 @@ public enum PlaceOrderStatus
     /// <summary>Same idempotency key, different request.</summary>
     KeyConflict,
 
+    /// <summary>Another request with the same idempotency key is being written right now; retry shortly.</summary>
+    InProgress,
+
     /// <summary>Stored, but OrderPlaced could not be published; retrying with the same key publishes it.</summary>
     PublishFailed,
 }
@@ -67,9 +70,12 @@ public sealed class OrderService
         var record = new OrderRecord(orderId, outgoing.Json, correlationId, RequestHash(command), now, null, statuses);
 
         var created = await _store.CreateAsync(record, idempotencyKey, cancellationToken);
-        if (created.Status == CreateOrderStatus.KeyConflict)
+        switch (created.Status)
         {
-            return new PlaceOrderResult(PlaceOrderStatus.KeyConflict, null);
+            case CreateOrderStatus.KeyConflict:
+                return new PlaceOrderResult(PlaceOrderStatus.KeyConflict, null);
+            case CreateOrderStatus.InProgress:
+                return new PlaceOrderResult(PlaceOrderStatus.InProgress, null);
         }
 
         var order = created.Order!;

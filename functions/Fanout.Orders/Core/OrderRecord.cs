@@ -42,6 +42,10 @@ public enum CreateOrderStatus
 
     /// <summary>The idempotency key was used before with a different request.</summary>
     KeyConflict,
+
+    /// <summary>A concurrent request with the same idempotency key is being written (DynamoDB cancelled the
+    /// transaction with <c>TransactionConflict</c>); its outcome is not known yet.</summary>
+    InProgress,
 }
 
 public sealed record CreateOrderResult(CreateOrderStatus Status, OrderRecord? Order);

@@ -16,20 +16,24 @@ using Microsoft.Extensions.Time.Testing;
 namespace Fanout.UnitTests.OrderIntake;
 
 [Trait("Category", "Unit")]
-public sealed class OrderIntakeFunctionTests
+public sealed class OrderIntakeFunctionTests : IDisposable
 {
     private const string UnknownOrderId = "0195a1b2-c3d4-7e5f-8a9b-000000000000";
     private readonly FakeTimeProvider _time = TestClock.Create();
-    private readonly InMemoryOrderStore _store = new();
+    private readonly InMemoryOrderStore _store;
     private readonly RecordingEventPublisher _publisher = new();
+    private readonly StringWriter _log = new();
     private readonly OrderIntakeFunction _function;
 
     public OrderIntakeFunctionTests()
     {
-        _function = new OrderIntakeFunction(new OrderService(_store, _publisher, _time), new FanoutLogger("orders", _time, TextWriter.Null));
+        _store = new InMemoryOrderStore(_time);
+        _function = new OrderIntakeFunction(new OrderService(_store, _publisher, _time), new FanoutLogger("orders", _time, _log));
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose() => _log.Dispose();
 
     [Fact]
     public async Task HandleAsync_ValidOrder_Returns202AndStoresAndPublishesOrderPlacedOnce()
@@ -231,6 +235,17 @@ public sealed class OrderIntakeFunctionTests
     [InlineData("slash/inside")]
     [InlineData("ключ")]
     [InlineData("key\nnewline")]
+    [InlineData("key-1\n")]
+    [InlineData("key-1,key-2")]
+    [InlineData("\"key-1")]
+    [InlineData("\"key-1\"x")]
+    [InlineData("\"\"")]
+    [InlineData("\"has space\"")]
+    [InlineData("\"a\\qb\"")]
+    [InlineData("\"a\\\\b\"")]
+    [InlineData("\"key-1\";p=1")]
+    [InlineData("\"key-\u00e9\"")]
+    [InlineData("\ud800")]
     [InlineData("k01234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567")]
     public async Task HandleAsync_InvalidIdempotencyKey_Returns400AndChangesNothing(string key)
     {
@@ -251,21 +266,187 @@ public sealed class OrderIntakeFunctionTests
     }
 
     [Theory]
-    [InlineData("")]
-    [InlineData("has space")]
-    [InlineData("<script>")]
-    [InlineData("c01234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567")]
-    public async Task HandleAsync_InvalidCorrelationId_Returns400WithAGeneratedIdAndChangesNothing(string correlationId)
+    [InlineData("", "empty")]
+    [InlineData("corr-a,corr-b", "sent more than once")]
+    [InlineData("corr-a, corr-b", "sent more than once")]
+    [InlineData("has space", "holds characters other than")]
+    [InlineData("<script>", "holds characters other than")]
+    [InlineData("corr-1\n", "holds characters other than")]
+    [InlineData("\ud800", "holds characters other than")]
+    [InlineData("c01234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567", "longer than 128 characters (129)")]
+    public async Task HandleAsync_UnusableCorrelationId_AcceptsTheOrderWithAGeneratedIdAndLogsWhy(string correlationId, string reason)
     {
         var response = await Send(HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build()).WithHeader("X-Correlation-Id", correlationId));
 
+        Assert.Equal(202, response.StatusCode);
+        var used = response.Headers[OrderIntakeFunction.CorrelationHeader];
+        Assert.True(Guid.TryParse(used, out _));
+        Assert.Equal(used, Assert.Single(_publisher.Published).CorrelationId);
+        Assert.Equal(used, Assert.Single(_store.Orders).CorrelationId);
+        var warning = Assert.Single(_log.ToString().Split('\n'), line => line.Contains("X-Correlation-Id ignored", StringComparison.Ordinal));
+        Assert.Contains(reason, warning, StringComparison.Ordinal);
+        Assert.Contains("\"length\":" + correlationId.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HandleAsync_UsableCorrelationId_LogsNoWarning()
+    {
+        await Send(HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build()).WithHeader("X-Correlation-Id", "corr-ok"));
+
+        Assert.DoesNotContain("X-Correlation-Id ignored", _log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HandleAsync_UnusableCorrelationIdOnARefusedOrder_EchoesTheGeneratedIdInHeaderAndProblem()
+    {
+        var response = await Send(HttpApiRequestBuilder.PostOrder("[]").WithHeader("X-Correlation-Id", "corr-a,corr-b"));
+
+        Assert.Equal(400, response.StatusCode);
+        var used = response.Headers[OrderIntakeFunction.CorrelationHeader];
+        Assert.True(Guid.TryParse(used, out _));
+        Assert.Equal(used, ProblemDocument.From(response).CorrelationId);
+    }
+
+    [Theory]
+    [InlineData("\"8e03978e-40d5-43e8-bc93-6894a57f9324\"", "8e03978e-40d5-43e8-bc93-6894a57f9324")]
+    [InlineData("8e03978e-40d5-43e8-bc93-6894a57f9324", "\"8e03978e-40d5-43e8-bc93-6894a57f9324\"")]
+    [InlineData(" \"key-1\" ", "key-1")]
+    public async Task HandleAsync_SameKeyQuotedAndBare_IsOneKeyAndReplaysTheOrder(string firstForm, string secondForm)
+    {
+        var body = OrderRequestBuilder.ValidOrder().Build();
+
+        var first = await Send(HttpApiRequestBuilder.PostOrder(body).WithIdempotencyKey(firstForm));
+        var second = await Send(HttpApiRequestBuilder.PostOrder(body).WithIdempotencyKey(secondForm));
+
+        Assert.Equal(202, first.StatusCode);
+        Assert.Equal(202, second.StatusCode);
+        Assert.Equal(AcceptedOrderId(first), AcceptedOrderId(second));
+        Assert.Equal("true", second.Headers["Idempotent-Replayed"]);
+        Assert.Equal([firstForm.Trim().Trim('"')], _store.IdempotencyKeys);
+        Assert.Single(_publisher.Published);
+    }
+
+    [Fact]
+    public async Task HandleAsync_KeyBeingWrittenByAnotherRequest_Returns409InProgressWithRetryAfterAndChangesNothing()
+    {
+        _store.KeyBusy = true;
+
+        var response = await Send(HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build()).WithIdempotencyKey("key-busy"));
+
+        Assert.Equal(409, response.StatusCode);
+        Assert.Equal("1", response.Headers["Retry-After"]);
+        var problem = ProblemDocument.From(response);
+        Assert.Equal("Request in progress", problem.Title);
+        AssertNothingStoredOrPublished();
+    }
+
+    [Fact]
+    public async Task HandleAsync_SameKeyAt24HoursExactly_StillReplays()
+    {
+        var body = OrderRequestBuilder.ValidOrder().Build();
+        var first = await Send(HttpApiRequestBuilder.PostOrder(body).WithIdempotencyKey("key-day"));
+
+        _time.Advance(TimeSpan.FromHours(24));
+        var second = await Send(HttpApiRequestBuilder.PostOrder(body).WithIdempotencyKey("key-day"));
+
+        Assert.Equal(AcceptedOrderId(first), AcceptedOrderId(second));
+        Assert.Equal("true", second.Headers["Idempotent-Replayed"]);
+    }
+
+    [Fact]
+    public async Task HandleAsync_SameKeyPast24Hours_CountsAsUnusedAndCreatesANewOrder()
+    {
+        var body = OrderRequestBuilder.ValidOrder().Build();
+        var first = await Send(HttpApiRequestBuilder.PostOrder(body).WithIdempotencyKey("key-old"));
+
+        _time.Advance(TimeSpan.FromHours(24) + TimeSpan.FromSeconds(1));
+        var second = await Send(HttpApiRequestBuilder.PostOrder(body).WithIdempotencyKey("key-old"));
+
+        Assert.Equal(202, second.StatusCode);
+        Assert.NotEqual(AcceptedOrderId(first), AcceptedOrderId(second));
+        Assert.False(second.Headers.ContainsKey("Idempotent-Replayed"));
+        Assert.Equal(2, _store.Orders.Count);
+        Assert.Equal(2, _publisher.Published.Count);
+
+        var third = await Send(HttpApiRequestBuilder.PostOrder(body).WithIdempotencyKey("key-old"));
+        Assert.Equal(AcceptedOrderId(second), AcceptedOrderId(third));
+    }
+
+    public static TheoryData<string, string> IssueSevenBodies => new()
+    {
+        { "{\"customer\":{\"id\":\"c-1\",\"email\":\"ada@example.com\"},\"items\":[{\"sku\":\"MUG-WHITE\\n\",\"quantity\":1}]}", "items[0].sku" },
+        { "{\"customer\":{\"id\":\"\\ud800\",\"email\":\"ada@example.com\"},\"items\":[{\"sku\":\"MUG-WHITE\",\"quantity\":1}]}", "customer.id" },
+        { "{\"customer\":{\"id\":\"c-1\",\"email\":\".ada@example.com\"},\"items\":[{\"sku\":\"MUG-WHITE\",\"quantity\":1}]}", "customer.email" },
+        { "{\"customer\":{\"id\":\"c-1\",\"email\":\"ada@example.com\"},\"items\":[{\"sku\":\"MUG-WHITE\",\"quantity\":1}],\"\\udc00\":1}", "$" },
+        { "{\"customer\":{\"id\":\"c-1\",\"\\ud800x\":\"a\",\"email\":\"ada@example.com\"},\"items\":[{\"sku\":\"MUG-WHITE\",\"quantity\":1}]}", "customer" },
+    };
+
+    [Theory]
+    [MemberData(nameof(IssueSevenBodies))]
+    public async Task HandleAsync_ControlCharacterOrLoneSurrogateOrBadDotAtom_Returns400OnThatFieldAndChangesNothing(string body, string field)
+    {
+        var response = await Send(HttpApiRequestBuilder.PostOrder(body));
+
+        Assert.Equal(400, response.StatusCode);
+        Assert.Equal([field], ProblemDocument.From(response).Fields);
+        AssertNothingStoredOrPublished();
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xFF })]
+    [InlineData(new byte[] { 0xC0, 0xAF })]
+    [InlineData(new byte[] { 0xED, 0xA0, 0x80 })]
+    [InlineData(new byte[] { 0xE2, 0x82 })]
+    public async Task HandleAsync_Base64BodyWithInvalidUtf8_Returns400AndChangesNothing(byte[] invalid)
+    {
+        var order = Encoding.UTF8.GetBytes(OrderRequestBuilder.ValidOrder().Build());
+        var at = Array.IndexOf(order, (byte)'4');
+        byte[] raw = [.. order[..at], .. invalid, .. order[at..]];
+
+        var response = await Send(HttpApiRequestBuilder.PostOrder("").WithBase64Body(raw));
+
         Assert.Equal(400, response.StatusCode);
         var problem = ProblemDocument.From(response);
-        Assert.Equal([OrderIntakeFunction.CorrelationHeader], problem.Fields);
-        var echoed = response.Headers[OrderIntakeFunction.CorrelationHeader];
-        Assert.NotEqual(correlationId, echoed);
-        Assert.True(Guid.TryParse(echoed, out _));
-        Assert.Equal(echoed, problem.CorrelationId);
+        Assert.Equal(["$"], problem.Fields);
+        Assert.Contains("UTF-8", problem.Errors[0].Message, StringComparison.Ordinal);
+        AssertNothingStoredOrPublished();
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x7B, 0xFF, 0x7D })]
+    [InlineData(new byte[] { 0x6E, 0x75, 0x6C, 0x6C })]
+    [InlineData(new byte[] { 0x7B })]
+    public async Task InvokeAsync_PayloadThatIsNotAnHttpApiRequest_Answers400InsteadOfFailingTheInvocation(byte[] payload)
+    {
+        var bytes = await _function.InvokeAsync(payload, Invocation(), Ct);
+
+        var response = JsonSerializer.Deserialize(bytes, AwsShimsJsonContext.Default.HttpApiResponse)!;
+        Assert.Equal(400, response.StatusCode);
+        Assert.Equal("Invalid request", ProblemDocument.From(response).Title);
+        Assert.True(Guid.TryParse(response.Headers[OrderIntakeFunction.CorrelationHeader], out _));
+        AssertNothingStoredOrPublished();
+    }
+
+    [Theory]
+    [InlineData("headers")]
+    [InlineData("body")]
+    public async Task InvokeAsync_LoneSurrogateEscapeInTheEvent_Answers400InvalidRequestNotAnError(string where)
+    {
+        var request = HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build()).WithHeader("X-Correlation-Id", "SURROGATE").Build();
+        if (where == "body")
+        {
+            request.Body = "SURROGATE";
+        }
+
+        var payload = JsonSerializer.Serialize(request, AwsShimsJsonContext.Default.HttpApiRequest).Replace("SURROGATE", "\\ud800", StringComparison.Ordinal);
+
+        var bytes = await _function.InvokeAsync(Encoding.UTF8.GetBytes(payload), Invocation(), Ct);
+
+        var response = JsonSerializer.Deserialize(bytes, AwsShimsJsonContext.Default.HttpApiResponse)!;
+        // The event itself cannot be deserialized (System.Text.Json refuses unpaired surrogates), so even a bad
+        // diagnostic header ends here: the function answers instead of failing the invocation.
+        Assert.Equal(400, response.StatusCode);
+        Assert.Equal("Invalid request", ProblemDocument.From(response).Title);
         AssertNothingStoredOrPublished();
     }
 

@@ -1,19 +1,26 @@
+using Fanout.Orders;
 using Fanout.Orders.Core;
 
 namespace Fanout.UnitTests.TestDoubles;
 
 /// <summary>An <see cref="IOrderStore"/> with the same conditional semantics as the DynamoDB store: an order id is
 /// written once, an idempotency key remembers its order and request hash, and a service status moves from PENDING
-/// to one final value once per event id.</summary>
-internal sealed class InMemoryOrderStore : IOrderStore
+/// to one final value once per event id. A key past <see cref="DynamoOrderStore.KeyRetention"/> (by the given clock)
+/// counts as unused, as the DynamoDB store's condition makes it.</summary>
+internal sealed class InMemoryOrderStore(TimeProvider? time = null) : IOrderStore
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, OrderRecord> _orders = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (string OrderId, string RequestHash)> _keys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string OrderId, string RequestHash, long ExpiresAt)> _keys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _appliedEvents = new(StringComparer.Ordinal);
 
     /// <summary>When set, <see cref="CreateAsync"/> throws it (a store outage).</summary>
     public Exception? FailCreateWith { get; set; }
+
+    /// <summary>When set, <see cref="CreateAsync"/> with a key answers <see cref="CreateOrderStatus.InProgress"/>
+    /// and writes nothing (a concurrent request holds the key).</summary>
+    public bool KeyBusy { get; set; }
 
     public IReadOnlyList<OrderRecord> Orders
     {
@@ -61,9 +68,15 @@ internal sealed class InMemoryOrderStore : IOrderStore
             throw failure;
         }
 
+        if (KeyBusy && idempotencyKey is not null)
+        {
+            return Task.FromResult(new CreateOrderResult(CreateOrderStatus.InProgress, null));
+        }
+
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
         lock (_gate)
         {
-            if (idempotencyKey is not null && _keys.TryGetValue(idempotencyKey, out var existing))
+            if (idempotencyKey is not null && _keys.TryGetValue(idempotencyKey, out var existing) && existing.ExpiresAt >= now)
             {
                 return Task.FromResult(existing.RequestHash == order.RequestHash
                     ? new CreateOrderResult(CreateOrderStatus.ExistingForKey, _orders[existing.OrderId])
@@ -77,7 +90,7 @@ internal sealed class InMemoryOrderStore : IOrderStore
 
             if (idempotencyKey is not null)
             {
-                _keys.Add(idempotencyKey, (order.OrderId, order.RequestHash));
+                _keys[idempotencyKey] = (order.OrderId, order.RequestHash, now + (long)DynamoOrderStore.KeyRetention.TotalSeconds);
             }
 
             return Task.FromResult(new CreateOrderResult(CreateOrderStatus.Created, order));

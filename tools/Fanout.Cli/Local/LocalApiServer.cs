@@ -175,18 +175,22 @@ public sealed class LocalApiServer : IAsyncDisposable
         }
     }
 
-    /// <summary>API Gateway base64-encodes bodies unless the content type is textual.</summary>
-    private static bool IsTextual(string? contentType)
+    /// <summary>Whether API Gateway's HTTP API hands the body to Lambda as text (<c>isBase64Encoded: false</c>).
+    /// With payload format 2.0 it base64-encodes every request body except those whose media type is
+    /// <c>text/*</c>, <c>application/json</c>, <c>application/javascript</c> or <c>application/xml</c>; a missing
+    /// Content-Type, <c>application/x-www-form-urlencoded</c> and structured-syntax types such as
+    /// <c>application/problem+json</c> all arrive base64-encoded ("Create AWS Lambda proxy integrations for HTTP
+    /// APIs": "If the content type of the request is binary, the body is base64-encoded"; the list is the one
+    /// observed on AWS). Matching it here makes local runs exercise the function's base64 path.</summary>
+    internal static bool IsTextual(string? contentType)
     {
-        if (string.IsNullOrEmpty(contentType))
+        if (string.IsNullOrWhiteSpace(contentType))
         {
-            return true;
+            return false;
         }
 
         var media = contentType.Split(';')[0].Trim().ToLowerInvariant();
         return media.StartsWith("text/", StringComparison.Ordinal)
-            || media is "application/json" or "application/xml" or "application/javascript" or "application/x-www-form-urlencoded"
-            || media.EndsWith("+json", StringComparison.Ordinal)
-            || media.EndsWith("+xml", StringComparison.Ordinal);
+            || media is "application/json" or "application/javascript" or "application/xml";
     }
 }

@@ -71,7 +71,29 @@ public sealed class OrderRequestValidatorTests
     [InlineData("@example.com")]
     [InlineData("ada@")]
     [InlineData("ada@example")]
-    [InlineData("ada@example.c")]
+    [InlineData(".ada@example.com")]
+    [InlineData("ada.@example.com")]
+    [InlineData(".@example.com")]
+    [InlineData("ada@example..com")]
+    [InlineData("ada@.example.com")]
+    [InlineData("ada@example.com.")]
+    [InlineData("ada@example.123")]
+    [InlineData("ada@192.0.2.1")]
+    [InlineData("ada@[192.0.2.1]")]
+    [InlineData("\"ada\"@example.com")]
+    [InlineData("ada(comment)@example.com")]
+    [InlineData("ada@exa_mple.com")]
+    [InlineData("ada@example.-com")]
+    [InlineData("ada@example.com-")]
+    [InlineData("adá@example.com")]
+    [InlineData("ada@exämple.com")]
+    [InlineData("ada@example.com\n")]
+    [InlineData("ada\n@example.com")]
+    [InlineData("ada@example.com\u0000")]
+    [InlineData("ada,bob@example.com")]
+    [InlineData("ada;@example.com")]
+    [InlineData("ada@example.com@example.com")]
+    [InlineData("@")]
     [InlineData("ada @example.com")]
     [InlineData("ada@@example.com")]
     [InlineData("ada..lovelace@example.com")]
@@ -94,8 +116,42 @@ public sealed class OrderRequestValidatorTests
         AssertOnlyError(Check(OrderRequestBuilder.ValidOrder().With("customer.email", email)), "customer.email");
     }
 
+    [Fact]
+    public void CheckBody_EmailLocalPartLength_Accepts64Rejects65()
+    {
+        Assert.True(Check(OrderRequestBuilder.ValidOrder().With("customer.email", new string('a', 64) + "@example.com")).IsValid);
+        AssertOnlyError(Check(OrderRequestBuilder.ValidOrder().With("customer.email", new string('a', 65) + "@example.com")), "customer.email");
+    }
+
+    [Fact]
+    public void CheckBody_EmailDomainLabelLength_Accepts63Rejects64()
+    {
+        Assert.True(Check(OrderRequestBuilder.ValidOrder().With("customer.email", "ada@" + new string('b', 63) + ".com")).IsValid);
+        AssertOnlyError(Check(OrderRequestBuilder.ValidOrder().With("customer.email", "ada@" + new string('b', 64) + ".com")), "customer.email");
+        Assert.True(Check(OrderRequestBuilder.ValidOrder().With("customer.email", "ada@example." + new string('c', 63))).IsValid);
+        AssertOnlyError(Check(OrderRequestBuilder.ValidOrder().With("customer.email", "ada@example." + new string('c', 64))), "customer.email");
+    }
+
+    [Fact]
+    public void CheckBody_EmailTotalLength_Accepts254Rejects255()
+    {
+        // 64 + 1 + 189 = 254: the domain is three 61-letter labels and a 3-letter one.
+        var domain = string.Join('.', Enumerable.Repeat(new string('d', 61), 3)) + ".com";
+        var longest = new string('a', 64) + "@" + domain;
+        Assert.Equal(254, longest.Length);
+
+        Assert.True(Check(OrderRequestBuilder.ValidOrder().With("customer.email", longest)).IsValid);
+        AssertOnlyError(Check(OrderRequestBuilder.ValidOrder().With("customer.email", "a" + longest[1..] + "x")), "customer.email");
+    }
+
     [Theory]
     [InlineData("a@example.com")]
+    [InlineData("ada@example.c")]
+    [InlineData("ada@123.example.x1")]
+    [InlineData("ada@my-shop.example.com")]
+    [InlineData("ada@xn--bcher-kva.example")]
+    [InlineData("a.b.c@example.com")]
+    [InlineData("!#$%&'*+-/=?^_`{|}~@example.com")]
     [InlineData("first.last+tag@sub.example.co.uk")]
     [InlineData("o'brien@example.ie")]
     [InlineData("UPPER@EXAMPLE.COM")]
@@ -365,6 +421,35 @@ public sealed class OrderRequestValidatorTests
         Assert.Equal(400, check.Status);
     }
 
+    [Fact]
+    public void CheckBody_DuplicatePropertyNamesThatOnlyDifferInEscaping_Returns400MalformedJsonNamingTheProperty()
+    {
+        const string json = "{\"customer\":{\"id\":\"a\",\"email\":\"a@example.com\",\"\\u0065mail\":\"b@example.com\"},\"items\":[{\"sku\":\"MUG-01\",\"quantity\":1}]}";
+
+        var check = Check(json);
+
+        AssertOnlyError(check, "$");
+        Assert.Equal("Malformed JSON", check.Title);
+        Assert.Equal("Property 'customer.email' appears more than once.", check.Errors[0].Message);
+    }
+
+    [Fact]
+    public void CheckBody_DuplicatePropertyInsideAnArrayItem_NamesItsPath()
+    {
+        const string json = "{\"customer\":{\"id\":\"a\",\"email\":\"a@example.com\"},\"items\":[{\"sku\":\"MUG-01\",\"quantity\":1},{\"sku\":\"CAP-01\",\"sku\":\"CAP-02\",\"quantity\":1}]}";
+
+        var check = Check(json);
+
+        Assert.Equal("Malformed JSON", check.Title);
+        Assert.Equal("Property 'items[1].sku' appears more than once.", Assert.Single(check.Errors).Message);
+    }
+
+    [Fact]
+    public void CheckBody_SameNameInDifferentObjects_IsNotADuplicate()
+    {
+        Assert.True(Check(OrderRequestBuilder.ValidOrder()).IsValid);
+    }
+
     [Theory]
     [InlineData("{\"customer\":{\"id\":\"a\",\"email\":\"a@example.com\"},\"customer\":{\"id\":\"b\",\"email\":\"b@example.com\"},\"items\":[{\"sku\":\"MUG-01\",\"quantity\":1}]}")]
     [InlineData("{\"customer\":{\"id\":\"a\",\"email\":\"a@example.com\",\"email\":\"b@example.com\"},\"items\":[{\"sku\":\"MUG-01\",\"quantity\":1}]}")]
@@ -429,6 +514,129 @@ public sealed class OrderRequestValidatorTests
     public void CheckContentType_JsonUtf8_ReturnsNull(string contentType)
     {
         Assert.Null(OrderRequestValidator.CheckContentType(contentType));
+    }
+
+    public static TheoryData<string, string> FieldsWithControlCharacters()
+    {
+        var data = new TheoryData<string, string>();
+        string[] controls = ["\n", "\r", "\r\n", "\t", "\u0000", "\u001f", "\u007f", "\u0085", "\u2028"];
+        foreach (var control in controls)
+        {
+            data.Add("items[0].sku", "MUG-WHITE" + control);
+            data.Add("items[0].sku", control + "MUG-WHITE");
+            data.Add("items[0].sku", "MUG" + control + "WHITE");
+            data.Add("customer.id", "c-1" + control);
+            data.Add("customer.email", "ada@example.com" + control);
+            data.Add("customer.phone", "+14155550123" + control);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(FieldsWithControlCharacters))]
+    public void CheckBody_ControlCharacterAnywhereInAField_ReportsThatField(string path, string value)
+    {
+        // .NET's $ matches before a final \n: every rule must anchor at the true end of the string.
+        AssertOnlyError(Check(OrderRequestBuilder.ValidOrder().With(path, value)), path);
+    }
+
+    [Theory]
+    [InlineData("customer.id")]
+    [InlineData("customer.email")]
+    [InlineData("customer.phone")]
+    [InlineData("items[0].sku")]
+    [InlineData("coupon")]
+    public void CheckBody_LoneSurrogateEscapeInAValue_ReportsThatFieldAsNotUnicode(string path)
+    {
+        foreach (var escape in new[] { "\\ud800", "\\udfff", "x\\udc00\\ud800", "\\ud83d" })
+        {
+            var json = OrderRequestBuilder.ValidOrder().With(path, "PLACEHOLDER").Build().Replace("PLACEHOLDER", escape, StringComparison.Ordinal);
+
+            var check = Check(json);
+
+            AssertOnlyError(check, path);
+            Assert.Contains("not valid Unicode", check.Errors[0].Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void CheckBody_LoneSurrogatesInSeveralPlaces_ReportsEachPlace()
+    {
+        const string json = "{\"customer\":{\"id\":\"\\ud800\",\"email\":\"a@example.com\",\"\\udc00\":1},\"items\":[\"\\ud800\",{\"sku\":\"\\ud801\",\"quantity\":1}],\"\\ud802\":[]}";
+
+        var check = Check(json);
+
+        Assert.False(check.IsValid);
+        Assert.Equal(400, check.Status);
+        Assert.Equal("Invalid order", check.Title);
+        Assert.Equal(["customer.id", "customer", "items[0]", "items[1].sku", "$"], check.Errors.Select(e => e.Field));
+    }
+
+    [Fact]
+    public void CheckBody_BodyIsALoneSurrogateString_ReportsTheRoot()
+    {
+        var check = Check("\"\\ud800\"");
+
+        AssertOnlyError(check, "$");
+        Assert.Equal("The body is not valid Unicode (it holds an unpaired surrogate escape).", check.Errors[0].Message);
+    }
+
+    [Fact]
+    public void CheckBody_LoneSurrogateInsideANestedArray_NamesTheElement()
+    {
+        var check = Check("{\"coupon\":[1,[\"ok\",\"\\udbff\"]],\"customer\":{\"id\":\"c\",\"email\":\"a@example.com\"},\"items\":[{\"sku\":\"MUG-01\",\"quantity\":1}]}");
+
+        AssertOnlyError(check, "coupon[1][1]");
+        Assert.Equal("coupon[1][1] is not valid Unicode (it holds an unpaired surrogate escape).", check.Errors[0].Message);
+    }
+
+    [Fact]
+    public void CheckBody_SurrogatePairEscape_IsDecodedAndJudgedByTheFieldRule()
+    {
+        var json = OrderRequestBuilder.ValidOrder().With("customer.id", "PLACEHOLDER").Build().Replace("PLACEHOLDER", "c\\ud83d\\ude00", StringComparison.Ordinal);
+
+        var check = Check(json);
+
+        AssertOnlyError(check, "customer.id");
+        Assert.DoesNotContain("Unicode", check.Errors[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CheckBody_EscapedPropertyNamesThatDecodeCleanly_AreRead()
+    {
+        var json = OrderRequestBuilder.ValidOrder().Build().Replace("\"customer\"", "\"\\u0063ustomer\"", StringComparison.Ordinal);
+
+        var check = Check(json);
+
+        Assert.True(check.IsValid, string.Join("; ", check.Errors));
+        Assert.Equal("cust-42", check.Command!.Customer.Id);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xFF })]
+    [InlineData(new byte[] { 0xC3 })]
+    [InlineData(new byte[] { 0xED, 0xB0, 0x80 })]
+    public void CheckBody_InvalidUtf8InsideAString_Returns400NamingTheBody(byte[] invalid)
+    {
+        var order = Encoding.UTF8.GetBytes(OrderRequestBuilder.ValidOrder().Build());
+        var at = Array.IndexOf(order, (byte)'@');
+        byte[] body = [.. order[..at], .. invalid, .. order[at..]];
+
+        var check = OrderRequestValidator.CheckBody(body);
+
+        Assert.Equal(400, check.Status);
+        Assert.Equal("Malformed JSON", check.Title);
+        Assert.Equal("$", Assert.Single(check.Errors).Field);
+        Assert.Contains("UTF-8", check.Errors[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CheckBody_MultiByteUtf8OutsideTheRules_IsJudgedByTheFieldRuleNotTheEncoding()
+    {
+        var check = Check(OrderRequestBuilder.ValidOrder().With("customer.id", "çé😀"));
+
+        AssertOnlyError(check, "customer.id");
     }
 
     internal static byte[] PadTo(string json, int size)

@@ -74,6 +74,37 @@ public sealed class OrderServiceTests
         Assert.Null(store.Orders[0].PublishedAt);
     }
 
+    [Fact]
+    public async Task PlaceAsync_KeyInProgress_ReportsInProgressAndPublishesNothing()
+    {
+        var store = new InMemoryOrderStore { KeyBusy = true };
+        var publisher = new RecordingEventPublisher();
+        var service = new OrderService(store, publisher, TestClock.Create());
+
+        var result = await service.PlaceAsync(Command(1), "key-1", "corr-1", TestContext.Current.CancellationToken);
+
+        Assert.Equal(PlaceOrderStatus.InProgress, result.Status);
+        Assert.Null(result.OrderId);
+        Assert.Empty(store.Orders);
+        Assert.Equal(0, publisher.Attempts);
+    }
+
+    [Fact]
+    public async Task PlaceAsync_KeyUsedWithAnotherBody_ReportsKeyConflictAndPublishesOnce()
+    {
+        var store = new InMemoryOrderStore();
+        var publisher = new RecordingEventPublisher();
+        var service = new OrderService(store, publisher, TestClock.Create());
+        await service.PlaceAsync(Command(1), "key-1", "corr-1", TestContext.Current.CancellationToken);
+
+        var result = await service.PlaceAsync(Command(2), "key-1", "corr-2", TestContext.Current.CancellationToken);
+
+        Assert.Equal(PlaceOrderStatus.KeyConflict, result.Status);
+        Assert.Null(result.OrderId);
+        Assert.Single(store.Orders);
+        Assert.Equal(1, publisher.Attempts);
+    }
+
     private static PlaceOrderCommand Command(int quantity) => new()
     {
         Customer = new Fanout.Contracts.Events.CustomerInfo { Id = "c1", Email = "a@example.com" },

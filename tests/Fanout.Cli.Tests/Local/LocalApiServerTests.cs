@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Fanout.AwsShims.Events;
+using Fanout.AwsShims.Json;
+using Fanout.AwsShims.Runtime;
+using Fanout.Cli.Local;
+
+namespace Fanout.Cli.Tests.Local;
+
+/// <summary>The local API server hands bodies to the function the way API Gateway's HTTP API does: as text only for
+/// text/*, application/json, application/javascript and application/xml; base64-encoded otherwise.</summary>
+[Trait("Category", "Unit")]
+public sealed class LocalApiServerTests
+{
+    [Theory]
+    [InlineData("application/json", true)]
+    [InlineData("Application/JSON; charset=utf-8", true)]
+    [InlineData("text/plain", true)]
+    [InlineData("text/csv;charset=utf-8", true)]
+    [InlineData("application/javascript", true)]
+    [InlineData("application/xml", true)]
+    [InlineData(null, false)]
+    [InlineData("", false)]
+    [InlineData("   ", false)]
+    [InlineData("application/x-www-form-urlencoded", false)]
+    [InlineData("application/vnd.fanout.order+json", false)]
+    [InlineData("application/problem+xml", false)]
+    [InlineData("application/octet-stream", false)]
+    [InlineData("multipart/form-data; boundary=x", false)]
+    [InlineData("image/png", false)]
+    public void IsTextual_ContentType_FollowsApiGatewayHttpApi(string? contentType, bool expected)
+    {
+        Assert.Equal(expected, LocalApiServer.IsTextual(contentType));
+    }
+
+    [Theory]
+    [InlineData("application/json", false)]
+    [InlineData("application/vnd.fanout.order+json", true)]
+    [InlineData("application/x-www-form-urlencoded", true)]
+    public async Task PostOrders_OverHttp_DeliversTheBodyAsTextOrBase64(string contentType, bool base64)
+    {
+        var capture = new CapturingHandler();
+        await using var server = await LocalApiServer.StartAsync(capture, FreePort(), TestContext.Current.CancellationToken);
+        using var client = new HttpClient { BaseAddress = server.Url };
+        const string body = "{\"customer\":{\"id\":\"c-1\"}}";
+        using var content = new StringContent(body, Encoding.UTF8);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+
+        using var response = await client.PostAsync(new Uri("/orders", UriKind.Relative), content, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var received = Assert.Single(capture.Requests);
+        Assert.Equal(base64, received.IsBase64Encoded);
+        Assert.Equal(base64 ? Convert.ToBase64String(Encoding.UTF8.GetBytes(body)) : body, received.Body);
+    }
+
+    [Fact]
+    public async Task PostOrders_BinaryBodyWithoutContentType_ArrivesBase64EncodedByteForByte()
+    {
+        var capture = new CapturingHandler();
+        await using var server = await LocalApiServer.StartAsync(capture, FreePort(), TestContext.Current.CancellationToken);
+        using var client = new HttpClient { BaseAddress = server.Url };
+        byte[] raw = [0x7B, 0xFF, 0xC0, 0xAF, 0xED, 0xA0, 0x80, 0x7D];
+        using var content = new ByteArrayContent(raw);
+
+        using var response = await client.PostAsync(new Uri("/orders", UriKind.Relative), content, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var received = Assert.Single(capture.Requests);
+        Assert.True(received.IsBase64Encoded);
+        Assert.Equal(raw, Convert.FromBase64String(received.Body!));
+    }
+
+    [Fact]
+    public async Task PostOrders_HeaderSentOnTwoLines_ArrivesCommaJoinedLikeApiGateway()
+    {
+        var capture = new CapturingHandler();
+        var port = FreePort();
+        await using var server = await LocalApiServer.StartAsync(capture, port, TestContext.Current.CancellationToken);
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port, TestContext.Current.CancellationToken);
+        await using var stream = tcp.GetStream();
+        var request = "POST /orders HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nX-Correlation-Id: corr-a\r\n"
+            + "X-Correlation-Id: corr-b\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request), TestContext.Current.CancellationToken);
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        var statusLine = await reader.ReadLineAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal("HTTP/1.1 202 Accepted", statusLine);
+        Assert.Equal("corr-a,corr-b", Assert.Single(capture.Requests).GetHeader("x-correlation-id"));
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed class CapturingHandler : ILambdaHandler
+    {
+        public List<HttpApiRequest> Requests { get; } = [];
+
+        public Task<byte[]> InvokeAsync(ReadOnlyMemory<byte> payload, LambdaInvocation invocation, CancellationToken cancellationToken)
+        {
+            Requests.Add(JsonSerializer.Deserialize(payload.Span, AwsShimsJsonContext.Default.HttpApiRequest)!);
+            var response = new HttpApiResponse { StatusCode = 202, Headers = new Dictionary<string, string> { ["Content-Type"] = "application/json" }, Body = "{}" };
+            return Task.FromResult(JsonSerializer.SerializeToUtf8Bytes(response, AwsShimsJsonContext.Default.HttpApiResponse));
+        }
+    }
+}
