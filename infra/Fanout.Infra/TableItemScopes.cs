@@ -10,7 +10,7 @@ public static class TableItemScopes
     /// <summary>Orders: <c>Fanout.Orders.DynamoOrderStore.OrderPrefix</c> followed by the order id.</summary>
     public const string OrderItems = "ORDER#*";
 
-    /// <summary>Failure records: <c>Fanout.Functions.Common.Sqs.FailureRecorder.KeyPrefix</c> followed by the SQS
+    /// <summary>Failure records: <c>Fanout.Functions.Common.Sqs.DynamoFailureRecorder.KeyPrefix</c> followed by the SQS
     /// message id; <c>fanout dlq show</c> reads them next to the dead-lettered message.</summary>
     public const string FailureItems = "FAILURE#*";
 
