@@ -78,6 +78,7 @@ public sealed class FanoutStack : Stack
             OrderEvents = orderEvents.Topic,
             Key = key.Key,
             Settings = settings,
+            ItemKeyPatterns = TableItemScopes.For(consumer.Function),
         })).ToList();
 
         var monitoring = new Monitoring(this, "Monitoring", new MonitoringProps

@@ -52,19 +52,6 @@ public sealed class FunctionTests
     }
 
     [Theory]
-    [MemberData(nameof(Paths.ConsumerNames), MemberType = typeof(Paths))]
-    public void ConsumerFunction_Synth_KeepsIdempotencyRecordsLongerThanTheDeadLetterQueueKeepsMessages(string functionName)
-    {
-        var consumer = Paths.Consumer(functionName);
-        var variables = Stack.AtPath(Paths.LambdaFunction(functionName)).Resource
-            .GetProperty("Properties").GetProperty("Environment").GetProperty("Variables");
-
-        var ttlDays = int.Parse(variables.GetProperty(SettingNames.IdempotencyTtlDays).GetString()!, CultureInfo.InvariantCulture);
-
-        Assert.True(ttlDays > consumer.DlqRetentionDays, $"TTL {ttlDays}d must exceed DLQ retention {consumer.DlqRetentionDays}d");
-    }
-
-    [Theory]
     [MemberData(nameof(Paths.FunctionNames), MemberType = typeof(Paths))]
     public void Function_Synth_LogsToItsOwnGroupWithTheContextRetention(string functionName)
     {

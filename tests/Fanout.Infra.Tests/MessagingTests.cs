@@ -72,6 +72,7 @@ public sealed class MessagingTests
             ["QueueName"] = consumer.QueueName,
             ["KmsMasterKeyId"] = new Dictionary<string, object> { ["Fn::GetAtt"] = new object[] { KeyId, "Arn" } },
             ["VisibilityTimeout"] = consumer.VisibilityTimeoutSeconds,
+            ["MessageRetentionPeriod"] = consumer.MessageRetentionDays * 86_400,
             ["RedrivePolicy"] = new Dictionary<string, object>
             {
                 ["deadLetterTargetArn"] = new Dictionary<string, object> { ["Fn::GetAtt"] = new object[] { dlqId, "Arn" } },

@@ -35,7 +35,7 @@ public sealed class SenderChoiceTests
         Assert.Equal("record", Variable(stack, Email, SettingNames.EmailSender));
         var all = LeastPrivilegeTests.AllPolicyStatements(stack).ToList();
         Assert.DoesNotContain(all, s => s.Actions.Any(a => a.StartsWith("ses:", StringComparison.Ordinal)));
-        Assert.DoesNotContain(all, s => s.Actions.Contains("sns:Publish") && s.HasWildcardResource);
+        Assert.DoesNotContain(all, s => s.Actions.Contains("sns:Publish") && (s.HasWildcardResource || s.NotResources.Count > 0));
     }
 
     [Fact]
@@ -44,11 +44,12 @@ public sealed class SenderChoiceTests
         var stack = RealSenders.Value;
 
         Assert.Equal("sns", Variable(stack, Sms, SettingNames.SmsSender));
-        var toPhones = Assert.Single(RoleStatements(stack, Sms), s => s.HasWildcardResource);
+        var toPhones = Assert.Single(RoleStatements(stack, Sms), s => s.NotResources.Count > 0);
         Assert.Equal(["sns:Publish"], toPhones.Actions);
-        Assert.Equal("SendSmsToPhoneNumbers", toPhones.Sid);
+        Assert.Equal("SendSmsToPhoneNumbersOnly", toPhones.Sid);
+        Assert.DoesNotContain(RoleStatements(stack, Sms), s => s.HasWildcardResource);
         Assert.All(FanoutTopology.Functions.Where(f => f.Name != Sms), f =>
-            Assert.DoesNotContain(RoleStatements(stack, f.Name), s => s.HasWildcardResource));
+            Assert.DoesNotContain(RoleStatements(stack, f.Name), s => s.HasWildcardResource || s.NotResources.Count > 0));
     }
 
     [Fact]

@@ -42,6 +42,8 @@ public sealed class ConsumerQueue : Construct
             EncryptionMasterKey = props.Key,
             EnforceSSL = true,
             VisibilityTimeout = Duration.Seconds(consumer.VisibilityTimeoutSeconds),
+            // SQS's default is 4 days; a consumer whose dependency is down for longer would silently lose orders.
+            RetentionPeriod = Duration.Days(consumer.MessageRetentionDays),
             DeadLetterQueue = new DeadLetterQueue { Queue = DeadLetterQueue, MaxReceiveCount = consumer.MaxReceiveCount },
         });
 

@@ -23,6 +23,10 @@ public sealed class ConsumerServiceProps
     public required IKey Key { get; init; }
 
     public required StackSettings Settings { get; init; }
+
+    /// <summary>When set, the function may touch only table items whose partition key matches one of these
+    /// IAM patterns (e.g. <c>ORDER#*</c>); see <see cref="FanoutFunctionProps.ItemKeyPatterns"/>.</summary>
+    public IReadOnlyList<string>? ItemKeyPatterns { get; init; }
 }
 
 /// <summary>A consuming service: its function, draining its own queue through an event source mapping that
@@ -49,18 +53,25 @@ public sealed class ConsumerService : Construct
             Settings = props.Settings,
             ExtraEnvironment = new Dictionary<string, string>
             {
-                // Idempotency records must outlive the DLQ's retention, so a message redriven on its last day
-                // is still recognised as handled.
-                [SettingNames.IdempotencyTtlDays] = (consumer.DlqRetentionDays + 1).ToString(CultureInfo.InvariantCulture),
+                // Idempotency records must outlive the longest a message can live (queue, DLQ, then a redrive),
+                // so a duplicate redriven on its last day is still recognised as handled (Validate checks it).
+                [SettingNames.IdempotencyTtlDays] = Invariant(FanoutTopology.IdempotencyRetentionDays),
+                [SettingNames.RetryBackoffBaseSeconds] = Invariant(consumer.RetryBackoffBaseSeconds),
+                [SettingNames.RetryBackoffCapSeconds] = Invariant(consumer.RetryBackoffCapSeconds),
             },
+            ItemKeyPatterns = props.ItemKeyPatterns,
         });
 
         // What the event source mapping does with the function's role, on this queue only; the messages are
         // encrypted, so reading them needs the key too.
         Function.Allow(
             "ConsumeOwnQueue",
-            ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+            ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
             [Queues.Queue.QueueArn]);
+        // The function's own retry backoff: it pushes a transiently failed record's next delivery out with
+        // ChangeMessageVisibilityBatch (authorised as sqs:ChangeMessageVisibility) before reporting it failed.
+        // Only its own queue: another consumer's messages are not its to delay.
+        Function.Allow("DelayRetriesOnOwnQueue", ["sqs:ChangeMessageVisibility"], [Queues.Queue.QueueArn]);
         Function.Allow("DecryptOwnQueue", ["kms:Decrypt"], [props.Key.KeyArn]);
 
         EventSource = Function.Function.AddEventSourceMapping("Queue", new EventSourceMappingOptions
@@ -82,4 +93,6 @@ public sealed class ConsumerService : Construct
     public FanoutFunction Function { get; }
 
     public EventSourceMapping EventSource { get; }
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

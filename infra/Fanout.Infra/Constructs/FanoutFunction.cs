@@ -30,6 +30,11 @@ public sealed class FanoutFunctionProps
 
     /// <summary>Settings only some functions read (e.g. the idempotency TTL of a consumer).</summary>
     public IReadOnlyDictionary<string, string> ExtraEnvironment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>IAM string patterns (<c>*</c> and <c>?</c> wildcards) the partition key of every item the function
+    /// reads or writes must match, e.g. <c>ORDER#*</c>; null lets it reach every item of its table. Enforced with
+    /// the <c>dynamodb:LeadingKeys</c> condition key (AWS: "Using IAM policy conditions for fine-grained access control").</summary>
+    public IReadOnlyList<string>? ItemKeyPatterns { get; init; }
 }
 
 /// <summary>A Fanout Lambda function: the Native AOT <c>bootstrap</c> on provided.al2023, its own log group with
@@ -73,7 +78,11 @@ public sealed class FanoutFunction : Construct
         // LogGroupArn ends in ":*": the group's log streams, which Lambda names at run time, so they can only be
         // granted by pattern. The pattern stops at this one group.
         Allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [LogGroup.LogGroupArn]);
-        Allow("UseOwnTable", spec.TableOperations.Select(op => "dynamodb:" + op).ToArray(), [props.Table.TableArn]);
+        Allow(
+            "UseOwnTable",
+            spec.TableOperations.Select(op => "dynamodb:" + op).ToArray(),
+            [props.Table.TableArn],
+            props.ItemKeyPatterns is { } patterns ? LeadingKeysCondition(patterns) : null);
 
         var environment = new Dictionary<string, string>
         {
@@ -131,6 +140,25 @@ public sealed class FanoutFunction : Construct
             Conditions = conditions,
         }));
 
+    /// <summary>Every ARN SNS has (topics, platform applications and endpoints), in any region and account.</summary>
+    internal static string NoSnsResource(Stack stack) => $"arn:{stack.Partition}:sns:*:*:*";
+
+    /// <summary>Every partition key the request touches must match one of the patterns. The Null test matters:
+    /// ForAllValues is true of an empty set, so a request carrying no partition key (a Scan) would otherwise pass.</summary>
+    private static Dictionary<string, object> LeadingKeysCondition(IReadOnlyList<string> patterns)
+    {
+        if (patterns.Count == 0 || patterns.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException("Item key patterns, when given, must be non-empty strings.", nameof(patterns));
+        }
+
+        return new Dictionary<string, object>
+        {
+            ["ForAllValues:StringLike"] = new Dictionary<string, object> { ["dynamodb:LeadingKeys"] = patterns.ToArray() },
+            ["Null"] = new Dictionary<string, object> { ["dynamodb:LeadingKeys"] = "false" },
+        };
+    }
+
     /// <summary>The recording senders need nothing beyond the table; real senders need their service.</summary>
     private void AddChannel(OutboundChannel channel, StackSettings settings, Dictionary<string, string> environment)
     {
@@ -140,9 +168,17 @@ public sealed class FanoutFunction : Construct
                 environment[SettingNames.SmsSender] = settings.SmsSender;
                 if (settings.SmsSender == StackSettings.Senders.Sns)
                 {
-                    // Resource "*" is required: SNS Publish straight to a phone number has no resource ARN to name,
-                    // so IAM can only authorise it on "*". Granted only when the real SMS sender is chosen.
-                    Allow("SendSmsToPhoneNumbers", ["sns:Publish"], ["*"]);
+                    // SNS Publish straight to a phone number has no resource ARN to name, so it can only be allowed
+                    // as "everything but SNS's own resources": NotResource excludes every topic and platform
+                    // endpoint in any region and account, leaving phone numbers. (A Deny on topic ARNs would also
+                    // block the outcomes this function publishes to order-events, which its own statement allows.)
+                    // Granted only when the real SMS sender is chosen.
+                    Role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+                    {
+                        Sid = "SendSmsToPhoneNumbersOnly",
+                        Actions = ["sns:Publish"],
+                        NotResources = [NoSnsResource(Stack.Of(this))],
+                    }));
                 }
 
                 break;

@@ -91,6 +91,14 @@ public sealed class MessagingKey : Construct
         });
     }
 
+    /// <summary>Lets CloudWatch encrypt what this account's alarms publish to a topic under this key. The
+    /// <c>aws:SourceAccount</c> condition is the confused-deputy guard: CloudWatch acting for another account's
+    /// alarms cannot use the key (AWS IAM User Guide, "The confused deputy problem").</summary>
+    public void AllowCloudWatchAlarms() => AllowServiceToUse("cloudwatch.amazonaws.com", new Dictionary<string, object>
+    {
+        ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = Stack.Of(this).Account },
+    });
+
     /// <summary>Lets an AWS service (SNS, CloudWatch) encrypt into and decrypt from resources under this key.</summary>
     public void AllowServiceToUse(string servicePrincipal, IDictionary<string, object>? conditions = null)
     {

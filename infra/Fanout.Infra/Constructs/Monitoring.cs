@@ -57,7 +57,7 @@ public sealed class Monitoring : Construct
             stack.Account,
             stack.FormatArn(new ArnComponents { Service = "cloudwatch", Resource = "alarm", ResourceName = "*", ArnFormat = ArnFormat.COLON_RESOURCE_NAME }));
         // CloudWatch publishes to the encrypted alarm topic, so it needs the key as well.
-        props.Key.AllowServiceToUse("cloudwatch.amazonaws.com");
+        props.Key.AllowCloudWatchAlarms();
         if (props.AlarmEmail is { } email)
         {
             AlarmTopic.Topic.AddSubscription(new EmailSubscription(email));

@@ -74,6 +74,11 @@ internal sealed class PolicyStatement(JsonElement json)
 
     public IReadOnlyList<JsonElement> Resources => Json.TryGetProperty("Resource", out var resource) ? Cfn.List(resource) : [];
 
+    public IReadOnlyList<JsonElement> NotResources => Json.TryGetProperty("NotResource", out var resource) ? Cfn.List(resource) : [];
+
+    /// <summary>The statement's <c>Condition</c> block, or null when it has none.</summary>
+    public JsonElement? Condition => Json.TryGetProperty(nameof(Condition), out var condition) ? condition : null;
+
     public bool HasWildcardResource => Resources.Any(r => r.ValueKind == JsonValueKind.String && r.GetString() == "*");
 
     public string? ServicePrincipal =>
