@@ -389,7 +389,7 @@ public sealed class EventContractAgreementTests
                     2 => raw + ".5",
                     3 => "-" + raw,
                     4 => raw + "e400",
-                    _ => raw + "0",
+                    _ => "1" + raw,
                 };
                 Set(parent, name, index, JsonNode.Parse(respelled));
                 applied.Add($"{path} = {respelled}");
