@@ -384,6 +384,192 @@ public sealed class EventParserTests
         Assert.Throws<PoisonMessageException>(() => EventParser.Parse(body, EventTypes.EmailSent, ContractsJsonContext.Default.EmailSent));
     }
 
+    public static TheoryData<string, string, string?, string> TypedEnvelopeBreaks => new()
+    {
+        { EventTypes.OrderPlaced, "source", "\"urn:fanout:sms\"", "source must be \"urn:fanout:orders\" for OrderPlaced (got \"urn:fanout:sms\")" },
+        { EventTypes.SmsSent, "source", "\"urn:fanout:orders\"", "source must be \"urn:fanout:sms\" for SmsSent (got \"urn:fanout:orders\")" },
+        { EventTypes.EmailSent, "source", "\"urn:fanout:sms\"", "source must be \"urn:fanout:email\" for EmailSent" },
+        { EventTypes.InventoryReserved, "source", "\"urn:fanout:email\"", "source must be \"urn:fanout:inventory\" for InventoryReserved" },
+        { EventTypes.InventoryRejected, "source", "\"urn:fanout:email\"", "source must be \"urn:fanout:inventory\" for InventoryRejected" },
+        { EventTypes.OrderPlaced, "subject", null, "subject is missing" },
+        { EventTypes.OrderPlaced, "datacontenttype", null, "datacontenttype is missing" },
+        { EventTypes.OrderPlaced, "data.orderId", "\"o-1\"", "data.orderId must be a lower-case UUID (got \"o-1\")" },
+        { EventTypes.OrderPlaced, "data.customer", "null", "data.customer must be a JSON object (got null)" },
+        { EventTypes.OrderPlaced, "data.customer", null, "data.customer is missing" },
+        { EventTypes.OrderPlaced, "data.customer.id", "\"has space\"", "data.customer.id must be 1 to 64 letters, digits, '.', '_' or '-' (got \"has space\")" },
+        { EventTypes.OrderPlaced, "data.customer.email", "\"a..b@example.com\"", "data.customer.email must be an e-mail address of at most 254 characters (got \"a..b@example.com\")" },
+        { EventTypes.OrderPlaced, "data.customer.phone", "null", "data.customer.phone must be a string (got null)" },
+        { EventTypes.OrderPlaced, "data.customer.phone", "\"555\"", "data.customer.phone must be E.164, e.g. +14155550123 (got \"555\")" },
+        { EventTypes.OrderPlaced, "data.items", "[]", "data.items must hold 1 to 50 items (got 0)" },
+        { EventTypes.OrderPlaced, "data.items", "{}", "data.items must be an array (got an object)" },
+        { EventTypes.OrderPlaced, "data.items[0]", "[1]", "data.items[0] must be a JSON object (got an array)" },
+        { EventTypes.OrderPlaced, "data.items[1].sku", "\"mug\"", "data.items[1].sku must be 3 to 32 upper-case letters or digits in hyphen-separated groups (got \"mug\")" },
+        { EventTypes.OrderPlaced, "data.items[1].sku", "7", "data.items[1].sku must be a string (got a number)" },
+        { EventTypes.OrderPlaced, "data.items[1].sku", "true", "data.items[1].sku must be a string (got a boolean)" },
+        { EventTypes.OrderPlaced, "data.items[1].quantity", null, "data.items[1].quantity is missing" },
+        { EventTypes.OrderPlaced, "data.placedAt", "\"soon\"", "data.placedAt must be an RFC 3339 date-time such as 2026-03-14T09:26:53Z (got \"soon\")" },
+        { EventTypes.SmsSent, "data.delivery", "\"MAYBE\"", "data.delivery must be SENT or SKIPPED (got \"MAYBE\")" },
+        { EventTypes.SmsSent, "data.providerMessageId", null, "data.providerMessageId is missing" },
+        { EventTypes.SmsSent, "data.providerMessageId", "\"has space\"", "data.providerMessageId must be 1 to 256 printable ASCII characters (got \"has space\")" },
+        { EventTypes.SmsSent, "data.extra", "1", "data.extra is not part of the contract (payload objects are closed)" },
+        { EventTypes.EmailSent, "data.providerMessageId", null, "data.providerMessageId is missing" },
+        { EventTypes.EmailSent, "data.orderId", null, "data.orderId is missing" },
+        { EventTypes.EmailSent, "data.items", "[]", "data.items is not part of the contract" },
+        { EventTypes.InventoryReserved, "data.items[0].quantity", "0", "data.items[0].quantity must be a whole number from 1 to 1000 (got 0)" },
+        { EventTypes.InventoryReserved, "data.reason", "\"x\"", "data.reason is not part of the contract" },
+        { EventTypes.InventoryRejected, "data.reason", "\"OUT_OF_LUCK\"", "data.reason must be INSUFFICIENT_STOCK (got \"OUT_OF_LUCK\")" },
+        { EventTypes.InventoryRejected, "data.unavailableSkus", "[\"MUG-01\",\"CAP-02\",\"MUG-01\"]", "data.unavailableSkus[2] repeats \"MUG-01\" (the SKUs are unique)" },
+        { EventTypes.InventoryRejected, "data.unavailableSkus", "[\"mug\"]", "data.unavailableSkus[0] must be 3 to 32 upper-case letters" },
+        { EventTypes.InventoryRejected, "data.unavailableSkus", "[]", "data.unavailableSkus must hold 1 to 50 items (got 0)" },
+        { EventTypes.InventoryRejected, "data.items", "[]", "data.items is not part of the contract" },
+    };
+
+    [Theory]
+    [MemberData(nameof(TypedEnvelopeBreaks))]
+    public void Parse_EventBreakingItsTypesRules_ThrowsPoisonWithTheReason(string type, string path, string? json, string reason)
+    {
+        var builder = Sample(type);
+        var body = (json is null ? builder.Without(path) : builder.WithRaw(path, json)).Build();
+
+        var error = Assert.Throws<PoisonMessageException>(() => ParseAs(type, body));
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        Assert.StartsWith(type + " " + builder.Id + " breaks its schema: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_SkippedSmsWithAProviderMessageId_ThrowsPoisonWithTheReason()
+    {
+        var body = CloudEventBuilder.SmsSent(SmsDelivery.Skipped, null).With("data.providerMessageId", "sms-1").Build();
+
+        var error = Assert.Throws<PoisonMessageException>(() => ParseAs(EventTypes.SmsSent, body));
+        Assert.Contains("data.providerMessageId must be absent when delivery is SKIPPED", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_SkippedSmsWithoutAProviderMessageId_IsAccepted()
+    {
+        var parsed = EventParser.Parse(CloudEventBuilder.SmsSent(SmsDelivery.Skipped, null).Build(), EventTypes.SmsSent, ContractsJsonContext.Default.SmsSent);
+
+        Assert.Equal((SmsDelivery.Skipped, (string?)null), (parsed.Data.Delivery, parsed.Data.ProviderMessageId));
+    }
+
+    [Fact]
+    public void Parse_SeveralProblems_ReportsEveryOne()
+    {
+        var body = CloudEventBuilder.OrderPlaced().With("data.orderId", "o-1").With("data.items[0].quantity", 0).With("data.customer.email", "x").Build();
+
+        var error = Assert.Throws<PoisonMessageException>(() => ParseAs(EventTypes.OrderPlaced, body));
+        Assert.Contains("data.orderId must be", error.Message, StringComparison.Ordinal);
+        Assert.Contains("data.items[0].quantity must be", error.Message, StringComparison.Ordinal);
+        Assert.Contains("data.customer.email must be", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ParseEnvelope_LongValue_IsQuotedEscapedAndCutInTheReason()
+    {
+        var body = CloudEventBuilder.OrderPlaced().With("correlationid", new string('x', 100) + " y").Build();
+
+        var error = Assert.Throws<PoisonMessageException>(() => EventParser.ParseEnvelope(body));
+        Assert.Contains("(got \"" + new string('x', 64) + "…\")", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ParseEnvelope_ControlCharacterInAValue_IsEscapedInTheReason()
+    {
+        var body = CloudEventBuilder.OrderPlaced().With("correlationid", "a\u001bb").Build();
+
+        var error = Assert.Throws<PoisonMessageException>(() => EventParser.ParseEnvelope(body));
+        Assert.Contains("correlationid holds a control character (got \"a\\u001Bb\")", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', error.Message);
+    }
+
+    [Fact]
+    public void ParseEnvelope_UnknownType_IsAcceptedForTheCallerToRefuse()
+    {
+        var envelope = EventParser.ParseEnvelope(CloudEventBuilder.SmsSent().With("type", "com.example.OrderShipped").Build());
+
+        Assert.Equal("com.example.OrderShipped", envelope.Type);
+    }
+
+    [Theory]
+    [InlineData("type", "\"Order Placed\"", "type must be a letter then up to 127 letters, digits or dots (got \"Order Placed\")")]
+    [InlineData("source", "\"urn fanout\"", "source must be 1 to 256 printable ASCII characters (got \"urn fanout\")")]
+    [InlineData("id", "\"order-1\"", "id must be a lower-case UUID version 8 (EventIds.For) (got \"order-1\")")]
+    [InlineData("correlationid", "\"has space\"", "correlationid must be 1 to 128 letters, digits, '.', '_', ':' or '-' (got \"has space\")")]
+    [InlineData("specversion", "\"0.3\"", "specversion must be \"1.0\" (got \"0.3\")")]
+    [InlineData("specversion", "1.0", "specversion must be a string (got a number)")]
+    [InlineData("data", "\"{}\"", "data must be a JSON object (got a string)")]
+    [InlineData("subject", "\"ORDER\"", "subject must be a lower-case UUID (the order id) (got \"ORDER\")")]
+    [InlineData("datacontenttype", "\"text/plain\"", "datacontenttype must be \"application/json\" (got \"text/plain\")")]
+    public void ParseEnvelope_AttributeBreakingItsRule_ThrowsPoisonWithTheReason(string path, string json, string reason)
+    {
+        var body = CloudEventBuilder.OrderPlaced().WithRaw(path, json).Build();
+
+        var error = Assert.Throws<PoisonMessageException>(() => EventParser.ParseEnvelope(body));
+        Assert.StartsWith("Invalid CloudEvent envelope: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bind_EnvelopeOfAnotherType_ThrowsPoison()
+    {
+        var envelope = EventParser.ParseEnvelope(CloudEventBuilder.SmsSent().Build());
+
+        var error = Assert.Throws<PoisonMessageException>(() => EventParser.Bind(envelope, ContractsJsonContext.Default.OrderPlaced));
+        Assert.Equal("expected a OrderPlaced event, got \"SmsSent\"", error.Message);
+    }
+
+    [Fact]
+    public void Bind_HandMadeEnvelopeWithoutData_ThrowsPoison()
+    {
+        var envelope = new RawCloudEvent { Id = "e", Type = EventTypes.EmailSent };
+
+        var error = Assert.Throws<PoisonMessageException>(() => EventParser.Bind(envelope, ContractsJsonContext.Default.EmailSent));
+        Assert.Contains("data must be a JSON object", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bind_HandMadeEnvelopeWithALoneSurrogateInData_ThrowsPoison()
+    {
+        using var document = System.Text.Json.JsonDocument.Parse("{\"orderId\":\"\\ud800\"}");
+        var envelope = new RawCloudEvent { Id = "e", Type = EventTypes.EmailSent, Data = document.RootElement.Clone() };
+
+        var error = Assert.Throws<PoisonMessageException>(() => EventParser.Bind(envelope, ContractsJsonContext.Default.EmailSent));
+        Assert.Contains("data.orderId is not well-formed UTF-16", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bind_HandMadeEnvelopeBreakingTheTypedAttributes_ThrowsPoisonWithEveryReason()
+    {
+        var parsed = EventParser.ParseEnvelope(CloudEventBuilder.EmailSent().Build());
+        var envelope = new RawCloudEvent { Id = parsed.Id, Type = parsed.Type, Source = parsed.Source, Subject = "ORDER", DataContentType = "text/plain", Data = parsed.Data };
+
+        var error = Assert.Throws<PoisonMessageException>(() => EventParser.Bind(envelope, ContractsJsonContext.Default.EmailSent));
+        Assert.Contains("subject must be a lower-case UUID (the order id); datacontenttype must be \"application/json\".", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bind_ParsedEnvelope_CarriesIdTypeCorrelationAndHash()
+    {
+        var envelope = EventParser.ParseEnvelope(CloudEventBuilder.EmailSent().Build());
+
+        var parsed = EventParser.Bind(envelope, ContractsJsonContext.Default.EmailSent);
+
+        Assert.Equal((envelope.Id, EventTypes.EmailSent, OrderPlacedBuilder.DefaultCorrelationId, "email-1"), (parsed.Id, parsed.Type, parsed.CorrelationId, parsed.Data.ProviderMessageId));
+        Assert.Equal(EventParser.HashPayload(envelope.Data), parsed.PayloadHash);
+    }
+
+    [Fact]
+    public void Bind_PayloadTypeWithoutAContract_IsOnlyDeserialized()
+    {
+        var envelope = EventParser.ParseEnvelope(CloudEventBuilder.OrderPlaced().Build());
+
+        var parsed = EventParser.Bind(envelope, ContractsJsonContext.Default.CustomerInfo);
+
+        Assert.Equal(string.Empty, parsed.Data.Email);
+        Assert.Equal(EventParser.HashPayload(envelope.Data), parsed.PayloadHash);
+    }
+
     [Fact]
     public void Parse_PayloadHash_IsSha256OfTheRawDataText()
     {
@@ -413,6 +599,24 @@ public sealed class EventParserTests
 
         Assert.NotEqual(Hash(original), Hash(changed));
     }
+
+    private static CloudEventBuilder Sample(string type) => type switch
+    {
+        EventTypes.OrderPlaced => CloudEventBuilder.OrderPlaced(),
+        EventTypes.SmsSent => CloudEventBuilder.SmsSent(),
+        EventTypes.EmailSent => CloudEventBuilder.EmailSent(),
+        EventTypes.InventoryReserved => CloudEventBuilder.InventoryReserved(),
+        _ => CloudEventBuilder.InventoryRejected(),
+    };
+
+    private static object ParseAs(string type, string body) => type switch
+    {
+        EventTypes.OrderPlaced => EventParser.Parse(body, type, ContractsJsonContext.Default.OrderPlaced),
+        EventTypes.SmsSent => EventParser.Parse(body, type, ContractsJsonContext.Default.SmsSent),
+        EventTypes.EmailSent => EventParser.Parse(body, type, ContractsJsonContext.Default.EmailSent),
+        EventTypes.InventoryReserved => EventParser.Parse(body, type, ContractsJsonContext.Default.InventoryReserved),
+        _ => EventParser.Parse(body, type, ContractsJsonContext.Default.InventoryRejected),
+    };
 
     private static string Text(CloudEventBuilder builder, string path)
     {
