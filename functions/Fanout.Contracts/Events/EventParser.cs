@@ -43,6 +43,7 @@ public sealed record ParsedEvent<T>(string Id, string Type, string CorrelationId
 public static class EventParser
 {
     private const string JsonContentType = "application/json";
+    private const string SkuRule = "must be 3 to 32 upper-case letters or digits in hyphen-separated groups";
 
     private static readonly JsonDocumentOptions IJson = new() { AllowDuplicateProperties = false };
 
@@ -52,9 +53,13 @@ public static class EventParser
     /// <summary>Parses and checks the envelope only (the attributes every event type shares); the caller picks the
     /// payload by <see cref="RawCloudEvent.Type"/> and calls <see cref="Bind{T}"/>, which checks the rest.</summary>
     /// <exception cref="PoisonMessageException">The body is not I-JSON, not an object, or breaks an envelope rule.</exception>
-    public static RawCloudEvent ParseEnvelope(string body)
+    public static RawCloudEvent ParseEnvelope(string? body)
     {
-        ArgumentNullException.ThrowIfNull(body);
+        if (body is null)
+        {
+            throw new PoisonMessageException("The message has no body.");
+        }
+
         var unpaired = EventRules.IndexOfUnpairedSurrogate(body);
         if (unpaired >= 0)
         {
@@ -146,7 +151,7 @@ public static class EventParser
     }
 
     /// <summary>Parses a body that must hold an event of the given type.</summary>
-    public static ParsedEvent<T> Parse<T>(string body, string expectedType, JsonTypeInfo<T> typeInfo)
+    public static ParsedEvent<T> Parse<T>(string? body, string expectedType, JsonTypeInfo<T> typeInfo)
         where T : class
     {
         var envelope = ParseEnvelope(body);
@@ -383,8 +388,6 @@ public static class EventParser
             }
         }
     }
-
-    private const string SkuRule = "must be 3 to 32 upper-case letters or digits in hyphen-separated groups";
 
     private static void CheckOrderId(JsonChecks checks, JsonElement data) =>
         checks.String(data, "data", "orderId", true, EventRules.IsOrderId, "must be a lower-case UUID");

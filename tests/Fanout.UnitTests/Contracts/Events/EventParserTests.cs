@@ -147,6 +147,13 @@ public sealed class EventParserTests
     }
 
     [Fact]
+    public void ParseEnvelope_NullBody_ThrowsPoison()
+    {
+        var error = Assert.Throws<PoisonMessageException>(() => EventParser.ParseEnvelope(null));
+        Assert.Equal("The message has no body.", error.Message);
+    }
+
+    [Fact]
     public void ParseEnvelope_RawLoneSurrogateInTheBody_ThrowsPoisonWithItsPosition()
     {
         var body = "{\"id\":\"a" + '\ud800' + "\"}";
