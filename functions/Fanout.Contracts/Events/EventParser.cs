@@ -45,9 +45,9 @@ public static class EventParser
     private const string JsonContentType = "application/json";
     private const string SkuRule = "must be 3 to 32 upper-case letters or digits in hyphen-separated groups";
 
-    private static readonly JsonDocumentOptions IJson = new() { AllowDuplicateProperties = false };
+    private static readonly JsonDocumentOptions _iJson = new() { AllowDuplicateProperties = false };
 
-    private static readonly string[] EnvelopeAttributes =
+    private static readonly string[] _envelopeAttributes =
         ["specversion", "id", "source", "type", "subject", "time", "datacontenttype", "correlationid", "data"];
 
     /// <summary>Parses and checks the envelope only (the attributes every event type shares); the caller picks the
@@ -68,7 +68,7 @@ public static class EventParser
 
         try
         {
-            using var document = JsonDocument.Parse(body, IJson);
+            using var document = JsonDocument.Parse(body, _iJson);
             RequireWellFormedText(document.RootElement, "");
             CheckEnvelope(document.RootElement);
         }
@@ -256,7 +256,7 @@ public static class EventParser
 
         foreach (var attribute in root.EnumerateObject())
         {
-            if (!EnvelopeAttributes.Contains(attribute.Name))
+            if (!_envelopeAttributes.Contains(attribute.Name))
             {
                 CheckExtension(checks, attribute);
             }

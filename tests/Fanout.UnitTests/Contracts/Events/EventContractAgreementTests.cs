@@ -27,11 +27,11 @@ public sealed class EventContractAgreementTests
 
     private const string DuplicateMark = "DUPLICATEMARK";
 
-    private static readonly Lazy<Dictionary<string, SchemaDocument>> Schemas = new(() => EventTypes.All.ToDictionary(
+    private static readonly Lazy<Dictionary<string, SchemaDocument>> _schemas = new(() => EventTypes.All.ToDictionary(
         type => type,
         type => SchemaDocument.FromFile(Path.Combine(AppContext.BaseDirectory, "schemas", "events", type + ".schema.json"))));
 
-    private static readonly string[] Specials =
+    private static readonly string[] _specials =
     [
         "\"\"", "\" \"", "null", "true", "false", "0", "-1", "1", "-0", "1000", "1001", "2.5", "2.0", "2e0", "2E+0", "20e-1", "1e3",
         "1e400", "-1e400", "99999999999999999999", "2147483648", "[]", "{}", "[\"MUG-01\"]", "\"x\"", "\"MAYBE\"", "\"SENT\"", "\"SKIPPED\"",
@@ -44,9 +44,9 @@ public sealed class EventContractAgreementTests
         "\"" + LoneSurrogateMark + "\"", "\"\\ud83d\\ude00\"", "\"" + new string('A', 257) + "\"",
     ];
 
-    private static readonly string[] MemberNames = ["extra", "Extra", "traceparent", "partitionkey", "x_y", "a\n", "aaaaaaaaaaaaaaaaaaaaa", "data2", LoneSurrogateMark];
+    private static readonly string[] _memberNames = ["extra", "Extra", "traceparent", "partitionkey", "x_y", "a\n", "aaaaaaaaaaaaaaaaaaaaa", "data2", LoneSurrogateMark];
 
-    private static readonly string[] Appendices = ["\n", "\r\n", " ", "\u0000", "\u001f", "\u007f", "\u0085", "\t", LoneSurrogateMark, "x", "-"];
+    private static readonly string[] _appendices = ["\n", "\r\n", " ", "\u0000", "\u001f", "\u007f", "\u0085", "\t", LoneSurrogateMark, "x", "-"];
 
     private enum Op
     {
@@ -67,7 +67,7 @@ public sealed class EventContractAgreementTests
         var accepted = 0;
         var refused = 0;
 
-        Cases.Sample(
+        _cases.Sample(
             c =>
             {
                 var schema = SchemaAccepts(c.Type, c.Json, out var schemaReason);
@@ -146,7 +146,7 @@ public sealed class EventContractAgreementTests
                 return false;
             }
 
-            var results = Schemas.Value[type].Evaluate(document.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+            var results = _schemas.Value[type].Evaluate(document.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
             reason = results.IsValid ? "" : string.Join("; ", (results.Details ?? []).Where(d => d.Errors is not null).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}")));
             return results.IsValid;
         }
@@ -212,16 +212,16 @@ public sealed class EventContractAgreementTests
 
     private const string Upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
-    private static readonly Gen<string> OrderId = Gen.Guid.Select(g => g.ToString());
+    private static readonly Gen<string> _orderId = Gen.Guid.Select(g => g.ToString());
 
-    private static readonly Gen<string> EventId = Gen.Guid.Select(g => EventIds.For(g.ToString(), "gen", "x"));
+    private static readonly Gen<string> _eventId = Gen.Guid.Select(g => EventIds.For(g.ToString(), "gen", "x"));
 
-    private static readonly Gen<string> CorrelationId = Chars("abcXYZ019._:-", 1, 128);
+    private static readonly Gen<string> _correlationId = Chars("abcXYZ019._:-", 1, 128);
 
-    private static readonly Gen<string> Sku = Gen.Select(Chars(Upper, 1, 10), Chars(Upper, 1, 10), Gen.Bool, (a, b, two) => two ? a + "-" + b : a + b + "XY");
+    private static readonly Gen<string> _sku = Gen.Select(Chars(Upper, 1, 10), Chars(Upper, 1, 10), Gen.Bool, (a, b, two) => two ? a + "-" + b : a + b + "XY");
 
     /// <summary>A whole number from 1 to 1000 in one of the spellings JSON allows (2, 2.0, 2e0, 20e-1).</summary>
-    private static readonly Gen<JsonNode> Quantity = Gen.Select(Gen.Int[1, 1000], Gen.Int[0, 9], (n, spelling) => JsonNode.Parse(spelling switch
+    private static readonly Gen<JsonNode> _quantity = Gen.Select(Gen.Int[1, 1000], Gen.Int[0, 9], (n, spelling) => JsonNode.Parse(spelling switch
     {
         7 => n.ToString(CultureInfo.InvariantCulture) + ".0",
         8 => n.ToString(CultureInfo.InvariantCulture) + "e0",
@@ -229,9 +229,9 @@ public sealed class EventContractAgreementTests
         _ => n.ToString(CultureInfo.InvariantCulture),
     })!);
 
-    private static readonly Gen<JsonObject> Line = Gen.Select(Sku, Quantity, (sku, quantity) => new JsonObject { ["sku"] = sku, ["quantity"] = quantity });
+    private static readonly Gen<JsonObject> _line = Gen.Select(_sku, _quantity, (sku, quantity) => new JsonObject { ["sku"] = sku, ["quantity"] = quantity });
 
-    private static readonly Gen<string> Timestamp = Gen.Select(Gen.Long[new DateTime(1950, 1, 1).Ticks, new DateTime(2090, 1, 1).Ticks], Gen.Int[-56, 56], Gen.Int[0, 3], (ticks, quarters, form) =>
+    private static readonly Gen<string> _timestamp = Gen.Select(Gen.Long[new DateTime(1950, 1, 1).Ticks, new DateTime(2090, 1, 1).Ticks], Gen.Int[-56, 56], Gen.Int[0, 3], (ticks, quarters, form) =>
     {
         var time = new DateTimeOffset(ticks, TimeSpan.FromMinutes(15 * quarters));
         return form switch
@@ -242,13 +242,13 @@ public sealed class EventContractAgreementTests
         };
     });
 
-    private static readonly Gen<string> ProviderMessageId = Chars("!#%+-./09:=?@AZ_az~", 1, 60);
+    private static readonly Gen<string> _providerMessageId = Chars("!#%+-./09:=?@AZ_az~", 1, 60);
 
-    private static readonly Gen<JsonObject> OrderPlacedData = Gen.Select(
-        OrderId,
+    private static readonly Gen<JsonObject> _orderPlacedData = Gen.Select(
+        _orderId,
         Gen.Select(Chars("abAB09._-", 1, 64), Chars("abz09+_-", 1, 12), Gen.Bool, Gen.Int[0, 999_999_999]),
-        Line.Array[1, 6],
-        Timestamp,
+        _line.Array[1, 6],
+        _timestamp,
         (orderId, customer, lines, placedAt) =>
         {
             var (id, local, hasPhone, digits) = customer;
@@ -261,23 +261,23 @@ public sealed class EventContractAgreementTests
             return new JsonObject { ["orderId"] = orderId, ["customer"] = person, ["items"] = new JsonArray([.. lines]), ["placedAt"] = placedAt };
         });
 
-    private static readonly Gen<(string Type, JsonObject Data)> Payload = Gen.OneOf(
-        OrderPlacedData.Select(d => (EventTypes.OrderPlaced, d)),
-        Gen.Select(OrderId, Gen.Bool, ProviderMessageId, (orderId, sent, providerId) => (EventTypes.SmsSent, sent
+    private static readonly Gen<(string Type, JsonObject Data)> _payload = Gen.OneOf(
+        _orderPlacedData.Select(d => (EventTypes.OrderPlaced, d)),
+        Gen.Select(_orderId, Gen.Bool, _providerMessageId, (orderId, sent, providerId) => (EventTypes.SmsSent, sent
             ? new JsonObject { ["orderId"] = orderId, ["delivery"] = SmsDelivery.Sent, ["providerMessageId"] = providerId }
             : new JsonObject { ["orderId"] = orderId, ["delivery"] = SmsDelivery.Skipped })),
-        Gen.Select(OrderId, ProviderMessageId, (orderId, providerId) => (EventTypes.EmailSent, new JsonObject { ["orderId"] = orderId, ["providerMessageId"] = providerId })),
-        Gen.Select(OrderId, Line.Array[1, 5], (orderId, lines) => (EventTypes.InventoryReserved, new JsonObject { ["orderId"] = orderId, ["items"] = new JsonArray([.. lines]) })),
-        Gen.Select(OrderId, Sku.Array[1, 5], (orderId, skus) => (EventTypes.InventoryRejected, new JsonObject
+        Gen.Select(_orderId, _providerMessageId, (orderId, providerId) => (EventTypes.EmailSent, new JsonObject { ["orderId"] = orderId, ["providerMessageId"] = providerId })),
+        Gen.Select(_orderId, _line.Array[1, 5], (orderId, lines) => (EventTypes.InventoryReserved, new JsonObject { ["orderId"] = orderId, ["items"] = new JsonArray([.. lines]) })),
+        Gen.Select(_orderId, _sku.Array[1, 5], (orderId, skus) => (EventTypes.InventoryRejected, new JsonObject
         {
             ["orderId"] = orderId,
             ["reason"] = RejectionReasons.InsufficientStock,
             ["unavailableSkus"] = new JsonArray([.. skus.Distinct(StringComparer.Ordinal).Select(s => (JsonNode?)s)]),
         })));
 
-    private static readonly Gen<JsonObject> Envelope = Gen.Select(
-        Payload,
-        Gen.Select(EventId, OrderId, CorrelationId, Timestamp),
+    private static readonly Gen<JsonObject> _envelope = Gen.Select(
+        _payload,
+        Gen.Select(_eventId, _orderId, _correlationId, _timestamp),
         Gen.Int[0, 3],
         (payload, attributes, extensions) =>
         {
@@ -312,8 +312,8 @@ public sealed class EventContractAgreementTests
             return envelope;
         });
 
-    private static readonly Gen<Case> Cases = Gen.Select(
-        Envelope,
+    private static readonly Gen<Case> _cases = Gen.Select(
+        _envelope,
         Gen.Select(Gen.Int[0, (int)Op.Count - 1], Gen.Int[0, 10_000], Gen.Int[0, 10_000], (op, target, choice) => new Mutation((Op)op, target, choice)).Array[0, 2],
         (envelope, mutations) =>
         {
@@ -370,12 +370,12 @@ public sealed class EventContractAgreementTests
                 applied.Add("remove " + path);
                 break;
             case Op.Replace:
-                var special = Specials[mutation.Choice % Specials.Length];
+                var special = _specials[mutation.Choice % _specials.Length];
                 Set(parent, name, index, JsonNode.Parse(special));
                 applied.Add($"{path} = {special}");
                 break;
             case Op.Append or Op.Prepend when current is JsonValue value && value.GetValueKind() == JsonValueKind.String:
-                var extra = Appendices[mutation.Choice % Appendices.Length];
+                var extra = _appendices[mutation.Choice % _appendices.Length];
                 var text = value.GetValue<string>();
                 Set(parent, name, index, mutation.Op == Op.Append ? text + extra : extra + text);
                 applied.Add($"{mutation.Op.ToString().ToLowerInvariant()} {JsonSerializer.Serialize(extra)} to {path}");
@@ -396,8 +396,8 @@ public sealed class EventContractAgreementTests
                 break;
             case Op.AddMember:
                 var container = current as JsonObject ?? parent as JsonObject ?? root.AsObject();
-                var member = MemberNames[mutation.Choice % MemberNames.Length];
-                var memberValue = Specials[mutation.Choice / MemberNames.Length % Specials.Length];
+                var member = _memberNames[mutation.Choice % _memberNames.Length];
+                var memberValue = _specials[mutation.Choice / _memberNames.Length % _specials.Length];
                 if (!container.ContainsKey(member))
                 {
                     container[member] = JsonNode.Parse(memberValue);
