@@ -1,6 +1,10 @@
 namespace Fanout.AwsShims.Runtime;
 
 /// <summary>The event loop of a custom-runtime function: init once, then next → invoke → respond, forever.</summary>
+/// <remarks>Only an init failure or a broken <c>/next</c> ends the loop. Whatever goes wrong with one invocation
+/// (the handler throws or returns null, the Runtime API refuses the response or the error report) is reported
+/// for that invocation where the Runtime API lets us, logged to stderr with its request id, and the loop
+/// polls again: an exiting bootstrap costs a cold start and surfaces as <c>Runtime.ExitError</c>.</remarks>
 public static class LambdaBootstrap
 {
     /// <summary>How long before Lambda's deadline the handler's token is cancelled, leaving time to
@@ -20,21 +24,24 @@ public static class LambdaBootstrap
 
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         var client = new LambdaRuntimeClient(http, runtimeApi);
-        await RunAsync(client, initialize, TimeProvider.System, DefaultSafetyMargin, stopToken);
+        await RunAsync(client, initialize, TimeProvider.System, DefaultSafetyMargin, stopToken, Console.Error);
         return 0;
     }
 
     /// <summary>The loop itself, with its collaborators passed in so tests can drive it.</summary>
+    /// <param name="errorLog">Where per-invocation failures are logged as JSON lines (stderr when null).</param>
     public static async Task RunAsync(
         LambdaRuntimeClient client,
         Func<ILambdaHandler> initialize,
         TimeProvider time,
         TimeSpan safetyMargin,
-        CancellationToken stopToken)
+        CancellationToken stopToken,
+        TextWriter? errorLog = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(initialize);
         ArgumentNullException.ThrowIfNull(time);
+        var log = new RuntimeFailureLog(errorLog ?? Console.Error, time);
 
         ILambdaHandler handler;
         try
@@ -62,13 +69,14 @@ public static class LambdaBootstrap
                 return;
             }
 
-            await InvokeOnceAsync(client, handler, invocation, payload, time, safetyMargin, stopToken);
+            await InvokeOnceAsync(client, handler, log, invocation, payload, time, safetyMargin, stopToken);
         }
     }
 
     private static async Task InvokeOnceAsync(
         LambdaRuntimeClient client,
         ILambdaHandler handler,
+        RuntimeFailureLog log,
         LambdaInvocation invocation,
         byte[] payload,
         TimeProvider time,
@@ -88,7 +96,8 @@ public static class LambdaBootstrap
         }
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, stopToken);
-        byte[] response;
+        var requestId = invocation.AwsRequestId;
+        byte[]? response;
         try
         {
             response = await handler.InvokeAsync(payload, invocation, linked.Token);
@@ -97,10 +106,54 @@ public static class LambdaBootstrap
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            await client.SendErrorAsync(invocation.AwsRequestId, ex, stopToken);
+            log.Write("The handler failed; reporting an invocation error.", requestId, ex);
+            await ReportErrorAsync(client, log, requestId, ex, stopToken);
             return;
         }
 
-        await client.SendResponseAsync(invocation.AwsRequestId, response, stopToken);
+        if (response is null)
+        {
+            var failure = new LambdaHandlerReturnedNullException();
+            log.Write("The handler returned no response; reporting an invocation error.", requestId, failure);
+            await ReportErrorAsync(client, log, requestId, failure, stopToken);
+            return;
+        }
+
+        try
+        {
+            await client.SendResponseAsync(requestId, response, stopToken);
+        }
+        catch (OperationCanceledException) when (stopToken.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // A refused response (413 for an oversized payload, a dropped connection) fails this invocation only.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            var failure = new LambdaResponseRejectedException((ex as HttpRequestException)?.StatusCode, response.Length, ex);
+            log.Write("The Runtime API refused the response; reporting an invocation error.", requestId, failure);
+            await ReportErrorAsync(client, log, requestId, failure, stopToken);
+        }
+    }
+
+    /// <summary>Posts <paramref name="error"/> to <c>/invocation/{id}/error</c>; a refusal is logged, never thrown,
+    /// because Lambda then times the invocation out on its own and the next one still deserves a warm runtime.</summary>
+    private static async Task ReportErrorAsync(LambdaRuntimeClient client, RuntimeFailureLog log, string requestId, Exception error, CancellationToken stopToken)
+    {
+        try
+        {
+            await client.SendErrorAsync(requestId, error, stopToken);
+        }
+        catch (OperationCanceledException) when (stopToken.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // Nothing more can be done for this invocation; the loop must go on.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            log.Write("The Runtime API refused the invocation error report.", requestId, ex);
+        }
     }
 }

@@ -10,7 +10,7 @@ namespace Fanout.AwsShims.Runtime;
 public sealed class LambdaRuntimeClient
 {
     private const string ApiVersion = "2018-06-01";
-    private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json");
+    private static readonly MediaTypeHeaderValue _jsonMediaType = new("application/json");
     private readonly HttpClient _http;
 
     /// <param name="http">An HTTP client; its timeout must allow the long-polling <c>next</c> call.</param>
@@ -47,7 +47,7 @@ public sealed class LambdaRuntimeClient
     public async Task SendResponseAsync(string requestId, byte[] body, CancellationToken cancellationToken)
     {
         using var content = new ByteArrayContent(body);
-        content.Headers.ContentType = JsonMediaType;
+        content.Headers.ContentType = _jsonMediaType;
         using var response = await _http.PostAsync(new Uri($"invocation/{Uri.EscapeDataString(requestId)}/response", UriKind.Relative), content, cancellationToken);
         response.EnsureSuccessStatusCode();
     }
@@ -63,7 +63,7 @@ public sealed class LambdaRuntimeClient
         var payload = RuntimeErrorPayload.From(exception);
         var json = JsonSerializer.SerializeToUtf8Bytes(payload, AwsShimsJsonContext.Default.RuntimeErrorPayload);
         using var content = new ByteArrayContent(json);
-        content.Headers.ContentType = JsonMediaType;
+        content.Headers.ContentType = _jsonMediaType;
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = content };
         request.Headers.TryAddWithoutValidation("Lambda-Runtime-Function-Error-Type", "Unhandled." + payload.ErrorType);
         using var response = await _http.SendAsync(request, cancellationToken);

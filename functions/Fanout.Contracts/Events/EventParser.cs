@@ -29,44 +29,109 @@ public sealed class PoisonMessageException : Exception
 /// <param name="PayloadHash">SHA-256 of the raw <c>data</c> JSON: the same id with another payload is poison.</param>
 public sealed record ParsedEvent<T>(string Id, string Type, string CorrelationId, T Data, string PayloadHash);
 
-/// <summary>Reads and checks CloudEvents arriving from a queue. Unknown fields are ignored (forward
-/// compatibility); missing or malformed required ones make the message poison.</summary>
+/// <summary>Reads and checks CloudEvents arriving from a queue, by the rules the published schemas in
+/// <c>schemas/events/</c> state: the two are one contract, and <c>EventContractAgreementTests</c> proves they accept
+/// and refuse the same envelopes. Every refusal is a <see cref="PoisonMessageException"/> with every reason found.</summary>
+/// <remarks>
+/// <para>The body must be I-JSON (RFC 7493): well-formed UTF-16 throughout (no unpaired surrogate, in values or
+/// member names) and no member name twice, so no two readers can see different values for one name.</para>
+/// <para>The envelope is open to CloudEvents extension attributes (lower-case names; string, integer or boolean
+/// values), for forward compatibility; every payload object is closed, as its schema says.</para>
+/// <para>No string anywhere in the envelope may hold a control character, and every pattern anchors at the true
+/// end of the string (see <see cref="EventRules"/>).</para>
+/// </remarks>
 public static class EventParser
 {
-    /// <summary>Parses the envelope only; the caller picks the payload by <see cref="RawCloudEvent.Type"/>.</summary>
-    public static RawCloudEvent ParseEnvelope(string body)
+    private const string JsonContentType = "application/json";
+    private const string SkuRule = "must be 3 to 32 upper-case letters or digits in hyphen-separated groups";
+
+    private static readonly JsonDocumentOptions _iJson = new() { AllowDuplicateProperties = false };
+
+    private static readonly string[] _envelopeAttributes =
+        ["specversion", "id", "source", "type", "subject", "time", "datacontenttype", "correlationid", "data"];
+
+    /// <summary>Parses and checks the envelope only (the attributes every event type shares); the caller picks the
+    /// payload by <see cref="RawCloudEvent.Type"/> and calls <see cref="Bind{T}"/>, which checks the rest.</summary>
+    /// <exception cref="PoisonMessageException">The body is not I-JSON, not an object, or breaks an envelope rule.</exception>
+    public static RawCloudEvent ParseEnvelope(string? body)
     {
-        RawCloudEvent? envelope;
+        if (body is null)
+        {
+            throw new PoisonMessageException("The message has no body.");
+        }
+
+        var unpaired = EventRules.IndexOfUnpairedSurrogate(body);
+        if (unpaired >= 0)
+        {
+            throw new PoisonMessageException($"The message body is not well-formed UTF-16: an unpaired surrogate at character {unpaired}.");
+        }
+
         try
         {
-            envelope = JsonSerializer.Deserialize(body, ContractsJsonContext.Default.RawCloudEvent);
+            using var document = JsonDocument.Parse(body, _iJson);
+            RequireWellFormedText(document.RootElement, "");
+            CheckEnvelope(document.RootElement);
         }
         catch (JsonException ex)
         {
             throw new PoisonMessageException($"The message body is not a CloudEvent JSON object: {ex.Message}", ex);
         }
-
-        if (envelope is null)
+        catch (InvalidOperationException ex)
         {
-            throw new PoisonMessageException("The message body is JSON null, not a CloudEvent.");
+            // The duplicate-name check decodes every member name while parsing, and an unpaired surrogate in one
+            // fails there, before any path is known: find it again without that check, to name where it is.
+            throw new PoisonMessageException($"The message body is not a CloudEvent JSON object: {FindIllFormedText(body) ?? ex.Message}", ex);
         }
 
-        Require(envelope.SpecVersion == CloudEvent<object>.SpecVersion10, $"specversion must be \"1.0\" (got \"{envelope.SpecVersion}\")");
-        Require(!string.IsNullOrWhiteSpace(envelope.Id), "id is missing");
-        Require(!string.IsNullOrWhiteSpace(envelope.Source), "source is missing");
-        Require(!string.IsNullOrWhiteSpace(envelope.Type), "type is missing");
-        Require(envelope.Time is not null, "time is missing");
-        Require(!string.IsNullOrWhiteSpace(envelope.CorrelationId), "correlationid is missing");
-        Require(envelope.Data.ValueKind == JsonValueKind.Object, "data must be a JSON object");
-        return envelope;
+        try
+        {
+            // Every attribute was checked above, so this cannot fail; the catch only keeps the promise that a
+            // message is either an envelope or poison.
+            return JsonSerializer.Deserialize(body, ContractsJsonContext.Default.RawCloudEvent)
+                ?? throw new PoisonMessageException("The message body is JSON null, not a CloudEvent.");
+        }
+        catch (JsonException ex)
+        {
+            throw new PoisonMessageException($"The message body is not a CloudEvent JSON object: {ex.Message}", ex);
+        }
     }
 
-    /// <summary>Binds and checks the payload of an envelope already known to be of type <typeparamref name="T"/>.</summary>
+    /// <summary>Checks the type-specific envelope attributes (<c>source</c>, <c>subject</c>, <c>datacontenttype</c>)
+    /// and the payload of an envelope already known to be of type <typeparamref name="T"/>, then binds the payload.</summary>
+    /// <exception cref="PoisonMessageException">The envelope is not a <typeparamref name="T"/> event or breaks its schema.</exception>
     public static ParsedEvent<T> Bind<T>(RawCloudEvent envelope, JsonTypeInfo<T> typeInfo)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(typeInfo);
+        if (envelope.Data.ValueKind != JsonValueKind.Object)
+        {
+            throw new PoisonMessageException($"{envelope.Type} {envelope.Id}: data must be a JSON object.");
+        }
+
+        try
+        {
+            RequireWellFormedText(envelope.Data, "data");
+        }
+        catch (JsonException ex)
+        {
+            throw new PoisonMessageException($"{envelope.Type} {envelope.Id}: {ex.Message}", ex);
+        }
+
+        if (TypeOf(typeof(T)) is { } expectedType)
+        {
+            if (!string.Equals(envelope.Type, expectedType, StringComparison.Ordinal))
+            {
+                throw new PoisonMessageException($"expected a {expectedType} event, got {JsonChecks.Quote(envelope.Type ?? "")}");
+            }
+
+            var problems = CheckTypedEnvelope(envelope, expectedType);
+            if (problems.Count > 0)
+            {
+                throw new PoisonMessageException($"{expectedType} {envelope.Id} breaks its schema: {string.Join("; ", problems)}.");
+            }
+        }
+
         T? data;
         try
         {
@@ -82,31 +147,17 @@ public static class EventParser
             throw new PoisonMessageException("data is null");
         }
 
-        var problems = data switch
-        {
-            OrderPlaced placed => Check(placed),
-            SmsSent sms => CheckOutcome(sms.OrderId, sms.Delivery is SmsDelivery.Sent or SmsDelivery.Skipped ? null : "delivery must be SENT or SKIPPED"),
-            EmailSent email => CheckOutcome(email.OrderId, null),
-            InventoryReserved reserved => CheckOutcome(reserved.OrderId, null),
-            InventoryRejected rejected => CheckOutcome(rejected.OrderId, null),
-            _ => [],
-        };
-        if (problems.Count > 0)
-        {
-            throw new PoisonMessageException($"{envelope.Type} {envelope.Id} breaks its schema: {string.Join("; ", problems)}");
-        }
-
         return new ParsedEvent<T>(envelope.Id!, envelope.Type!, envelope.CorrelationId!, data, HashPayload(envelope.Data));
     }
 
     /// <summary>Parses a body that must hold an event of the given type.</summary>
-    public static ParsedEvent<T> Parse<T>(string body, string expectedType, JsonTypeInfo<T> typeInfo)
+    public static ParsedEvent<T> Parse<T>(string? body, string expectedType, JsonTypeInfo<T> typeInfo)
         where T : class
     {
         var envelope = ParseEnvelope(body);
         if (!string.Equals(envelope.Type, expectedType, StringComparison.Ordinal))
         {
-            throw new PoisonMessageException($"expected a {expectedType} event, got \"{envelope.Type}\"");
+            throw new PoisonMessageException($"expected a {expectedType} event, got {JsonChecks.Quote(envelope.Type ?? "")}");
         }
 
         return Bind(envelope, typeInfo);
@@ -115,57 +166,250 @@ public static class EventParser
     /// <summary>Lower-case hex SHA-256 of the payload's raw JSON text.</summary>
     public static string HashPayload(JsonElement data) => Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(data.GetRawText())));
 
-    private static List<string> Check(OrderPlaced placed)
+    private static string? TypeOf(Type payload) =>
+        payload == typeof(OrderPlaced) ? EventTypes.OrderPlaced
+        : payload == typeof(SmsSent) ? EventTypes.SmsSent
+        : payload == typeof(EmailSent) ? EventTypes.EmailSent
+        : payload == typeof(InventoryReserved) ? EventTypes.InventoryReserved
+        : payload == typeof(InventoryRejected) ? EventTypes.InventoryRejected
+        : null;
+
+    private static string? FindIllFormedText(string body)
     {
-        var problems = new List<string>();
-        if (string.IsNullOrWhiteSpace(placed.OrderId))
+        try
         {
-            problems.Add("orderId is missing");
+            using var document = JsonDocument.Parse(body);
+            RequireWellFormedText(document.RootElement, "");
+            return null;
         }
-
-        if (!OrderRules.IsValidEmail(placed.Customer?.Email))
+        catch (JsonException ex)
         {
-            problems.Add("customer.email is missing or invalid");
+            return ex.Message;
         }
-
-        if (placed.Customer?.Phone is not null && !OrderRules.IsValidPhone(placed.Customer.Phone))
-        {
-            problems.Add("customer.phone is not E.164");
-        }
-
-        if (placed.Items is null || placed.Items.Count is < OrderRules.MinItems or > OrderRules.MaxItems)
-        {
-            problems.Add($"items must hold {OrderRules.MinItems} to {OrderRules.MaxItems} lines");
-        }
-        else if (placed.Items.Exists(line => line is null || !OrderRules.IsValidSku(line.Sku) || !OrderRules.IsValidQuantity(line.Quantity)))
-        {
-            problems.Add("every item needs a valid sku and a quantity from 1 to 1000");
-        }
-
-        return problems;
     }
 
-    private static List<string> CheckOutcome(string orderId, string? extra)
+    /// <summary>Throws a <see cref="JsonException"/> naming the first string or member name that is not well-formed
+    /// UTF-16; System.Text.Json would otherwise throw an <see cref="InvalidOperationException"/> on reading it.</summary>
+    private static void RequireWellFormedText(JsonElement element, string path)
     {
-        var problems = new List<string>();
-        if (string.IsNullOrWhiteSpace(orderId))
+        switch (element.ValueKind)
         {
-            problems.Add("orderId is missing");
-        }
+            case JsonValueKind.Object:
+                foreach (var member in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = member.Name;
+                    }
+                    catch (InvalidOperationException ex)
+                    {
+                        throw new JsonException($"a member name in {(path.Length == 0 ? "the envelope" : path)} is not well-formed UTF-16 (an unpaired surrogate)", ex);
+                    }
 
-        if (extra is not null)
-        {
-            problems.Add(extra);
-        }
+                    RequireWellFormedText(member.Value, JsonChecks.Join(path, name));
+                }
 
-        return problems;
+                break;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    RequireWellFormedText(item, JsonChecks.Index(path, index++));
+                }
+
+                break;
+            case JsonValueKind.String:
+                try
+                {
+                    _ = element.GetString();
+                }
+                catch (InvalidOperationException ex)
+                {
+                    throw new JsonException($"{(path.Length == 0 ? "the body" : path)} is not well-formed UTF-16 (an unpaired surrogate)", ex);
+                }
+
+                break;
+        }
     }
 
-    private static void Require(bool condition, string problem)
+    private static void CheckEnvelope(JsonElement root)
     {
-        if (!condition)
+        if (root.ValueKind != JsonValueKind.Object)
         {
-            throw new PoisonMessageException("Invalid CloudEvent envelope: " + problem + ".");
+            throw new PoisonMessageException($"The message body is {JsonChecks.Kind(root)}, not a CloudEvent JSON object.");
+        }
+
+        var checks = new JsonChecks();
+        checks.String(root, "", "specversion", true, v => v == CloudEvent<object>.SpecVersion10, "must be \"1.0\"");
+        checks.String(root, "", "id", true, EventRules.IsEventId, "must be a lower-case UUID version 8 (EventIds.For)");
+        checks.String(root, "", "source", true, EventRules.IsSource, "must be 1 to 256 printable ASCII characters");
+        checks.String(root, "", "type", true, EventRules.IsType, "must be a letter then up to 127 letters, digits or dots");
+        checks.String(root, "", "subject", false, EventRules.IsOrderId, "must be a lower-case UUID (the order id)");
+        checks.String(root, "", "time", true, EventRules.IsTimestamp, "must be an RFC 3339 date-time such as 2026-03-14T09:26:53Z");
+        checks.String(root, "", "datacontenttype", false, v => v == JsonContentType, "must be \"application/json\"");
+        checks.String(root, "", "correlationid", true, EventRules.IsCorrelationId, "must be 1 to 128 letters, digits, '.', '_', ':' or '-'");
+        if (checks.Member(root, "", "data", true, out var data) && data.ValueKind != JsonValueKind.Object)
+        {
+            checks.Add($"data must be a JSON object (got {JsonChecks.Kind(data)})");
+        }
+
+        foreach (var attribute in root.EnumerateObject())
+        {
+            if (!_envelopeAttributes.Contains(attribute.Name))
+            {
+                CheckExtension(checks, attribute);
+            }
+        }
+
+        if (checks.Problems.Count > 0)
+        {
+            throw new PoisonMessageException("Invalid CloudEvent envelope: " + string.Join("; ", checks.Problems) + ".");
+        }
+    }
+
+    /// <summary>CloudEvents 1.0 extension attributes: a lower-case name and a string, integer or boolean value.</summary>
+    private static void CheckExtension(JsonChecks checks, JsonProperty attribute)
+    {
+        if (!EventRules.IsAttributeName(attribute.Name))
+        {
+            checks.Add($"attribute name {JsonChecks.Quote(attribute.Name)} is not 1 to 20 lower-case letters or digits (CloudEvents 1.0)");
+            return;
+        }
+
+        var value = attribute.Value;
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.String:
+                checks.String(value, attribute.Name, _ => true, "");
+                break;
+            case JsonValueKind.Number when IntegralNumberConverter.ReadWholeNumber(value) is null:
+                checks.Add($"{attribute.Name} must be a 32-bit integer when it is a number (got {value.GetRawText()})");
+                break;
+            case JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False:
+                break;
+            default:
+                checks.Add($"{attribute.Name} must be a string, an integer or a boolean (got {JsonChecks.Kind(value)})");
+                break;
+        }
+    }
+
+    private static List<string> CheckTypedEnvelope(RawCloudEvent envelope, string type)
+    {
+        var checks = new JsonChecks();
+        var source = EventSources.For(type);
+        if (!string.Equals(envelope.Source, source, StringComparison.Ordinal))
+        {
+            checks.Add($"source must be \"{source}\" for {type} (got {JsonChecks.Quote(envelope.Source ?? "")})");
+        }
+
+        if (!EventRules.IsOrderId(envelope.Subject))
+        {
+            checks.Add(envelope.Subject is null ? "subject is missing" : "subject must be a lower-case UUID (the order id)");
+        }
+
+        if (!string.Equals(envelope.DataContentType, JsonContentType, StringComparison.Ordinal))
+        {
+            checks.Add(envelope.DataContentType is null ? "datacontenttype is missing" : "datacontenttype must be \"application/json\"");
+        }
+
+        var data = envelope.Data;
+        switch (type)
+        {
+            case EventTypes.OrderPlaced:
+                CheckOrderPlaced(checks, data);
+                break;
+            case EventTypes.SmsSent:
+                CheckSmsSent(checks, data);
+                break;
+            case EventTypes.EmailSent:
+                checks.ClosedObject(data, "data", "orderId", "providerMessageId");
+                CheckOrderId(checks, data);
+                CheckProviderMessageId(checks, data, required: true);
+                break;
+            case EventTypes.InventoryReserved:
+                checks.ClosedObject(data, "data", "orderId", "items");
+                CheckOrderId(checks, data);
+                CheckLines(checks, data);
+                break;
+            default:
+                CheckInventoryRejected(checks, data);
+                break;
+        }
+
+        return [.. checks.Problems];
+    }
+
+    private static void CheckOrderPlaced(JsonChecks checks, JsonElement data)
+    {
+        checks.ClosedObject(data, "data", "orderId", "customer", "items", "placedAt");
+        CheckOrderId(checks, data);
+        if (checks.Member(data, "data", "customer", true, out var customer) && checks.ClosedObject(customer, "data.customer", "id", "email", "phone"))
+        {
+            checks.String(customer, "data.customer", "id", true, OrderRules.IsValidCustomerId, "must be 1 to 64 letters, digits, '.', '_' or '-'");
+            checks.String(customer, "data.customer", "email", true, OrderRules.IsValidEmail, "must be an e-mail address of at most 254 characters");
+            checks.String(customer, "data.customer", "phone", false, OrderRules.IsValidPhone, "must be E.164, e.g. +14155550123");
+        }
+
+        CheckLines(checks, data);
+        checks.String(data, "data", "placedAt", true, EventRules.IsTimestamp, "must be an RFC 3339 date-time such as 2026-03-14T09:26:53Z");
+    }
+
+    private static void CheckSmsSent(JsonChecks checks, JsonElement data)
+    {
+        checks.ClosedObject(data, "data", "orderId", "delivery", "providerMessageId");
+        CheckOrderId(checks, data);
+        var delivery = checks.String(data, "data", "delivery", true, v => v is SmsDelivery.Sent or SmsDelivery.Skipped, "must be SENT or SKIPPED");
+        if (delivery == SmsDelivery.Sent)
+        {
+            CheckProviderMessageId(checks, data, required: true);
+        }
+        else if (delivery == SmsDelivery.Skipped && data.TryGetProperty("providerMessageId", out _))
+        {
+            checks.Add("data.providerMessageId must be absent when delivery is SKIPPED (nothing was sent)");
+        }
+    }
+
+    private static void CheckInventoryRejected(JsonChecks checks, JsonElement data)
+    {
+        checks.ClosedObject(data, "data", "orderId", "reason", "unavailableSkus");
+        CheckOrderId(checks, data);
+        checks.String(data, "data", "reason", true, v => v == RejectionReasons.InsufficientStock, "must be INSUFFICIENT_STOCK");
+        if (checks.Array(data, "data", "unavailableSkus", OrderRules.MinItems, OrderRules.MaxItems) is { } skus)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < skus.Length; i++)
+            {
+                var at = JsonChecks.Index("data.unavailableSkus", i);
+                if (checks.String(skus[i], at, OrderRules.IsValidSku, SkuRule) is { } sku && !seen.Add(sku))
+                {
+                    checks.Add($"{at} repeats {JsonChecks.Quote(sku)} (the SKUs are unique)");
+                }
+            }
+        }
+    }
+
+    private static void CheckOrderId(JsonChecks checks, JsonElement data) =>
+        checks.String(data, "data", "orderId", true, EventRules.IsOrderId, "must be a lower-case UUID");
+
+    private static void CheckProviderMessageId(JsonChecks checks, JsonElement data, bool required) =>
+        checks.String(data, "data", "providerMessageId", required, EventRules.IsProviderMessageId, "must be 1 to 256 printable ASCII characters");
+
+    private static void CheckLines(JsonChecks checks, JsonElement data)
+    {
+        if (checks.Array(data, "data", "items", OrderRules.MinItems, OrderRules.MaxItems) is not { } lines)
+        {
+            return;
+        }
+
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var at = JsonChecks.Index("data.items", i);
+            if (checks.ClosedObject(lines[i], at, "sku", "quantity"))
+            {
+                checks.String(lines[i], at, "sku", true, OrderRules.IsValidSku, SkuRule);
+                checks.WholeNumber(lines[i], at, "quantity", OrderRules.MinQuantity, OrderRules.MaxQuantity);
+            }
         }
     }
 }

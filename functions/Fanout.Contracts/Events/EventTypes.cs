@@ -27,4 +27,14 @@ public static class EventSources
     public const string Sms = "urn:fanout:sms";
     public const string Email = "urn:fanout:email";
     public const string Inventory = "urn:fanout:inventory";
+
+    /// <summary>The one source that publishes <paramref name="type"/>, or null for a type not in <see cref="EventTypes.All"/>.</summary>
+    public static string? For(string? type) => type switch
+    {
+        EventTypes.OrderPlaced => Orders,
+        EventTypes.SmsSent => Sms,
+        EventTypes.EmailSent => Email,
+        EventTypes.InventoryReserved or EventTypes.InventoryRejected => Inventory,
+        _ => null,
+    };
 }

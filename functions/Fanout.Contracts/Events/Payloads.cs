@@ -36,7 +36,10 @@ public sealed class OrderLine
     [JsonPropertyName("sku")]
     public string Sku { get; set; } = "";
 
+    /// <summary>1 to 1000. Any JSON number whose value is whole reads as that number (<c>2.0</c> is 2), as the
+    /// schemas' "integer" means; see <see cref="IntegralNumberConverter"/>.</summary>
     [JsonPropertyName("quantity")]
+    [JsonConverter(typeof(IntegralNumberConverter))]
     public int Quantity { get; set; }
 }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Fanout.AwsShims.Runtime;
 using Fanout.UnitTests.TestEvents;
 using Microsoft.Extensions.Time.Testing;
@@ -13,6 +14,7 @@ public sealed class LambdaBootstrapTests : IAsyncDisposable
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
     private readonly LambdaRuntimeClient _client;
+    private readonly StringWriter _errorLog = new();
 
     public LambdaBootstrapTests()
     {
@@ -26,6 +28,7 @@ public sealed class LambdaBootstrapTests : IAsyncDisposable
         await _api.DisposeAsync();
         _http.Dispose();
         _stop.Dispose();
+        _errorLog.Dispose();
         Assert.Equal(0, unhandled);
     }
 
@@ -142,7 +145,7 @@ public sealed class LambdaBootstrapTests : IAsyncDisposable
         var handler = new RecordingHandler((_, _, _) => Interlocked.Increment(ref calls) == 1
             ? Task.FromException<byte[]>(new InvalidOperationException("first call fails"))
             : Task.FromResult("\"ok\""u8.ToArray()));
-        var loop = LambdaBootstrap.RunAsync(_client, () => handler, TimeProvider.System, TimeSpan.FromMilliseconds(100), _stop.Token);
+        var loop = StartLoop(handler);
         var deadline = TimeProvider.System.GetUtcNow().AddMinutes(1);
 
         await RespondWithEvent("req-a", deadline, "{}");
@@ -159,6 +162,9 @@ public sealed class LambdaBootstrapTests : IAsyncDisposable
         Assert.Equal("\"ok\"", response.BodyText);
         response.Respond(202);
         await StopAtNextPoll(loop);
+        var line = Assert.Single(LogLines());
+        Assert.Equal("req-a", line.GetProperty("awsRequestId").GetString());
+        Assert.Equal("first call fails", line.GetProperty("errorMessage").GetString());
     }
 
     [Fact]
@@ -175,6 +181,143 @@ public sealed class LambdaBootstrapTests : IAsyncDisposable
         LambdaRuntimeClientTests.AssertErrorDocument(request, "FANOUT_TABLE_NAME is required", nameof(InvalidOperationException), expectStackTrace: true);
         request.Respond(202);
         Assert.Same(failure, await Assert.ThrowsAsync<InvalidOperationException>(() => loop.WaitAsync(_patience, TestContext.Current.CancellationToken)));
+    }
+
+    [Fact]
+    public async Task RunAsync_RuntimeApiRefusesTheResponseWith413_PostsAnErrorForThatRequestAndServesTheNext()
+    {
+        var handler = new RecordingHandler((_, invocation, _) => Task.FromResult(Encoding.UTF8.GetBytes("\"" + invocation.AwsRequestId + "\"")));
+        var loop = StartLoop(handler);
+        var deadline = TimeProvider.System.GetUtcNow().AddMinutes(1);
+
+        await RespondWithEvent("req-big", deadline, "{}");
+        var refused = await _api.ReceiveAsync();
+        Assert.Equal("/2018-06-01/runtime/invocation/req-big/response", refused.Path);
+        refused.Respond(413);
+        var error = await _api.ReceiveAsync();
+        Assert.Equal("POST", error.Method);
+        Assert.Equal("/2018-06-01/runtime/invocation/req-big/error", error.Path);
+        Assert.Equal("Unhandled.LambdaResponseRejectedException", error.Headers["Lambda-Runtime-Function-Error-Type"]);
+        LambdaRuntimeClientTests.AssertErrorDocument(
+            error, "The Runtime API refused the 9-byte response (413 RequestEntityTooLarge).", nameof(LambdaResponseRejectedException), expectStackTrace: false);
+        error.Respond(202);
+
+        await RespondWithEvent("req-next", deadline, "{}");
+        var response = await _api.ReceiveAsync();
+        Assert.Equal("/2018-06-01/runtime/invocation/req-next/response", response.Path);
+        Assert.Equal("\"req-next\"", response.BodyText);
+        response.Respond(202);
+        await StopAtNextPoll(loop);
+
+        var line = Assert.Single(LogLines());
+        Assert.Equal("req-big", line.GetProperty("awsRequestId").GetString());
+        Assert.Equal("Error", line.GetProperty("level").GetString());
+        Assert.Equal(nameof(LambdaResponseRejectedException), line.GetProperty("errorType").GetString());
+        Assert.Contains("413", line.GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ErrorReportRefused_LogsTheRequestIdAndServesTheNext()
+    {
+        var calls = 0;
+        var handler = new RecordingHandler((_, _, _) => Interlocked.Increment(ref calls) == 1
+            ? Task.FromException<byte[]>(new InvalidOperationException("first call fails"))
+            : Task.FromResult("\"ok\""u8.ToArray()));
+        var loop = StartLoop(handler);
+        var deadline = TimeProvider.System.GetUtcNow().AddMinutes(1);
+
+        await RespondWithEvent("req-a", deadline, "{}");
+        var error = await _api.ReceiveAsync();
+        Assert.Equal("/2018-06-01/runtime/invocation/req-a/error", error.Path);
+        error.Respond(500);
+
+        await RespondWithEvent("req-b", deadline, "{}");
+        var response = await _api.ReceiveAsync();
+        Assert.Equal("/2018-06-01/runtime/invocation/req-b/response", response.Path);
+        response.Respond(202);
+        await StopAtNextPoll(loop);
+
+        var lines = LogLines();
+        Assert.Equal(2, lines.Count);
+        Assert.All(lines, line => Assert.Equal("req-a", line.GetProperty("awsRequestId").GetString()));
+        Assert.Equal(nameof(InvalidOperationException), lines[0].GetProperty("errorType").GetString());
+        Assert.Equal(nameof(HttpRequestException), lines[1].GetProperty("errorType").GetString());
+        Assert.Contains("500", lines[1].GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ResponseAndErrorReportBothRefused_KeepsServing()
+    {
+        var handler = new RecordingHandler((_, _, _) => Task.FromResult("{}"u8.ToArray()));
+        var loop = StartLoop(handler);
+        var deadline = TimeProvider.System.GetUtcNow().AddMinutes(1);
+
+        await RespondWithEvent("req-a", deadline, "{}");
+        (await _api.ReceiveAsync()).Respond(413);
+        var error = await _api.ReceiveAsync();
+        Assert.Equal("/2018-06-01/runtime/invocation/req-a/error", error.Path);
+        error.Respond(400);
+
+        await RespondWithEvent("req-b", deadline, "{}");
+        var response = await _api.ReceiveAsync();
+        Assert.Equal("/2018-06-01/runtime/invocation/req-b/response", response.Path);
+        response.Respond(202);
+        await StopAtNextPoll(loop);
+
+        Assert.Equal(2, handler.Invocations.Count);
+        Assert.Equal(["req-a", "req-a"], LogLines().Select(l => l.GetProperty("awsRequestId").GetString()));
+    }
+
+    [Fact]
+    public async Task RunAsync_HandlerReturnsNull_PostsAnErrorAndKeepsServing()
+    {
+        var calls = 0;
+        var handler = new RecordingHandler((_, _, _) => Task.FromResult(Interlocked.Increment(ref calls) == 1 ? null! : "\"ok\""u8.ToArray()));
+        var loop = StartLoop(handler);
+        var deadline = TimeProvider.System.GetUtcNow().AddMinutes(1);
+
+        await RespondWithEvent("req-null", deadline, "{}");
+        var error = await _api.ReceiveAsync();
+        Assert.Equal("/2018-06-01/runtime/invocation/req-null/error", error.Path);
+        Assert.Equal("Unhandled.LambdaHandlerReturnedNullException", error.Headers["Lambda-Runtime-Function-Error-Type"]);
+        LambdaRuntimeClientTests.AssertErrorDocument(
+            error, "The handler returned null instead of a response body.", nameof(LambdaHandlerReturnedNullException), expectStackTrace: false);
+        error.Respond(202);
+
+        await RespondWithEvent("req-ok", deadline, "{}");
+        var response = await _api.ReceiveAsync();
+        Assert.Equal("/2018-06-01/runtime/invocation/req-ok/response", response.Path);
+        Assert.Equal("\"ok\"", response.BodyText);
+        response.Respond(202);
+        await StopAtNextPoll(loop);
+
+        var line = Assert.Single(LogLines());
+        Assert.Equal("req-null", line.GetProperty("awsRequestId").GetString());
+        Assert.Equal(nameof(LambdaHandlerReturnedNullException), line.GetProperty("errorType").GetString());
+    }
+
+    [Fact]
+    public async Task RunAsync_ResponseAccepted_LogsNothing()
+    {
+        var loop = StartLoop(new RecordingHandler((_, _, _) => Task.FromResult("{}"u8.ToArray())));
+
+        await RespondWithEvent("req-1", TimeProvider.System.GetUtcNow().AddMinutes(1), "{}");
+        (await _api.ReceiveAsync()).Respond(202);
+        await StopAtNextPoll(loop);
+
+        Assert.Empty(LogLines());
+    }
+
+    private Task StartLoop(ILambdaHandler handler) =>
+        LambdaBootstrap.RunAsync(_client, () => handler, TimeProvider.System, TimeSpan.FromMilliseconds(100), _stop.Token, _errorLog);
+
+    private List<JsonElement> LogLines() =>
+        [.. _errorLog.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseLine)];
+
+    private static JsonElement ParseLine(string line)
+    {
+        using var document = JsonDocument.Parse(line);
+        return document.RootElement.Clone();
     }
 
     private async Task RespondWithEvent(string requestId, DateTimeOffset deadline, string payload)

@@ -142,6 +142,35 @@ public sealed class EventSchemaTests
         { EventTypes.InventoryRejected, "data.unavailableSkus", "[\"MUG-01\",\"MUG-01\"]" },
         { EventTypes.InventoryRejected, "data.unavailableSkus", "[\"mug\"]" },
         { EventTypes.InventoryRejected, "data.unavailableSkus", Remove },
+
+        // A .NET "$" also matches before a final "\n": every pattern must still refuse it.
+        { EventTypes.OrderPlaced, "subject", "\"0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b\\n\"" },
+        { EventTypes.OrderPlaced, "correlationid", "\"corr-0001\\n\"" },
+        { EventTypes.OrderPlaced, "data.orderId", "\"0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b\\n\"" },
+        { EventTypes.OrderPlaced, "data.customer.id", "\"cust-42\\n\"" },
+        { EventTypes.OrderPlaced, "data.customer.email", "\"ada@example.com\\n\"" },
+        { EventTypes.OrderPlaced, "data.customer.phone", "\"+14155550123\\n\"" },
+        { EventTypes.OrderPlaced, "data.items[0].sku", "\"TSHIRT-RED-M\\n\"" },
+        { EventTypes.OrderPlaced, "time", "\"2026-03-14T09:26:53+00:00\\n\"" },
+        { EventTypes.OrderPlaced, "data.placedAt", "\"2026-03-14T09:26:53+00:00\\n\"" },
+        { EventTypes.InventoryRejected, "data.unavailableSkus", "[\"MUG-01\\n\"]" },
+        { EventTypes.EmailSent, "data.providerMessageId", "\"email-1\\n\"" },
+
+        // Rules the parser always had and the schemas lacked.
+        { EventTypes.OrderPlaced, "data.customer.email", "\"a..b@example.com\"" },
+        { EventTypes.OrderPlaced, "time", "\"2026-03-14\"" },
+        { EventTypes.OrderPlaced, "time", "\"2026-03-14T09:26:53\"" },
+        { EventTypes.OrderPlaced, "time", "\"2026-02-30T09:26:53Z\"" },
+        { EventTypes.OrderPlaced, "data.placedAt", "\"2026-03-14T25:26:53Z\"" },
+        { EventTypes.SmsSent, "data.providerMessageId", "\"sms\\u00001\"" },
+        { EventTypes.SmsSent, "data.providerMessageId", "\"has space\"" },
+
+        // Extension attributes follow CloudEvents 1.0 naming and types.
+        { EventTypes.OrderPlaced, "TraceParent", "\"x\"" },
+        { EventTypes.OrderPlaced, "trace_parent", "\"x\"" },
+        { EventTypes.OrderPlaced, "nested", "{\"a\":1}" },
+        { EventTypes.OrderPlaced, "note", "\"a\\u0007b\"" },
+        { EventTypes.OrderPlaced, "ratio", "1.5" },
     };
 
     [Theory]
