@@ -58,10 +58,13 @@ public sealed class IdempotentEffect
     private readonly IEventPublisher _publisher;
     private readonly ResiliencePipeline _completionRetry;
     private readonly FanoutLogger? _log;
+    private readonly Func<DateTimeOffset> _leaseUntil;
 
+    /// <param name="leaseUntil">When a claim's lease ends; the current invocation's deadline
+    /// (<see cref="InvocationContext.RequireDeadline"/>) when null.</param>
     /// <param name="completionRetry">Retries the COMPLETED write; <see cref="DefaultCompletionRetry"/> when null.</param>
     /// <param name="log">Where a completion that failed beyond its retries is reported.</param>
-    public IdempotentEffect(IIdempotencyStore store, IEventPublisher publisher, TimeProvider time, ResiliencePipeline? completionRetry = null, FanoutLogger? log = null)
+    public IdempotentEffect(IIdempotencyStore store, IEventPublisher publisher, TimeProvider time, ResiliencePipeline? completionRetry = null, FanoutLogger? log = null, Func<DateTimeOffset>? leaseUntil = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(publisher);
@@ -70,6 +73,7 @@ public sealed class IdempotentEffect
         _publisher = publisher;
         _completionRetry = completionRetry ?? DefaultCompletionRetry(time);
         _log = log;
+        _leaseUntil = leaseUntil ?? InvocationContext.RequireDeadline;
     }
 
     /// <summary>Four retries 0.2 s apart doubling, with jitter, all within 5 s: long enough to ride out
@@ -96,7 +100,7 @@ public sealed class IdempotentEffect
     {
         ArgumentNullException.ThrowIfNull(inbound);
         ArgumentNullException.ThrowIfNull(effect);
-        var leaseUntil = InvocationContext.RequireDeadline();
+        var leaseUntil = _leaseUntil();
         var claim = await _store.TryClaimAsync(inbound.Id, orderId, inbound.PayloadHash, leaseUntil, cancellationToken);
         switch (claim.Outcome)
         {

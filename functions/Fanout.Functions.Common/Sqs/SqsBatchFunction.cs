@@ -241,7 +241,7 @@ public sealed class SqsBatchFunction : ILambdaHandler
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            _log.Warn("Could not delay the failed records' retries", ("records", changes.Count), ("errorType", ex.GetType().Name), ("error", ex.Message));
+            _log.Warn("Could not delay the retries of failed records", ("records", changes.Count), ("errorType", ex.GetType().Name), ("error", ex.Message));
         }
     }
 
