@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 
@@ -16,12 +17,15 @@ public interface IMessageVisibility
 }
 
 /// <summary>Applies visibility changes with SQS <c>ChangeMessageVisibilityBatch</c>, ten entries a call, per queue.
-/// Needs <c>sqs:ChangeMessageVisibility</c> on the queue.</summary>
+/// Needs <c>sqs:ChangeMessageVisibility</c> on the queue. The queue URL is derived from the record's ARN
+/// (<see cref="SqsQueueUrl.FromArn"/>); an emulator that names its queues differently (fauxqs answers
+/// <c>http://sqs.region.localhost:port/…</c>) is asked once with <c>GetQueueUrl</c> and the answer kept.</summary>
 public sealed class SqsMessageVisibility : IMessageVisibility
 {
     private const int MaxBatchEntries = 10;
     private readonly IAmazonSQS _sqs;
     private readonly Uri? _endpoint;
+    private readonly ConcurrentDictionary<string, string> _resolved = new(StringComparer.Ordinal);
 
     /// <param name="endpoint">The SQS endpoint queue URLs are built on (<c>AWS_ENDPOINT_URL_SQS</c>, then
     /// <c>AWS_ENDPOINT_URL</c>); null for AWS's regional endpoint.</param>
@@ -38,29 +42,55 @@ public sealed class SqsMessageVisibility : IMessageVisibility
         var failed = new List<string>();
         foreach (var queue in changes.GroupBy(c => c.QueueArn, StringComparer.Ordinal))
         {
-            if (SqsQueueUrl.FromArn(queue.Key, _endpoint) is not { } queueUrl)
+            var entries = queue.ToList();
+            if (_resolved.TryGetValue(queue.Key, out var known))
             {
-                failed.AddRange(queue.Select(c => c.MessageId));
+                failed.AddRange(await ChangeOnAsync(known, entries, cancellationToken));
                 continue;
             }
 
-            foreach (var chunk in queue.Chunk(MaxBatchEntries))
+            if (SqsQueueUrl.FromArn(queue.Key, _endpoint) is not { } derived)
             {
-                var response = await _sqs.ChangeMessageVisibilityBatchAsync(
-                    new ChangeMessageVisibilityBatchRequest
-                    {
-                        QueueUrl = queueUrl,
-                        // Entry ids only need to be unique within the call; message ids are, and read well in errors.
-                        Entries = [.. chunk.Select(c => new ChangeMessageVisibilityBatchRequestEntry
-                        {
-                            Id = c.MessageId,
-                            ReceiptHandle = c.ReceiptHandle,
-                            VisibilityTimeout = c.VisibilityTimeoutSeconds,
-                        })],
-                    },
-                    cancellationToken);
-                failed.AddRange(response.Failed?.Select(f => f.Id) ?? []);
+                failed.AddRange(entries.Select(c => c.MessageId));
+                continue;
             }
+
+            try
+            {
+                failed.AddRange(await ChangeOnAsync(derived, entries, cancellationToken));
+                _resolved[queue.Key] = derived;
+            }
+            catch (QueueDoesNotExistException) when (_endpoint is not null)
+            {
+                var parts = queue.Key.Split(':');
+                var lookup = await _sqs.GetQueueUrlAsync(new GetQueueUrlRequest { QueueName = parts[5], QueueOwnerAWSAccountId = parts[4] }, cancellationToken);
+                _resolved[queue.Key] = lookup.QueueUrl;
+                failed.AddRange(await ChangeOnAsync(lookup.QueueUrl, entries, cancellationToken));
+            }
+        }
+
+        return failed;
+    }
+
+    private async Task<List<string>> ChangeOnAsync(string queueUrl, List<VisibilityChange> changes, CancellationToken cancellationToken)
+    {
+        var failed = new List<string>();
+        foreach (var chunk in changes.Chunk(MaxBatchEntries))
+        {
+            var response = await _sqs.ChangeMessageVisibilityBatchAsync(
+                new ChangeMessageVisibilityBatchRequest
+                {
+                    QueueUrl = queueUrl,
+                    // Entry ids only need to be unique within the call; message ids are, and read well in errors.
+                    Entries = [.. chunk.Select(c => new ChangeMessageVisibilityBatchRequestEntry
+                    {
+                        Id = c.MessageId,
+                        ReceiptHandle = c.ReceiptHandle,
+                        VisibilityTimeout = c.VisibilityTimeoutSeconds,
+                    })],
+                },
+                cancellationToken);
+            failed.AddRange(response.Failed?.Select(f => f.Id) ?? []);
         }
 
         return failed;
