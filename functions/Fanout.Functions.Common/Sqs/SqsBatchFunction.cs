@@ -9,7 +9,8 @@ using Fanout.Functions.Common.Runtime;
 namespace Fanout.Functions.Common.Sqs;
 
 /// <summary>Handles one SQS record. Throwing marks only that record failed; a <see cref="PoisonMessageException"/>
-/// marks it poison (never delayed, reason recorded), anything else transient (retried after a backoff).</summary>
+/// marks it poison (reason recorded, visible again at once so redrive parks it quickly), anything else transient
+/// (retried after a backoff).</summary>
 public interface ISqsRecordHandler
 {
     Task HandleAsync(SqsMessage message, CancellationToken cancellationToken);
@@ -32,8 +33,8 @@ public sealed record SqsBatchOptions
 
 /// <summary>The Lambda entry point of every consumer: reads an SQS event, handles its records a few at a time
 /// (each in its own correlation scope, the invocation's request id on every log line), stops starting records
-/// when too little time is left, delays each transiently failed record's retry by <see cref="RetryBackoff"/>
-/// (<c>ChangeMessageVisibilityBatch</c>), and answers with a partial batch response, so a failing record never
+/// when too little time is left, delays each transiently failed record's retry by <see cref="RetryBackoff"/> and
+/// makes poison visible again at once (<c>ChangeMessageVisibilityBatch</c>), and answers with a partial batch response, so a failing record never
 /// fails its batch-mates (see "Reporting batch item failures" in the Lambda developer guide).</summary>
 public sealed class SqsBatchFunction : ILambdaHandler
 {
@@ -204,14 +205,21 @@ public sealed class SqsBatchFunction : ILambdaHandler
             return;
         }
 
-        // Poison is not delayed: it should reach the DLQ without waiting longer than the visibility timeout.
+        // Poison is not delayed at all: visible again at once, redrive moves it to the DLQ after maxReceiveCount
+        // quick receives instead of maxReceiveCount visibility timeouts.
         var changes = new List<VisibilityChange>();
         for (var i = 0; i < records.Count; i++)
         {
-            if (outcomes[i] is Outcome.Transient or Outcome.NotStarted)
+            var record = records[i];
+            int? seconds = outcomes[i] switch
             {
-                var record = records[i];
-                changes.Add(new VisibilityChange(record.EventSourceArn, record.MessageId, record.ReceiptHandle, _backoff.DelaySeconds(record.ApproximateReceiveCount)));
+                Outcome.Transient or Outcome.NotStarted => _backoff.DelaySeconds(record.ApproximateReceiveCount),
+                Outcome.Poison => 0,
+                _ => null,
+            };
+            if (seconds is { } delay)
+            {
+                changes.Add(new VisibilityChange(record.EventSourceArn, record.MessageId, record.ReceiptHandle, delay));
             }
         }
 

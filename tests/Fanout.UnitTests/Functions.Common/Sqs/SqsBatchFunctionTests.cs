@@ -132,7 +132,7 @@ public sealed class SqsBatchFunctionTests : IDisposable
     }
 
     [Fact]
-    public async Task ProcessAsync_TransientFailures_DelaysEachByItsBackoffAndLeavesPoisonAlone()
+    public async Task ProcessAsync_FailedRecords_DelaysTransientOnesByTheirBackoffAndPoisonNotAtAll()
     {
         // Jitter source 0.5: a share of 0.125 of each delay, rounded down.
         var sqsEvent = new SqsEventBuilder()
@@ -155,20 +155,31 @@ public sealed class SqsBatchFunctionTests : IDisposable
             [
                 new VisibilityChange(QueueArn, "m-1", "receipt-m-1", 2),
                 new VisibilityChange(QueueArn, "m-2", "receipt-m-2", 9),
+                new VisibilityChange(QueueArn, "m-3", "receipt-m-3", 0),
                 new VisibilityChange(QueueArn, "m-4", "receipt-m-4", 337),
             ],
             call);
     }
 
     [Fact]
-    public async Task ProcessAsync_EveryRecordSucceedsOrIsPoison_ChangesNoVisibility()
+    public async Task ProcessAsync_EveryRecordSucceeds_ChangesNoVisibility()
     {
         var sqsEvent = new SqsEventBuilder().WithRecord("m-1", "{}").WithRecord("m-2", "{}").Build();
-        _handler.Fail("m-2", new PoisonMessageException("bad"));
 
         await _function.ProcessAsync(sqsEvent, Deadline, Ct);
 
         Assert.Empty(_visibility.Calls);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_OnlyPoison_MakesItVisibleAtOnce()
+    {
+        var sqsEvent = new SqsEventBuilder().WithRecord("m-1", "{}", receiveCount: 4).WithRecord("m-2", "{}").Build();
+        _handler.Fail("m-1", new PoisonMessageException("bad"));
+
+        await _function.ProcessAsync(sqsEvent, Deadline, Ct);
+
+        Assert.Equal([new VisibilityChange(QueueArn, "m-1", "receipt-m-1", 0)], _visibility.Changes);
     }
 
     [Fact]
