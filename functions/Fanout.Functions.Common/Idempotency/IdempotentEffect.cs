@@ -35,7 +35,7 @@ public sealed class EventInProgressException : Exception
 ///             ^            |                            |
 ///             |            +--effect threw------------> (deleted: released)
 ///             |                                         |
-///             +--lease expired, same payload            +--provider call threw--> (deleted: released)
+///             +--lease expired, same payload            +--provider answered an error--> (deleted: released)
 /// </code>
 /// <list type="bullet">
 /// <item>The claim's lease ends at the invocation's deadline (<see cref="InvocationContext"/>, from
@@ -43,10 +43,12 @@ public sealed class EventInProgressException : Exception
 /// <item>IN_PROGRESS means nothing has left the system: a redelivery takes a dead holder's record over.</item>
 /// <item>SENDING is written just before the provider call. From there a send may have happened, so the record
 /// is never taken over: a redelivery finding it with a live lease retries later; with an expired one it is
-/// <see cref="ClaimOutcome.SendUnconfirmed"/> and goes to the DLQ as poison (only a crash mid-send, or a
-/// completion that failed beyond its retries and an outcome publish that failed too, leaves it there).</item>
-/// <item>A provider call that throws was refused (a <see cref="PoisonMessageException"/> for a permanent
-/// refusal, anything else transient): nothing was sent, so the record is released and the exception goes on.</item>
+/// <see cref="ClaimOutcome.SendUnconfirmed"/> and goes to the DLQ as poison (only a crash or an unanswered
+/// provider call mid-send, or a completion that failed beyond its retries, leaves it there).</item>
+/// <item>A provider call that answered with an error was refused (a <see cref="PoisonMessageException"/> for a
+/// permanent refusal, anything else transient): nothing was sent, so the record is released and the exception
+/// goes on. A call that ended without an answer (timeout, cancellation) may have been delivered: the record stays
+/// SENDING, as after a crash.</item>
 /// <item>Once the provider accepted, the record is never released. COMPLETED is written with a retry budget of
 /// its own (<see cref="DefaultCompletionRetry"/>). If it still fails the outcome is published anyway and the
 /// record stays SENDING: the outcome is out, and a late duplicate cannot send again.</item>
@@ -124,7 +126,7 @@ public sealed class IdempotentEffect
         {
             outcome = await effect(gate, cancellationToken);
         }
-        catch when (!gate.Accepted)
+        catch when (!gate.MayHaveSent)
         {
             await ReleaseAsync(inbound.Id, token);
             throw;
@@ -196,17 +198,28 @@ public sealed class SendGate
         _leaseToken = leaseToken;
     }
 
-    /// <summary>Whether a provider accepted a send through this gate (from then on the lease is never released).</summary>
-    public bool Accepted { get; private set; }
+    /// <summary>Whether a send through this gate may have reached the provider: it returned, or it ended without
+    /// an answer (timed out or cancelled). From then on the lease is never released.</summary>
+    public bool MayHaveSent { get; private set; }
 
-    /// <summary>Marks the record SENDING, calls the provider and notes its acceptance. If the provider call
-    /// throws, nothing was sent and the exception propagates (the lease is then released).</summary>
+    /// <summary>Marks the record SENDING, then calls the provider. A provider that answered with an error sent
+    /// nothing: the exception propagates and the lease is released. A call that ended without an answer
+    /// (<see cref="OperationCanceledException"/>, <see cref="TimeoutException"/>) may have been delivered, so the
+    /// record stays SENDING and is never sent again.</summary>
     public async Task<TResult> SendAsync<TResult>(Func<CancellationToken, Task<TResult>> send, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(send);
         await _store.MarkSendingAsync(_eventId, _leaseToken, cancellationToken);
-        var result = await send(cancellationToken);
-        Accepted = true;
-        return result;
+        try
+        {
+            var result = await send(cancellationToken);
+            MayHaveSent = true;
+            return result;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
+        {
+            MayHaveSent = true;
+            throw;
+        }
     }
 }

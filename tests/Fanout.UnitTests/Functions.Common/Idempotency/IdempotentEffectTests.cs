@@ -152,6 +152,23 @@ public sealed class IdempotentEffectTests : IDisposable
         Assert.Equal(IdempotencyStatus.Completed, _store.Get(EventId)!.Status);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task RunAsync_ProviderCallEndsWithoutAnAnswer_KeepsTheSendingMarker(bool timeout)
+    {
+        Exception unanswered = timeout ? new TimeoutException("no answer") : new TaskCanceledException("cancelled mid-request");
+
+        var thrown = await Assert.ThrowsAnyAsync<Exception>(() => Run(SendingEffect(refuseWith: unanswered)));
+
+        Assert.Same(unanswered, thrown);
+        Assert.Equal(0, _store.Releases);
+        Assert.Equal(IdempotencyStatus.Sending, _store.Get(EventId)!.Status);
+        _time.SetUtcNow(Deadline.AddMilliseconds(1));
+        await Assert.ThrowsAsync<PoisonMessageException>(() => Run(SendingEffect()));
+        Assert.Equal(1, _providerCalls);
+    }
+
     [Fact]
     public async Task RunAsync_EffectThrowsAfterTheProviderAccepted_KeepsTheLease()
     {
