@@ -132,7 +132,7 @@ public sealed class SqsBatchFunction : ILambdaHandler
         {
             try
             {
-                outcomes[index] = await HandleOneAsync(records[index], cancellationToken);
+                outcomes[index] = await HandleOneAsync(records[index], deadline, cancellationToken);
             }
             finally
             {
@@ -162,7 +162,7 @@ public sealed class SqsBatchFunction : ILambdaHandler
         return false;
     }
 
-    private async Task<Outcome> HandleOneAsync(SqsMessage message, CancellationToken cancellationToken)
+    private async Task<Outcome> HandleOneAsync(SqsMessage message, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         // Yield first so records run concurrently, each with its own correlation scope.
         await Task.Yield();
@@ -180,7 +180,7 @@ public sealed class SqsBatchFunction : ILambdaHandler
                 ex,
                 ("messageId", message.MessageId),
                 ("receiveCount", message.ApproximateReceiveCount));
-            await RecordFailureAsync(message, ex, poison: true);
+            await RecordFailureAsync(message, ex, poison: true, deadline);
             return Outcome.Poison;
         }
 #pragma warning disable CA1031 // Whatever a record throws, only that record may fail.
@@ -193,7 +193,7 @@ public sealed class SqsBatchFunction : ILambdaHandler
                 ("receiveCount", message.ApproximateReceiveCount),
                 ("errorType", ex.GetType().Name),
                 ("error", ex.Message));
-            await RecordFailureAsync(message, ex, poison: false);
+            await RecordFailureAsync(message, ex, poison: false, deadline);
             return Outcome.Transient;
         }
     }
@@ -255,17 +255,25 @@ public sealed class SqsBatchFunction : ILambdaHandler
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    private async Task RecordFailureAsync(SqsMessage message, Exception exception, bool poison)
+    private async Task RecordFailureAsync(SqsMessage message, Exception exception, bool poison, DateTimeOffset deadline)
     {
         if (_failures is null)
         {
             return;
         }
 
+        // Own token, not the invocation's (recording the reason must not be skipped because the token fired),
+        // but bounded by the deadline so the response still goes out in time.
+        var budget = Min(TimeSpan.FromSeconds(2), deadline - _time.GetUtcNow() - TimeSpan.FromMilliseconds(250));
+        if (budget <= TimeSpan.Zero)
+        {
+            _log.Warn("No time left to record the failure reason", ("messageId", message.MessageId));
+            return;
+        }
+
         try
         {
-            // Own token: recording the reason must not be skipped because the invocation ran out of time.
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            using var timeout = new CancellationTokenSource(budget, _time);
             await _failures.RecordAsync(message.MessageId, message.ApproximateReceiveCount, exception, poison, timeout.Token);
         }
 #pragma warning disable CA1031 // Recording a reason is best effort; the record is already reported failed.

@@ -276,6 +276,34 @@ public sealed class SqsBatchFunctionTests : IDisposable
     }
 
     [Fact]
+    public async Task ProcessAsync_RecordFailsWithTimeLeft_RecordsItsReason()
+    {
+        var failures = new RecordingFailures();
+        _function = new SqsBatchFunction(_handler, new FanoutLogger("test", _time, _log), _time, failures);
+        _handler.Fail("m-1", new PoisonMessageException("bad body"));
+        _handler.Fail("m-2", new TimeoutException("slow"));
+
+        await _function.ProcessAsync(new SqsEventBuilder().WithRecord("m-1", "{}", receiveCount: 2).WithRecord("m-2", "{}").Build(), Deadline, Ct);
+
+        Assert.Equal([("m-1", 2, "bad body", true), ("m-2", 1, "slow", false)], failures.Recorded.OrderBy(r => r.MessageId, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_RecordFailsAtTheDeadline_SkipsRecordingItsReason()
+    {
+        var failures = new RecordingFailures();
+        _function = new SqsBatchFunction(_handler, new FanoutLogger("test", _time, _log), _time, failures, options: new SqsBatchOptions { StartCutoff = TimeSpan.Zero });
+        _handler.Fail("m-1", new TimeoutException("slow"));
+        _handler.OnHandle = () => _time.Advance(TimeSpan.FromMilliseconds(800));
+
+        var response = await _function.ProcessAsync(new SqsEventBuilder().WithRecord("m-1", "{}").Build(), TestClock.Start.AddSeconds(1), Ct);
+
+        Assert.Equal(["m-1"], response.BatchItemFailures.Select(f => f.ItemIdentifier));
+        Assert.Empty(failures.Recorded);
+        Assert.Contains("No time left to record the failure reason", _log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ProcessAsync_MaxParallelRecords_NeverRunsMoreAtOnce()
     {
         _function = Create(new SqsBatchOptions { MaxParallelRecords = 2 });
@@ -333,6 +361,19 @@ public sealed class SqsBatchFunctionTests : IDisposable
     {
         var bytes = await _function.InvokeAsync(payload, new LambdaInvocation("request-1", Deadline, null, null), Ct);
         return Encoding.UTF8.GetString(bytes);
+    }
+
+    private sealed class RecordingFailures : IFailureRecorder
+    {
+        private readonly ConcurrentQueue<(string MessageId, int ReceiveCount, string Reason, bool Poison)> _recorded = new();
+
+        public IReadOnlyList<(string MessageId, int ReceiveCount, string Reason, bool Poison)> Recorded => [.. _recorded];
+
+        public Task RecordAsync(string messageId, int receiveCount, Exception exception, bool poison, CancellationToken cancellationToken)
+        {
+            _recorded.Enqueue((messageId, receiveCount, exception.Message, poison));
+            return Task.CompletedTask;
+        }
     }
 
     private sealed class ScriptedHandler : ISqsRecordHandler
