@@ -13,18 +13,26 @@ namespace Fanout.Email;
 public static class Composition
 {
     /// <param name="decoratePublisher">Lets the local harness wrap the publisher (fault injection in tests).</param>
-    public static SqsBatchFunction Create(FunctionSettings settings, TimeProvider time, TextWriter logOutput, Func<IEventPublisher, IEventPublisher>? decoratePublisher = null)
+    /// <param name="decorateSender">Lets the local harness wrap the sender (counting provider calls in tests).</param>
+    public static SqsBatchFunction Create(
+        FunctionSettings settings,
+        TimeProvider time,
+        TextWriter logOutput,
+        Func<IEventPublisher, IEventPublisher>? decoratePublisher = null,
+        Func<IEmailSender, IEmailSender>? decorateSender = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var log = new FanoutLogger(settings.ServiceName, time, logOutput, settings.LogLevel);
         var dynamo = AwsClients.DynamoDb();
         IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn());
         publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
-        var store = new LeaseIdempotencyStore(dynamo, settings.TableName, settings.FunctionTimeout, settings.IdempotencyRetention, time);
+        var store = new LeaseIdempotencyStore(dynamo, settings.TableName, settings.IdempotencyRetention, time);
         IEmailSender sender = settings.EmailSender == "ses"
             ? new SesEmailSender(SesClient.FromEnvironment(AwsClients.SharedHttp, time), settings.EmailFromAddress!)
             : new RecordingEmailSender(dynamo, settings.TableName, time);
-        var service = new EmailService(new IdempotentEffect(store, publisher), sender, time);
-        return new SqsBatchFunction(new OrderPlacedRecordHandler(async (placed, ct) => await service.HandleAsync(placed, ct) ? "e-mail handled" : "duplicate: outcome re-published", log), log, new DynamoFailureRecorder(dynamo, settings.TableName, settings.IdempotencyRetention, time));
+        sender = decorateSender?.Invoke(sender) ?? sender;
+        var service = new EmailService(new IdempotentEffect(store, publisher, time, log: log), sender, time);
+        var handler = new OrderPlacedRecordHandler(async (placed, ct) => await service.HandleAsync(placed, ct) ? "e-mail handled" : "duplicate: outcome re-published", log);
+        return ConsumerFunction.Create(settings, time, log, dynamo, handler);
     }
 }

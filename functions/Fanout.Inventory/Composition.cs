@@ -19,6 +19,6 @@ public static class Composition
         IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn());
         publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
         var ledger = new DynamoStockLedger(dynamo, settings.TableName, settings.IdempotencyRetention, time);
-        return new SqsBatchFunction(new OrderPlacedRecordHandler(new InventoryService(ledger, publisher, time).HandleAsync, log), log, new DynamoFailureRecorder(dynamo, settings.TableName, settings.IdempotencyRetention, time));
+        return ConsumerFunction.Create(settings, time, log, dynamo, new OrderPlacedRecordHandler(new InventoryService(ledger, publisher, time).HandleAsync, log));
     }
 }

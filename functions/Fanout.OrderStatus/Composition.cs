@@ -16,6 +16,6 @@ public static class Composition
         var dynamo = AwsClients.DynamoDb();
         var log = new FanoutLogger(settings.ServiceName, time, logOutput, settings.LogLevel);
         var store = new DynamoOrderStore(dynamo, settings.TableName, time);
-        return new SqsBatchFunction(new OrderStatusFunction(new OrderStatusService(store), log), log, new DynamoFailureRecorder(dynamo, settings.TableName, settings.IdempotencyRetention, time));
+        return ConsumerFunction.Create(settings, time, log, dynamo, new OrderStatusFunction(new OrderStatusService(store), log));
     }
 }

@@ -12,7 +12,13 @@ namespace Fanout.Sms;
 public static class Composition
 {
     /// <param name="decoratePublisher">Lets the local harness wrap the publisher (fault injection in tests).</param>
-    public static SqsBatchFunction Create(FunctionSettings settings, TimeProvider time, TextWriter logOutput, Func<IEventPublisher, IEventPublisher>? decoratePublisher = null)
+    /// <param name="decorateSender">Lets the local harness wrap the sender (counting provider calls in tests).</param>
+    public static SqsBatchFunction Create(
+        FunctionSettings settings,
+        TimeProvider time,
+        TextWriter logOutput,
+        Func<IEventPublisher, IEventPublisher>? decoratePublisher = null,
+        Func<ISmsSender, ISmsSender>? decorateSender = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var log = new FanoutLogger(settings.ServiceName, time, logOutput, settings.LogLevel);
@@ -20,9 +26,11 @@ public static class Composition
         var sns = AwsClients.Sns(time);
         IEventPublisher publisher = new SnsEventPublisher(sns, settings.RequireTopicArn());
         publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
-        var store = new LeaseIdempotencyStore(dynamo, settings.TableName, settings.FunctionTimeout, settings.IdempotencyRetention, time);
+        var store = new LeaseIdempotencyStore(dynamo, settings.TableName, settings.IdempotencyRetention, time);
         ISmsSender sender = settings.SmsSender == "sns" ? new SnsSmsSender(sns) : new RecordingSmsSender(dynamo, settings.TableName, time);
-        var service = new SmsService(new IdempotentEffect(store, publisher), sender, time);
-        return new SqsBatchFunction(new OrderPlacedRecordHandler(async (placed, ct) => await service.HandleAsync(placed, ct) ? "SMS handled" : "duplicate: outcome re-published", log), log, new DynamoFailureRecorder(dynamo, settings.TableName, settings.IdempotencyRetention, time));
+        sender = decorateSender?.Invoke(sender) ?? sender;
+        var service = new SmsService(new IdempotentEffect(store, publisher, time, log: log), sender, time);
+        var handler = new OrderPlacedRecordHandler(async (placed, ct) => await service.HandleAsync(placed, ct) ? "SMS handled" : "duplicate: outcome re-published", log);
+        return ConsumerFunction.Create(settings, time, log, dynamo, handler);
     }
 }

@@ -42,11 +42,24 @@ public sealed record LocalFanoutOptions
     /// <summary>Locally, failed records come back after this many seconds (AWS: 6 × function timeout).</summary>
     public int VisibilityTimeoutSeconds { get; init; } = 30;
 
-    /// <summary>The "function timeout": the invocation deadline and the idempotency lease.</summary>
+    /// <summary>The "function timeout": each invocation's deadline is this far after it starts, and the handler's
+    /// token is cancelled just before it, as the Lambda runtime does.</summary>
     public TimeSpan FunctionTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Test switch: wraps a service's publisher (key: function name, e.g. "Sms").</summary>
     public Func<string, IEventPublisher, IEventPublisher>? DecoratePublisher { get; init; }
+
+    /// <summary>The first retry delay of a transiently failed record, in seconds (AWS: 2; short here so tests stay fast).</summary>
+    public int RetryBackoffBaseSeconds { get; init; } = 1;
+
+    /// <summary>The longest retry delay before jitter, in seconds (AWS: 300).</summary>
+    public int RetryBackoffCapSeconds { get; init; } = 5;
+
+    /// <summary>Test switch: wraps the SMS consumer's sender (e.g. <see cref="SenderCalls.Wrap(Fanout.Sms.Core.ISmsSender)"/>).</summary>
+    public Func<Fanout.Sms.Core.ISmsSender, Fanout.Sms.Core.ISmsSender>? DecorateSmsSender { get; init; }
+
+    /// <summary>Test switch: wraps the e-mail consumer's sender.</summary>
+    public Func<Fanout.Email.Core.IEmailSender, Fanout.Email.Core.IEmailSender>? DecorateEmailSender { get; init; }
 
     /// <summary>Test switch: wraps a consumer's handler (key: function name).</summary>
     public Func<string, ILambdaHandler, ILambdaHandler>? DecorateHandler { get; init; }
@@ -129,8 +142,8 @@ public sealed class LocalFanout : IAsyncDisposable
             var orderApi = Fanout.OrderIntake.Composition.Create(Settings(FanoutTopology.OrderIntake, topology, options), TimeProvider.System, options.FunctionLog, Decorator(options, FanoutTopology.OrderIntake));
             var handlers = new Dictionary<string, ILambdaHandler>
             {
-                [FanoutTopology.Sms.Service] = Fanout.Sms.Composition.Create(Settings(FanoutTopology.Sms.Function, topology, options), TimeProvider.System, options.FunctionLog, Decorator(options, FanoutTopology.Sms.Function)),
-                [FanoutTopology.Email.Service] = Fanout.Email.Composition.Create(Settings(FanoutTopology.Email.Function, topology, options), TimeProvider.System, options.FunctionLog, Decorator(options, FanoutTopology.Email.Function)),
+                [FanoutTopology.Sms.Service] = Fanout.Sms.Composition.Create(Settings(FanoutTopology.Sms.Function, topology, options), TimeProvider.System, options.FunctionLog, Decorator(options, FanoutTopology.Sms.Function), options.DecorateSmsSender),
+                [FanoutTopology.Email.Service] = Fanout.Email.Composition.Create(Settings(FanoutTopology.Email.Function, topology, options), TimeProvider.System, options.FunctionLog, Decorator(options, FanoutTopology.Email.Function), options.DecorateEmailSender),
                 [FanoutTopology.Inventory.Service] = Fanout.Inventory.Composition.Create(Settings(FanoutTopology.Inventory.Function, topology, options), TimeProvider.System, options.FunctionLog, Decorator(options, FanoutTopology.Inventory.Function)),
                 [FanoutTopology.OrderStatus.Service] = Fanout.OrderStatus.Composition.Create(Settings(FanoutTopology.OrderStatus.Function, topology, options), TimeProvider.System, options.FunctionLog),
             };
@@ -189,6 +202,9 @@ public sealed class LocalFanout : IAsyncDisposable
             [SettingNames.TableName] = topology.TableFor(function.Table),
             [SettingNames.TopicArn] = topology.TopicArn,
             [SettingNames.FunctionTimeoutSeconds] = ((int)Math.Ceiling(options.FunctionTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture),
+            [SettingNames.RetryBackoffBaseSeconds] = options.RetryBackoffBaseSeconds.ToString(CultureInfo.InvariantCulture),
+            [SettingNames.RetryBackoffCapSeconds] = options.RetryBackoffCapSeconds.ToString(CultureInfo.InvariantCulture),
+            [SettingNames.IdempotencyTtlDays] = FanoutTopology.IdempotencyRetentionDays.ToString(CultureInfo.InvariantCulture),
         };
         // Sender choice and log level may still come from the developer's environment.
         return FunctionSettings.FromEnvironment(

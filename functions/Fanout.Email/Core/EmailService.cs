@@ -56,9 +56,10 @@ public sealed class EmailService
     {
         ArgumentNullException.ThrowIfNull(placed);
         var order = placed.Data;
-        return _effect.RunAsync(placed, order.OrderId, async ct =>
+        return _effect.RunAsync(placed, order.OrderId, async (gate, ct) =>
         {
-            var providerId = await _sender.SendAsync(order.OrderId, EmailRenderer.Render(order), ct);
+            var message = EmailRenderer.Render(order);
+            var providerId = await gate.SendAsync(c => _sender.SendAsync(order.OrderId, message, c), ct);
             return OutgoingEvents.Create(
                 EventIds.For(order.OrderId, ServiceName, "SENT"),
                 EventSources.Email,

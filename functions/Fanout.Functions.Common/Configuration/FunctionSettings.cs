@@ -1,5 +1,6 @@
 using System.Globalization;
 using Fanout.Contracts.Configuration;
+using Fanout.Contracts.Topology;
 using Fanout.Functions.Common.Logging;
 
 namespace Fanout.Functions.Common.Configuration;
@@ -14,12 +15,25 @@ public sealed record FunctionSettings
 
     public string? TopicArn { get; init; }
 
+    /// <summary>The configured function timeout. Informational only: idempotency leases end at the invocation's
+    /// own deadline (<c>Lambda-Runtime-Deadline-Ms</c>), which cannot drift from the real timeout.</summary>
     public TimeSpan FunctionTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Longer than the 14-day DLQ retention, so a message redriven from a DLQ is still recognised.</summary>
+    /// <summary>How long idempotency records are kept: longer than a message can live, counting a redrive from
+    /// the DLQ (<see cref="FanoutTopology.IdempotencyRetentionDays"/>), so a late duplicate is still recognised.</summary>
     public TimeSpan IdempotencyRetention { get; init; } = TimeSpan.FromDays(DefaultIdempotencyTtlDays);
 
-    public const int DefaultIdempotencyTtlDays = 15;
+    public const int DefaultIdempotencyTtlDays = FanoutTopology.IdempotencyRetentionDays;
+
+    /// <summary>The first retry delay of a transiently failed record, in seconds (AWS default from the topology).</summary>
+    public int RetryBackoffBaseSeconds { get; init; } = DefaultRetryBackoffBaseSeconds;
+
+    /// <summary>The longest retry delay before jitter, in seconds.</summary>
+    public int RetryBackoffCapSeconds { get; init; } = DefaultRetryBackoffCapSeconds;
+
+    public const int DefaultRetryBackoffBaseSeconds = 2;
+
+    public const int DefaultRetryBackoffCapSeconds = 300;
 
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
@@ -54,6 +68,13 @@ public sealed record FunctionSettings
 
         var timeout = ReadPositiveInt(Read(SettingNames.FunctionTimeoutSeconds), SettingNames.FunctionTimeoutSeconds, 30, problems);
         var ttlDays = ReadPositiveInt(Read(SettingNames.IdempotencyTtlDays), SettingNames.IdempotencyTtlDays, DefaultIdempotencyTtlDays, problems);
+
+        var backoffBase = ReadPositiveInt(Read(SettingNames.RetryBackoffBaseSeconds), SettingNames.RetryBackoffBaseSeconds, DefaultRetryBackoffBaseSeconds, problems);
+        var backoffCap = ReadPositiveInt(Read(SettingNames.RetryBackoffCapSeconds), SettingNames.RetryBackoffCapSeconds, DefaultRetryBackoffCapSeconds, problems);
+        if (backoffCap < backoffBase)
+        {
+            problems.Add($"{SettingNames.RetryBackoffCapSeconds} ({backoffCap}) must not be below {SettingNames.RetryBackoffBaseSeconds} ({backoffBase})");
+        }
 
         var level = LogLevel.Information;
         if (Read(SettingNames.LogLevel) is { } rawLevel && (!Enum.TryParse(rawLevel, ignoreCase: true, out level) || !Enum.IsDefined(level)))
@@ -91,6 +112,8 @@ public sealed record FunctionSettings
             TopicArn = topic,
             FunctionTimeout = TimeSpan.FromSeconds(timeout),
             IdempotencyRetention = TimeSpan.FromDays(ttlDays),
+            RetryBackoffBaseSeconds = backoffBase,
+            RetryBackoffCapSeconds = backoffCap,
             LogLevel = level,
             SmsSender = sms,
             EmailSender = email,

@@ -5,37 +5,32 @@ using Fanout.Contracts.Topology;
 
 namespace Fanout.Functions.Common.Idempotency;
 
-/// <summary>The result of <see cref="LeaseIdempotencyStore.TryClaimAsync"/>.</summary>
-/// <param name="LeaseToken">Set when claimed: proves ownership when completing or releasing.</param>
-/// <param name="Result">Set when already completed: the recorded outcome to publish again.</param>
-public sealed record ClaimResult(ClaimOutcome Outcome, string? LeaseToken, string? Result);
-
-/// <summary>Idempotency for side effects that cannot join a DynamoDB transaction (sending an SMS or e-mail).
-/// A conditional write claims the event with an <c>IN_PROGRESS</c> lease that lasts one function timeout;
-/// success marks it <c>COMPLETED</c> with the outcome; a handled failure releases it at once. If the
-/// function dies mid-way, the lease expires and a redelivery may claim it again.</summary>
-public sealed class LeaseIdempotencyStore
+/// <summary>The DynamoDB <see cref="IIdempotencyStore"/>: one <c>EVENT#eventId</c> item per event in the service's
+/// table, every transition a conditional write (so two workers can never both hold an event), kept for the
+/// retention (TTL attribute <see cref="FanoutTopology.TtlAttribute"/>) after its last write. The lease expiry is
+/// stored in epoch milliseconds (<c>leaseExpiresAt</c>) and compared with the caller's clock in the claim
+/// condition. Follows the AWS guidance on conditional writes for idempotency
+/// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithItems.html#WorkingWithItems.ConditionalUpdate).</summary>
+public sealed class LeaseIdempotencyStore : IIdempotencyStore
 {
     private const string KeyPrefix = "EVENT#";
     private readonly IAmazonDynamoDB _dynamo;
     private readonly string _tableName;
-    private readonly TimeSpan _lease;
     private readonly TimeSpan _retention;
     private readonly TimeProvider _time;
 
-    public LeaseIdempotencyStore(IAmazonDynamoDB dynamo, string tableName, TimeSpan lease, TimeSpan retention, TimeProvider time)
+    public LeaseIdempotencyStore(IAmazonDynamoDB dynamo, string tableName, TimeSpan retention, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(dynamo);
         ArgumentException.ThrowIfNullOrWhiteSpace(tableName);
         ArgumentNullException.ThrowIfNull(time);
         _dynamo = dynamo;
         _tableName = tableName;
-        _lease = lease;
         _retention = retention;
         _time = time;
     }
 
-    public async Task<ClaimResult> TryClaimAsync(string eventId, string orderId, string payloadHash, CancellationToken cancellationToken)
+    public async Task<ClaimResult> TryClaimAsync(string eventId, string orderId, string payloadHash, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var token = Guid.NewGuid().ToString("N");
@@ -49,7 +44,7 @@ public sealed class LeaseIdempotencyStore
                 ["orderId"] = new() { S = orderId },
                 ["payloadHash"] = new() { S = payloadHash },
                 ["leaseToken"] = new() { S = token },
-                ["leaseExpiresAt"] = Number((now + _lease).ToUnixTimeMilliseconds()),
+                ["leaseExpiresAt"] = Number(leaseUntil.ToUnixTimeMilliseconds()),
                 [FanoutTopology.TtlAttribute] = Number((now + _retention).ToUnixTimeSeconds()),
             },
             // Claim when nobody has, or when a same-payload claim's lease has run out.
@@ -81,26 +76,33 @@ public sealed class LeaseIdempotencyStore
         }
     }
 
-    /// <summary>Marks the event done and records its outcome; fails if the lease was lost meanwhile.</summary>
-    public Task CompleteAsync(string eventId, string leaseToken, string result, CancellationToken cancellationToken) =>
-        _dynamo.UpdateItemAsync(
-            new UpdateItemRequest
+    public Task MarkSendingAsync(string eventId, string leaseToken, CancellationToken cancellationToken) =>
+        UpdateHeldAsync(
+            eventId,
+            "SET #status = :sending",
+            "leaseToken = :token AND #status = :inProgress",
+            new Dictionary<string, AttributeValue>
             {
-                TableName = _tableName,
-                Key = Key(eventId),
-                UpdateExpression = "SET #status = :completed, #result = :result REMOVE leaseExpiresAt, leaseToken",
-                ConditionExpression = "leaseToken = :token",
-                ExpressionAttributeNames = new Dictionary<string, string> { ["#status"] = "status", ["#result"] = "result" },
-                ExpressionAttributeValues = new Dictionary<string, AttributeValue>
-                {
-                    [":completed"] = new() { S = IdempotencyStatus.Completed },
-                    [":result"] = new() { S = result },
-                    [":token"] = new() { S = leaseToken },
-                },
+                [":sending"] = new() { S = IdempotencyStatus.Sending },
+                [":inProgress"] = new() { S = IdempotencyStatus.InProgress },
+                [":token"] = new() { S = leaseToken },
             },
             cancellationToken);
 
-    /// <summary>Gives the claim up after a handled failure so the retry need not wait for the lease to expire.</summary>
+    public Task CompleteAsync(string eventId, string leaseToken, string result, CancellationToken cancellationToken) =>
+        UpdateHeldAsync(
+            eventId,
+            "SET #status = :completed, #result = :result, #ttl = :ttl REMOVE leaseExpiresAt, leaseToken",
+            "leaseToken = :token",
+            new Dictionary<string, AttributeValue>
+            {
+                [":completed"] = new() { S = IdempotencyStatus.Completed },
+                [":result"] = new() { S = result },
+                [":token"] = new() { S = leaseToken },
+                [":ttl"] = Number((_time.GetUtcNow() + _retention).ToUnixTimeSeconds()),
+            },
+            cancellationToken);
+
     public async Task ReleaseAsync(string eventId, string leaseToken, CancellationToken cancellationToken)
     {
         try
@@ -110,12 +112,13 @@ public sealed class LeaseIdempotencyStore
                 {
                     TableName = _tableName,
                     Key = Key(eventId),
-                    ConditionExpression = "leaseToken = :token AND #status = :inProgress",
+                    ConditionExpression = "leaseToken = :token AND #status IN (:inProgress, :sending)",
                     ExpressionAttributeNames = new Dictionary<string, string> { ["#status"] = "status" },
                     ExpressionAttributeValues = new Dictionary<string, AttributeValue>
                     {
                         [":token"] = new() { S = leaseToken },
                         [":inProgress"] = new() { S = IdempotencyStatus.InProgress },
+                        [":sending"] = new() { S = IdempotencyStatus.Sending },
                     },
                 },
                 cancellationToken);
@@ -141,6 +144,43 @@ public sealed class LeaseIdempotencyStore
             item.TryGetValue("payloadHash", out var hash) ? hash.S ?? "" : "",
             lease,
             item.TryGetValue("result", out var result) ? result.S : null);
+    }
+
+    private async Task UpdateHeldAsync(string eventId, string update, string condition, Dictionary<string, AttributeValue> values, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _dynamo.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = _tableName,
+                    Key = Key(eventId),
+                    UpdateExpression = update,
+                    ConditionExpression = condition,
+                    ExpressionAttributeNames = NamesIn(update + " " + condition),
+                    ExpressionAttributeValues = values,
+                },
+                cancellationToken);
+        }
+        catch (ConditionalCheckFailedException ex)
+        {
+            throw new LeaseLostException($"Event {eventId} is no longer held with this lease.", ex);
+        }
+    }
+
+    // DynamoDB rejects declared names an expression does not use, so declare only those present.
+    private static Dictionary<string, string> NamesIn(string expressions)
+    {
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (placeholder, attribute) in new[] { ("#status", "status"), ("#result", "result"), ("#ttl", FanoutTopology.TtlAttribute) })
+        {
+            if (expressions.Contains(placeholder, StringComparison.Ordinal))
+            {
+                names[placeholder] = attribute;
+            }
+        }
+
+        return names;
     }
 
     private static Dictionary<string, AttributeValue> Key(string eventId) =>

@@ -12,7 +12,8 @@ public enum LogLevel
 }
 
 /// <summary>Structured JSON log lines (one object per line, as CloudWatch Logs Insights likes them). Every
-/// line carries the service name and the current correlation id from <see cref="CorrelationContext"/>.</summary>
+/// line carries the service name, the Lambda request id of the invocation in progress
+/// (<see cref="Runtime.InvocationContext"/>) and the current correlation id from <see cref="CorrelationContext"/>.</summary>
 public sealed class FanoutLogger
 {
     private readonly string _service;
@@ -57,6 +58,11 @@ public sealed class FanoutLogger
             json.WriteString("level", level.ToString());
             json.WriteString("service", _service);
             json.WriteString("message", message);
+            if (Runtime.InvocationContext.Current is { } invocation)
+            {
+                json.WriteString("requestId", invocation.AwsRequestId);
+            }
+
             if (CorrelationContext.Current is { } correlationId)
             {
                 json.WriteString("correlationId", correlationId);

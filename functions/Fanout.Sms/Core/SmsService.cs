@@ -27,13 +27,13 @@ public sealed class SmsService
     {
         ArgumentNullException.ThrowIfNull(placed);
         var order = placed.Data;
-        return _effect.RunAsync(placed, order.OrderId, async ct =>
+        return _effect.RunAsync(placed, order.OrderId, async (gate, ct) =>
         {
             var outcome = new SmsSent { OrderId = order.OrderId, Delivery = SmsDelivery.Skipped };
             if (order.Customer.Phone is { } phone)
             {
                 var text = SmsRenderer.Render(order.OrderId, order.Items.Count, order.Items.Sum(i => i.Quantity));
-                outcome.ProviderMessageId = await _sender.SendAsync(order.OrderId, phone, text, ct);
+                outcome.ProviderMessageId = await gate.SendAsync(c => _sender.SendAsync(order.OrderId, phone, text, c), ct);
                 outcome.Delivery = SmsDelivery.Sent;
             }
 

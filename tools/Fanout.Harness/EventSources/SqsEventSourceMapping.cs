@@ -134,6 +134,8 @@ public sealed class SqsEventSourceMapping : IAsyncDisposable
         }
 
         var payload = JsonSerializer.SerializeToUtf8Bytes(ToLambdaEvent(messages), AwsShimsJsonContext.Default.SqsEvent);
+        // A real deadline, as Lambda-Runtime-Deadline-Ms gives one: the handler bounds its leases and stops
+        // starting records by it, and a response later than it counts as a timed-out invocation.
         var deadline = _time.GetUtcNow() + _functionTimeout;
         var invocation = new LambdaInvocation(Guid.NewGuid().ToString(), deadline, null, $"arn:aws:lambda:{_region}:000000000000:function:{_queue.Consumer.Function.Name}");
         Stats.Invoked();
@@ -144,7 +146,7 @@ public sealed class SqsEventSourceMapping : IAsyncDisposable
             try
             {
                 // Deliberately not linked to `stop`: a batch in flight finishes (or times out) on shutdown.
-                var response = await _handler.InvokeAsync(payload, invocation, timeout.Token);
+                var response = await _handler.InvokeAsync(payload, invocation, timeout.Token).WaitAsync(_functionTimeout, _time, CancellationToken.None);
                 failed = ReadFailures(response, messages);
             }
 #pragma warning disable CA1031 // Lambda treats any function error as "whole batch failed".

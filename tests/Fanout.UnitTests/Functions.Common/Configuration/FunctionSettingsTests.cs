@@ -22,7 +22,9 @@ public sealed class FunctionSettingsTests
         Assert.Equal("fanout-sms", settings.TableName);
         Assert.Equal("arn:aws:sns:eu-west-1:123456789012:order-events", settings.TopicArn);
         Assert.Equal(TimeSpan.FromSeconds(30), settings.FunctionTimeout);
-        Assert.Equal(TimeSpan.FromDays(15), settings.IdempotencyRetention);
+        Assert.Equal(TimeSpan.FromDays(30), settings.IdempotencyRetention);
+        Assert.Equal(2, settings.RetryBackoffBaseSeconds);
+        Assert.Equal(300, settings.RetryBackoffCapSeconds);
         Assert.Equal(LogLevel.Information, settings.LogLevel);
         Assert.Equal("record", settings.SmsSender);
         Assert.Equal("record", settings.EmailSender);
@@ -35,6 +37,8 @@ public sealed class FunctionSettingsTests
         _environment[SettingNames.ServiceName] = "sms-eu";
         _environment[SettingNames.FunctionTimeoutSeconds] = "45";
         _environment[SettingNames.IdempotencyTtlDays] = "20";
+        _environment[SettingNames.RetryBackoffBaseSeconds] = "1";
+        _environment[SettingNames.RetryBackoffCapSeconds] = "5";
         _environment[SettingNames.LogLevel] = "debug";
         _environment[SettingNames.SmsSender] = " SNS ";
         _environment[SettingNames.EmailSender] = "ses";
@@ -45,6 +49,8 @@ public sealed class FunctionSettingsTests
         Assert.Equal("sms-eu", settings.ServiceName);
         Assert.Equal(TimeSpan.FromSeconds(45), settings.FunctionTimeout);
         Assert.Equal(TimeSpan.FromDays(20), settings.IdempotencyRetention);
+        Assert.Equal(1, settings.RetryBackoffBaseSeconds);
+        Assert.Equal(5, settings.RetryBackoffCapSeconds);
         Assert.Equal(LogLevel.Debug, settings.LogLevel);
         Assert.Equal("sns", settings.SmsSender);
         Assert.Equal("ses", settings.EmailSender);
@@ -91,12 +97,48 @@ public sealed class FunctionSettingsTests
     [InlineData(SettingNames.IdempotencyTtlDays, "two weeks")]
     [InlineData(SettingNames.IdempotencyTtlDays, "0")]
     [InlineData(SettingNames.IdempotencyTtlDays, "+15")]
+    [InlineData(SettingNames.RetryBackoffBaseSeconds, "0")]
+    [InlineData(SettingNames.RetryBackoffBaseSeconds, "2s")]
+    [InlineData(SettingNames.RetryBackoffCapSeconds, "-1")]
     public void FromEnvironment_NumberNotAPositiveWholeNumber_ThrowsNamingTheVariable(string name, string value)
     {
         _environment[name] = value;
 
         var error = AssertRejected(name);
         Assert.Contains($"'{value}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DefaultIdempotencyTtlDays_IsTheTopologysRetention()
+    {
+        Assert.Equal(Fanout.Contracts.Topology.FanoutTopology.IdempotencyRetentionDays, FunctionSettings.DefaultIdempotencyTtlDays);
+        Assert.Equal(TimeSpan.FromDays(FunctionSettings.DefaultIdempotencyTtlDays), new FunctionSettings { ServiceName = "s", TableName = "t" }.IdempotencyRetention);
+    }
+
+    [Fact]
+    public void DefaultRetryBackoff_IsTheTopologysConsumerDefault()
+    {
+        Assert.Equal(FunctionSettings.DefaultRetryBackoffBaseSeconds, Fanout.Contracts.Topology.FanoutTopology.Sms.RetryBackoffBaseSeconds);
+        Assert.Equal(FunctionSettings.DefaultRetryBackoffCapSeconds, Fanout.Contracts.Topology.FanoutTopology.Sms.RetryBackoffCapSeconds);
+    }
+
+    [Fact]
+    public void FromEnvironment_BackoffCapBelowBase_ThrowsNamingBoth()
+    {
+        _environment[SettingNames.RetryBackoffBaseSeconds] = "10";
+        _environment[SettingNames.RetryBackoffCapSeconds] = "9";
+
+        var error = AssertRejected(SettingNames.RetryBackoffCapSeconds);
+        Assert.Contains($"{SettingNames.RetryBackoffCapSeconds} (9) must not be below {SettingNames.RetryBackoffBaseSeconds} (10)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromEnvironment_BackoffCapEqualToBase_IsAccepted()
+    {
+        _environment[SettingNames.RetryBackoffBaseSeconds] = "7";
+        _environment[SettingNames.RetryBackoffCapSeconds] = "7";
+
+        Assert.Equal(7, Read().RetryBackoffCapSeconds);
     }
 
     [Theory]

@@ -69,4 +69,43 @@ public sealed class IdempotencyDecisionTests
 
         Assert.Equal(ClaimOutcome.PayloadMismatch, IdempotencyDecision.Decide(record, "abc", _now));
     }
+
+    [Fact]
+    public void Decide_SendingWithLiveLease_IsInProgressElsewhere()
+    {
+        var record = new IdempotencyRecord(IdempotencyStatus.Sending, Hash, _now.AddMilliseconds(1), null);
+
+        Assert.Equal(ClaimOutcome.InProgressElsewhere, IdempotencyDecision.Decide(record, Hash, _now));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(-60_000)]
+    public void Decide_SendingWithExpiredLease_IsSendUnconfirmedNeverClaimed(int leaseOffsetMs)
+    {
+        // The holder may have sent before it died: taking over could send a second SMS.
+        var record = new IdempotencyRecord(IdempotencyStatus.Sending, Hash, _now.AddMilliseconds(leaseOffsetMs), null);
+
+        Assert.Equal(ClaimOutcome.SendUnconfirmed, IdempotencyDecision.Decide(record, Hash, _now));
+    }
+
+    [Fact]
+    public void Decide_SendingWithoutLeaseExpiry_IsSendUnconfirmed()
+    {
+        Assert.Equal(ClaimOutcome.SendUnconfirmed, IdempotencyDecision.Decide(new IdempotencyRecord(IdempotencyStatus.Sending, Hash, null, null), Hash, _now));
+    }
+
+    [Fact]
+    public void Decide_UnknownStatusWithExpiredLease_IsNotClaimed()
+    {
+        // Only a record known to hold no send may be taken over.
+        Assert.Equal(ClaimOutcome.SendUnconfirmed, IdempotencyDecision.Decide(new IdempotencyRecord("", Hash, null, null), Hash, _now));
+    }
+
+    [Fact]
+    public void Decide_SendingWithDifferentPayload_IsPayloadMismatch()
+    {
+        Assert.Equal(ClaimOutcome.PayloadMismatch, IdempotencyDecision.Decide(new IdempotencyRecord(IdempotencyStatus.Sending, "hash-b", null, null), Hash, _now));
+    }
 }

@@ -6,7 +6,9 @@ using Fanout.AwsShims.Runtime;
 using Fanout.Contracts.Events;
 using Fanout.Functions.Common.Logging;
 using Fanout.Functions.Common.Sqs;
+using Fanout.UnitTests.TestDoubles;
 using Fanout.UnitTests.TestEvents;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Fanout.UnitTests.Functions.Common.Sqs;
 
@@ -18,13 +20,17 @@ public sealed class SqsBatchFunctionTests : IDisposable
     private const string Second = "2e1424d4-f796-459a-8184-9c92662be6da";
     private const string Third = "c80e8021-a70a-42c7-a470-796e1186f753";
 
+    private const string QueueArn = "arn:aws:sqs:eu-west-1:123456789012:fanout-test";
+    private static readonly DateTimeOffset Deadline = TestClock.Start.AddMinutes(1);
+    private readonly FakeTimeProvider _time = TestClock.Create();
     private readonly StringWriter _log = new();
     private readonly ScriptedHandler _handler = new();
-    private readonly SqsBatchFunction _function;
+    private readonly RecordingMessageVisibility _visibility = new();
+    private SqsBatchFunction _function;
 
     public SqsBatchFunctionTests()
     {
-        _function = new SqsBatchFunction(_handler, new FanoutLogger("test", TestClock.Create(), _log));
+        _function = Create(new SqsBatchOptions());
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -98,7 +104,7 @@ public sealed class SqsBatchFunctionTests : IDisposable
             .WithRecord("m-3", "{}")
             .Build();
 
-        await _function.ProcessAsync(sqsEvent, Ct);
+        await _function.ProcessAsync(sqsEvent, Deadline, Ct);
 
         Assert.Equal("corr-1", _handler.Correlation["m-1"]);
         Assert.Equal("corr-2", _handler.Correlation["m-2"]);
@@ -112,7 +118,7 @@ public sealed class SqsBatchFunctionTests : IDisposable
         await cancelled.CancelAsync();
         var sqsEvent = new SqsEventBuilder().WithRecord("m-1", "{}").WithRecord("m-2", "{}").Build();
 
-        var response = await _function.ProcessAsync(sqsEvent, cancelled.Token);
+        var response = await _function.ProcessAsync(sqsEvent, Deadline, cancelled.Token);
 
         Assert.Equal(["m-1", "m-2"], response.BatchItemFailures.Select(f => f.ItemIdentifier));
         Assert.Empty(_handler.Handled);
@@ -125,10 +131,249 @@ public sealed class SqsBatchFunctionTests : IDisposable
         await Assert.ThrowsAnyAsync<JsonException>(() => Invoke("null"u8.ToArray()));
     }
 
+    [Fact]
+    public async Task ProcessAsync_FailedRecords_DelaysTransientOnesByTheirBackoffAndPoisonNotAtAll()
+    {
+        // Jitter source 0.5: a share of 0.125 of each delay, rounded down.
+        var sqsEvent = new SqsEventBuilder()
+            .WithRecord("m-1", "{}", receiveCount: 1)
+            .WithRecord("m-2", "{}", receiveCount: 3)
+            .WithRecord("m-3", "{}", receiveCount: 2)
+            .WithRecord("m-4", "{}", receiveCount: 9)
+            .WithRecord("m-5", "{}", receiveCount: 1)
+            .Build();
+        _handler.Fail("m-1", new TimeoutException("SNS timed out"));
+        _handler.Fail("m-2", new InvalidOperationException("held elsewhere"));
+        _handler.Fail("m-3", new PoisonMessageException("not a CloudEvent"));
+        _handler.Fail("m-4", new HttpRequestException("503"));
+
+        var response = await _function.ProcessAsync(sqsEvent, Deadline, Ct);
+
+        Assert.Equal(["m-1", "m-2", "m-3", "m-4"], response.BatchItemFailures.Select(f => f.ItemIdentifier));
+        var call = Assert.Single(_visibility.Calls);
+        Assert.Equal(
+            [
+                new VisibilityChange(QueueArn, "m-1", "receipt-m-1", 2),
+                new VisibilityChange(QueueArn, "m-2", "receipt-m-2", 9),
+                new VisibilityChange(QueueArn, "m-3", "receipt-m-3", 0),
+                new VisibilityChange(QueueArn, "m-4", "receipt-m-4", 337),
+            ],
+            call);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_EveryRecordSucceeds_ChangesNoVisibility()
+    {
+        var sqsEvent = new SqsEventBuilder().WithRecord("m-1", "{}").WithRecord("m-2", "{}").Build();
+
+        await _function.ProcessAsync(sqsEvent, Deadline, Ct);
+
+        Assert.Empty(_visibility.Calls);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_OnlyPoison_MakesItVisibleAtOnce()
+    {
+        var sqsEvent = new SqsEventBuilder().WithRecord("m-1", "{}", receiveCount: 4).WithRecord("m-2", "{}").Build();
+        _handler.Fail("m-1", new PoisonMessageException("bad"));
+
+        await _function.ProcessAsync(sqsEvent, Deadline, Ct);
+
+        Assert.Equal([new VisibilityChange(QueueArn, "m-1", "receipt-m-1", 0)], _visibility.Changes);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_VisibilityChangeThrows_StillAnswersWithTheFailures()
+    {
+        _visibility.FailWith = new HttpRequestException("SQS unreachable");
+        var sqsEvent = new SqsEventBuilder().WithRecord("m-1", "{}").WithRecord("m-2", "{}").Build();
+        _handler.Fail("m-1", new TimeoutException("slow"));
+
+        var response = await _function.ProcessAsync(sqsEvent, Deadline, Ct);
+
+        Assert.Equal(["m-1"], response.BatchItemFailures.Select(f => f.ItemIdentifier));
+        Assert.Contains("Could not delay the retries of failed records", _log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("SQS unreachable", _log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_SomeVisibilityEntriesRejected_LogsTheirIds()
+    {
+        _visibility.RejectIds = ["m-2"];
+        var sqsEvent = new SqsEventBuilder().WithRecord("m-1", "{}").WithRecord("m-2", "{}").Build();
+        _handler.Fail("m-1", new TimeoutException("slow"));
+        _handler.Fail("m-2", new TimeoutException("slow"));
+
+        await _function.ProcessAsync(sqsEvent, Deadline, Ct);
+
+        var line = Assert.Single(LogLines(), l => l.GetProperty("message").GetString()!.StartsWith("Some retry delays", StringComparison.Ordinal));
+        Assert.Equal("m-2", line.GetProperty("messageIds").GetString());
+    }
+
+    [Fact]
+    public async Task ProcessAsync_NoBackoffConfigured_ChangesNoVisibility()
+    {
+        _function = new SqsBatchFunction(_handler, new FanoutLogger("test", _time, _log), _time, visibility: _visibility);
+        _handler.Fail("m-1", new TimeoutException("slow"));
+
+        await _function.ProcessAsync(new SqsEventBuilder().WithRecord("m-1", "{}").Build(), Deadline, Ct);
+
+        Assert.Empty(_visibility.Calls);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_LessThanTheCutoffLeft_StartsNothingAndReportsEveryRecordFailedWithBackoff()
+    {
+        var sqsEvent = new SqsEventBuilder().WithRecord("m-1", "{}").WithRecord("m-2", "{}", receiveCount: 2).Build();
+
+        var response = await _function.ProcessAsync(sqsEvent, TestClock.Start.AddSeconds(5), Ct);
+
+        Assert.Equal(["m-1", "m-2"], response.BatchItemFailures.Select(f => f.ItemIdentifier));
+        Assert.Empty(_handler.Handled);
+        Assert.Equal([2, 4], _visibility.Changes.Select(c => c.VisibilityTimeoutSeconds));
+        var warning = Assert.Single(LogLines(), l => l.GetProperty("message").GetString()!.StartsWith("Too little time left", StringComparison.Ordinal));
+        Assert.Equal(2, warning.GetProperty("notStarted").GetInt32());
+        Assert.Equal(5000, warning.GetProperty("remainingMs").GetInt64());
+    }
+
+    [Fact]
+    public async Task ProcessAsync_JustMoreThanTheCutoffLeft_StartsTheRecord()
+    {
+        var response = await _function.ProcessAsync(new SqsEventBuilder().WithRecord("m-1", "{}").Build(), TestClock.Start.AddSeconds(5).AddMilliseconds(1), Ct);
+
+        Assert.Empty(response.BatchItemFailures);
+        Assert.Equal(["m-1"], _handler.Handled);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_TimeRunsOutMidBatch_StopsStartingRecordsAndReportsTheRestFailed()
+    {
+        // One record at a time, each taking 3 s: at 0 s and 3 s more than 5 s remain, at 6 s only 4 s do.
+        _function = Create(new SqsBatchOptions { MaxParallelRecords = 1 });
+        _handler.OnHandle = () => _time.Advance(TimeSpan.FromSeconds(3));
+        var sqsEvent = new SqsEventBuilder().WithRecord("m-1", "{}").WithRecord("m-2", "{}").WithRecord("m-3", "{}").WithRecord("m-4", "{}").Build();
+
+        var response = await _function.ProcessAsync(sqsEvent, TestClock.Start.AddSeconds(10), Ct);
+
+        Assert.Equal(["m-1", "m-2"], _handler.Handled);
+        Assert.Equal(["m-3", "m-4"], response.BatchItemFailures.Select(f => f.ItemIdentifier));
+        // Only 4 s are left, so the change gets the 2 s budget and both records their first-receive delay.
+        Assert.Equal(["m-3", "m-4"], _visibility.Changes.Select(c => c.MessageId));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_DeadlineAlmostReached_SkipsTheVisibilityChange()
+    {
+        _function = Create(new SqsBatchOptions { StartCutoff = TimeSpan.Zero });
+        _handler.Fail("m-1", new TimeoutException("slow"));
+        _handler.OnHandle = () => _time.Advance(TimeSpan.FromMilliseconds(800));
+
+        var response = await _function.ProcessAsync(new SqsEventBuilder().WithRecord("m-1", "{}").Build(), TestClock.Start.AddSeconds(1), Ct);
+
+        Assert.Equal(["m-1"], response.BatchItemFailures.Select(f => f.ItemIdentifier));
+        Assert.Empty(_visibility.Calls);
+        Assert.Contains("No time left to delay retries", _log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_RecordFailsWithTimeLeft_RecordsItsReason()
+    {
+        var failures = new RecordingFailures();
+        _function = new SqsBatchFunction(_handler, new FanoutLogger("test", _time, _log), _time, failures);
+        _handler.Fail("m-1", new PoisonMessageException("bad body"));
+        _handler.Fail("m-2", new TimeoutException("slow"));
+
+        await _function.ProcessAsync(new SqsEventBuilder().WithRecord("m-1", "{}", receiveCount: 2).WithRecord("m-2", "{}").Build(), Deadline, Ct);
+
+        Assert.Equal([("m-1", 2, "bad body", true), ("m-2", 1, "slow", false)], failures.Recorded.OrderBy(r => r.MessageId, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_RecordFailsAtTheDeadline_SkipsRecordingItsReason()
+    {
+        var failures = new RecordingFailures();
+        _function = new SqsBatchFunction(_handler, new FanoutLogger("test", _time, _log), _time, failures, options: new SqsBatchOptions { StartCutoff = TimeSpan.Zero });
+        _handler.Fail("m-1", new TimeoutException("slow"));
+        _handler.OnHandle = () => _time.Advance(TimeSpan.FromMilliseconds(800));
+
+        var response = await _function.ProcessAsync(new SqsEventBuilder().WithRecord("m-1", "{}").Build(), TestClock.Start.AddSeconds(1), Ct);
+
+        Assert.Equal(["m-1"], response.BatchItemFailures.Select(f => f.ItemIdentifier));
+        Assert.Empty(failures.Recorded);
+        Assert.Contains("No time left to record the failure reason", _log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_MaxParallelRecords_NeverRunsMoreAtOnce()
+    {
+        _function = Create(new SqsBatchOptions { MaxParallelRecords = 2 });
+        var sqsEvent = new SqsEventBuilder().WithRecord("m-1", "{}").WithRecord("m-2", "{}").WithRecord("m-3", "{}").WithRecord("m-4", "{}").Build();
+        _handler.HoldEach = true;
+
+        var processing = _function.ProcessAsync(sqsEvent, Deadline, Ct);
+        await WaitUntil(() => _handler.InFlight == 2);
+        _handler.ReleaseAll();
+        await processing;
+
+        Assert.Equal(2, _handler.MaxInFlight);
+        Assert.Equal(4, _handler.Handled.Count);
+    }
+
+    [Fact]
+    public void Constructor_NoParallelism_Throws()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Create(new SqsBatchOptions { MaxParallelRecords = 0 }));
+    }
+
+    [Fact]
+    public async Task InvokeAsync_AnyLogLine_CarriesTheRequestIdNextToTheCorrelationId()
+    {
+        var payload = JsonSerializer.SerializeToUtf8Bytes(
+            new SqsEventBuilder().WithRecord("m-1", "{}", correlationId: "corr-9").Build(),
+            Fanout.AwsShims.Json.AwsShimsJsonContext.Default.SqsEvent);
+        _handler.Fail("m-1", new TimeoutException("slow"));
+
+        await Invoke(payload);
+
+        var line = Assert.Single(LogLines(), l => l.TryGetProperty("messageId", out var id) && id.GetString() == "m-1");
+        Assert.Equal("request-1", line.GetProperty("requestId").GetString());
+        Assert.Equal("corr-9", line.GetProperty("correlationId").GetString());
+        Assert.Null(Fanout.Functions.Common.Runtime.InvocationContext.Current);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(10), "condition not reached in 10 s");
+            await Task.Delay(5, Ct);
+        }
+    }
+
+    private SqsBatchFunction Create(SqsBatchOptions options) =>
+        new(_handler, new FanoutLogger("test", _time, _log), _time, visibility: _visibility, backoff: new RetryBackoff(2, 300, () => 0.5), options: options);
+
+    private List<JsonElement> LogLines() =>
+        [.. _log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)];
+
     private async Task<string> Invoke(byte[] payload)
     {
-        var bytes = await _function.InvokeAsync(payload, new LambdaInvocation("request-1", TestClock.Start.AddMinutes(1), null, null), Ct);
+        var bytes = await _function.InvokeAsync(payload, new LambdaInvocation("request-1", Deadline, null, null), Ct);
         return Encoding.UTF8.GetString(bytes);
+    }
+
+    private sealed class RecordingFailures : IFailureRecorder
+    {
+        private readonly ConcurrentQueue<(string MessageId, int ReceiveCount, string Reason, bool Poison)> _recorded = new();
+
+        public IReadOnlyList<(string MessageId, int ReceiveCount, string Reason, bool Poison)> Recorded => [.. _recorded];
+
+        public Task RecordAsync(string messageId, int receiveCount, Exception exception, bool poison, CancellationToken cancellationToken)
+        {
+            _recorded.Enqueue((messageId, receiveCount, exception.Message, poison));
+            return Task.CompletedTask;
+        }
     }
 
     private sealed class ScriptedHandler : ISqsRecordHandler
@@ -140,13 +385,50 @@ public sealed class SqsBatchFunctionTests : IDisposable
 
         public IReadOnlyList<string> Handled => [.. _handled];
 
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _inFlight;
+        private int _maxInFlight;
+
+        public Action? OnHandle { get; set; }
+
+        /// <summary>Each record waits for <see cref="ReleaseAll"/> before finishing.</summary>
+        public bool HoldEach { get; set; }
+
+        public int InFlight => Volatile.Read(ref _inFlight);
+
+        public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+
         public void Fail(string messageId, Exception error) => _failures[messageId] = error;
 
-        public Task HandleAsync(SqsMessage message, CancellationToken cancellationToken)
+        public void ReleaseAll() => _release.TrySetResult();
+
+        public async Task HandleAsync(SqsMessage message, CancellationToken cancellationToken)
         {
-            _handled.Enqueue(message.MessageId);
-            Correlation[message.MessageId] = CorrelationContext.Current ?? "";
-            return _failures.TryGetValue(message.MessageId, out var error) ? Task.FromException(error) : Task.CompletedTask;
+            var now = Interlocked.Increment(ref _inFlight);
+            int seen;
+            while ((seen = Volatile.Read(ref _maxInFlight)) < now && Interlocked.CompareExchange(ref _maxInFlight, now, seen) != seen)
+            {
+            }
+
+            try
+            {
+                _handled.Enqueue(message.MessageId);
+                Correlation[message.MessageId] = CorrelationContext.Current ?? "";
+                OnHandle?.Invoke();
+                if (HoldEach)
+                {
+                    await _release.Task;
+                }
+
+                if (_failures.TryGetValue(message.MessageId, out var error))
+                {
+                    throw error;
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlight);
+            }
         }
     }
 }

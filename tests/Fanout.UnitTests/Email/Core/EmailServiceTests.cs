@@ -1,0 +1,97 @@
+using Fanout.Contracts.Events;
+using Fanout.Email.Core;
+using Fanout.Functions.Common.Idempotency;
+using Fanout.UnitTests.TestDoubles;
+using Fanout.UnitTests.TestEvents;
+
+namespace Fanout.UnitTests.Email.Core;
+
+[Trait("Category", "Unit")]
+public sealed class EmailServiceTests
+{
+    private readonly ServiceHarness _harness = new(TestClock.Create());
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task HandleAsync_NewOrder_SendsTheRenderedConfirmationAndPublishesEmailSent()
+    {
+        var placed = new OrderPlacedBuilder().WithEmail("ada@example.com").BuildParsed();
+
+        Assert.True(await _harness.Email.HandleAsync(placed, Ct));
+
+        var sent = Assert.Single(_harness.EmailSender.Sent);
+        Assert.Equal(placed.Data.OrderId, sent.OrderId);
+        Assert.Equal(EmailRenderer.Render(placed.Data), sent.Message);
+        var published = Assert.Single(_harness.Publisher.Published);
+        Assert.Equal(EventIds.For(placed.Data.OrderId, EmailService.ServiceName, "SENT"), published.Id);
+        var email = EventParser.Parse(published.Json, EventTypes.EmailSent, ContractsJsonContext.Default.EmailSent);
+        Assert.Equal("email-" + placed.Data.OrderId, email.Data.ProviderMessageId);
+        Assert.Equal(placed.CorrelationId, email.CorrelationId);
+        Assert.Equal(IdempotencyStatus.Completed, _harness.Store.Get(placed.Id)!.Status);
+    }
+
+    [Fact]
+    public async Task HandleAsync_RedeliveredThreeTimes_CallsTheProviderOnce()
+    {
+        var placed = new OrderPlacedBuilder().BuildParsed();
+
+        for (var i = 0; i < 3; i++)
+        {
+            await _harness.Email.HandleAsync(placed, Ct);
+        }
+
+        Assert.Equal(1, _harness.EmailSender.Calls);
+        Assert.Equal(3, _harness.Publisher.Published.Count);
+    }
+
+    [Fact]
+    public async Task HandleAsync_FirstCompletionFailsThenRedelivered_CallsTheProviderOnce()
+    {
+        var placed = new OrderPlacedBuilder().BuildParsed();
+        _harness.Store.FailNextCompletions(1);
+
+        await _harness.Email.HandleAsync(placed, Ct);
+        await _harness.Email.HandleAsync(placed, Ct);
+
+        Assert.Equal(1, _harness.EmailSender.Calls);
+    }
+
+    [Fact]
+    public async Task HandleAsync_CompletionNeverSucceedsThenRedeliveredAfterTheLease_CallsTheProviderOnce()
+    {
+        var placed = new OrderPlacedBuilder().BuildParsed();
+        _harness.Store.FailNextCompletions(100);
+
+        await _harness.Email.HandleAsync(placed, Ct);
+        _harness.Time.Advance(ServiceHarness.Lease + TimeSpan.FromSeconds(1));
+        await Assert.ThrowsAsync<PoisonMessageException>(() => _harness.Email.HandleAsync(placed, Ct));
+
+        Assert.Equal(1, _harness.EmailSender.Calls);
+    }
+
+    [Fact]
+    public async Task HandleAsync_ProviderRefusesPermanently_IsPoisonReleasedAndNothingPublished()
+    {
+        var placed = new OrderPlacedBuilder().BuildParsed();
+        _harness.EmailSender.FailWith = new PoisonMessageException("MessageRejected: address blacklisted");
+
+        var error = await Assert.ThrowsAsync<PoisonMessageException>(() => _harness.Email.HandleAsync(placed, Ct));
+
+        Assert.Equal("MessageRejected: address blacklisted", error.Message);
+        Assert.Null(_harness.Store.Get(placed.Id));
+        Assert.Empty(_harness.Publisher.Published);
+    }
+
+    [Fact]
+    public void Render_Order_ListsEveryLineAndAddressesTheCustomer()
+    {
+        var order = new OrderPlacedBuilder().WithEmail("ada@example.com").WithItems(("MUG-01", 2), ("TSHIRT-RED-M", 1)).Build();
+
+        var message = EmailRenderer.Render(order);
+
+        Assert.Equal("ada@example.com", message.To);
+        Assert.Equal($"Order {order.OrderId} received", message.Subject);
+        Assert.Equal($"Thank you for your order {order.OrderId}.\n\nYou ordered:\n  2 x MUG-01\n  1 x TSHIRT-RED-M\n\nWe will let you know when it ships.\n", message.Text);
+    }
+}

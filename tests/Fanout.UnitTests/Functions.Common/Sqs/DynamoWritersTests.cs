@@ -1,0 +1,77 @@
+using System.Net;
+using System.Text.Json;
+using Fanout.Functions.Common.Sqs;
+using Fanout.UnitTests.TestDoubles;
+using Fanout.UnitTests.TestEvents;
+
+namespace Fanout.UnitTests.Functions.Common.Sqs;
+
+/// <summary>The items the failure recorder and the recording senders write, on a real SDK client with a scripted endpoint.</summary>
+[Trait("Category", "Unit")]
+public sealed class DynamoWritersTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task RecordAsync_PoisonFailure_WritesTheReasonTypeAndCountUnderTheMessageId()
+    {
+        var http = new CapturingHttpHandler((_, _) => StubAwsClients.Json("{}"));
+        var recorder = new DynamoFailureRecorder(StubAwsClients.DynamoDb(http), "fanout-sms", TimeSpan.FromDays(30), TestClock.Create());
+
+        await recorder.RecordAsync("m-1", 3, new Fanout.Contracts.Events.PoisonMessageException("SNS refused: InvalidParameter"), poison: true, Ct);
+
+        var item = Item(http);
+        Assert.Equal("FAILURE#m-1", item.GetProperty("pk").GetProperty("S").GetString());
+        Assert.Equal("m-1", item.GetProperty("messageId").GetProperty("S").GetString());
+        Assert.Equal("SNS refused: InvalidParameter", item.GetProperty("reason").GetProperty("S").GetString());
+        Assert.Equal("PoisonMessageException", item.GetProperty("errorType").GetProperty("S").GetString());
+        Assert.True(item.GetProperty("poison").GetProperty("BOOL").GetBoolean());
+        Assert.Equal("3", item.GetProperty("receiveCount").GetProperty("N").GetString());
+        Assert.Equal("2026-03-14T09:26:53.0000000+00:00", item.GetProperty("recordedAt").GetProperty("S").GetString());
+        Assert.Equal(TestClock.Start.AddDays(30).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), item.GetProperty("expiresAt").GetProperty("N").GetString());
+    }
+
+    [Theory]
+    [InlineData(1000, 1000)]
+    [InlineData(1001, 1000)]
+    public async Task RecordAsync_LongReason_KeepsTheFirstThousandCharacters(int length, int kept)
+    {
+        var http = new CapturingHttpHandler((_, _) => StubAwsClients.Json("{}"));
+        var recorder = new DynamoFailureRecorder(StubAwsClients.DynamoDb(http), "fanout-sms", TimeSpan.FromDays(30), TestClock.Create());
+
+        await recorder.RecordAsync("m-1", 1, new TimeoutException(new string('x', length)), poison: false, Ct);
+
+        Assert.Equal(kept, Item(http).GetProperty("reason").GetProperty("S").GetString()!.Length);
+        Assert.False(Item(http).GetProperty("poison").GetProperty("BOOL").GetBoolean());
+    }
+
+    [Fact]
+    public async Task RecordAsync_NewOrder_WritesOneConditionalItemAndReturnsTheRecordId()
+    {
+        var http = new CapturingHttpHandler((_, _) => StubAwsClients.Json("{}"));
+        var messages = new RecordedMessages(StubAwsClients.DynamoDb(http), "fanout-sms", "SMS#", TestClock.Create());
+
+        var id = await messages.RecordAsync("o-1", new Dictionary<string, string> { ["to"] = "+1555", ["text"] = "hi" }, Ct);
+
+        Assert.Equal("record-o-1", id);
+        var request = JsonDocument.Parse(http.Requests[0].BodyText).RootElement;
+        Assert.Equal("attribute_not_exists(#pk)", request.GetProperty("ConditionExpression").GetString());
+        var item = request.GetProperty("Item");
+        Assert.Equal("SMS#o-1", item.GetProperty("pk").GetProperty("S").GetString());
+        Assert.Equal("+1555", item.GetProperty("to").GetProperty("S").GetString());
+        Assert.Equal("hi", item.GetProperty("text").GetProperty("S").GetString());
+        Assert.Equal("record-o-1", item.GetProperty("messageId").GetProperty("S").GetString());
+    }
+
+    [Fact]
+    public async Task RecordAsync_AlreadyRecorded_ReturnsTheSameIdQuietly()
+    {
+        var http = new CapturingHttpHandler((_, _) => StubAwsClients.Json(
+            "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException\",\"message\":\"exists\"}", HttpStatusCode.BadRequest));
+        var messages = new RecordedMessages(StubAwsClients.DynamoDb(http), "fanout-sms", "SMS#", TestClock.Create());
+
+        Assert.Equal("record-o-1", await messages.RecordAsync("o-1", new Dictionary<string, string>(), Ct));
+    }
+
+    private static JsonElement Item(CapturingHttpHandler http) => JsonDocument.Parse(http.Requests[^1].BodyText).RootElement.GetProperty("Item");
+}

@@ -1,0 +1,25 @@
+using System.Collections.Concurrent;
+using Fanout.Functions.Common.Sqs;
+
+namespace Fanout.UnitTests.TestDoubles;
+
+/// <summary>Records the visibility changes the batch loop asks for; can fail like an unreachable SQS.</summary>
+internal sealed class RecordingMessageVisibility : IMessageVisibility
+{
+    private readonly ConcurrentQueue<IReadOnlyList<VisibilityChange>> _calls = new();
+
+    public Exception? FailWith { get; set; }
+
+    /// <summary>Message ids to report as failed entries.</summary>
+    public IReadOnlyList<string> RejectIds { get; set; } = [];
+
+    public IReadOnlyList<IReadOnlyList<VisibilityChange>> Calls => [.. _calls];
+
+    public IReadOnlyList<VisibilityChange> Changes => [.. _calls.SelectMany(c => c)];
+
+    public Task<IReadOnlyList<string>> ChangeAsync(IReadOnlyList<VisibilityChange> changes, CancellationToken cancellationToken)
+    {
+        _calls.Enqueue([.. changes]);
+        return FailWith is { } failure ? Task.FromException<IReadOnlyList<string>>(failure) : Task.FromResult(RejectIds);
+    }
+}

@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+using Fanout.Email.Core;
+using Fanout.Sms.Core;
+
+namespace Fanout.Harness;
+
+/// <summary>A test switch: counts provider calls per order id, the one number that shows a duplicate SMS or
+/// e-mail (the recording senders' rows cannot: they deduplicate themselves by order id).</summary>
+public sealed class SenderCalls
+{
+    private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
+
+    /// <summary>Calls per order id.</summary>
+    public IReadOnlyDictionary<string, int> PerOrder => _calls;
+
+    public int Total => _calls.Values.Sum();
+
+    public int For(string orderId) => _calls.TryGetValue(orderId, out var count) ? count : 0;
+
+    internal void Count(string orderId) => _calls.AddOrUpdate(orderId, 1, (_, count) => count + 1);
+
+    /// <summary>Wraps an SMS sender so every call is counted before it is made.</summary>
+    public ISmsSender Wrap(ISmsSender inner) => new CountingSmsSender(inner, this);
+
+    /// <summary>Wraps an e-mail sender so every call is counted before it is made.</summary>
+    public IEmailSender Wrap(IEmailSender inner) => new CountingEmailSender(inner, this);
+
+    private sealed class CountingSmsSender(ISmsSender inner, SenderCalls calls) : ISmsSender
+    {
+        public Task<string> SendAsync(string orderId, string phoneNumber, string text, CancellationToken cancellationToken)
+        {
+            calls.Count(orderId);
+            return inner.SendAsync(orderId, phoneNumber, text, cancellationToken);
+        }
+    }
+
+    private sealed class CountingEmailSender(IEmailSender inner, SenderCalls calls) : IEmailSender
+    {
+        public Task<string> SendAsync(string orderId, EmailMessage message, CancellationToken cancellationToken)
+        {
+            calls.Count(orderId);
+            return inner.SendAsync(orderId, message, cancellationToken);
+        }
+    }
+}
