@@ -270,8 +270,16 @@ public sealed class IdempotentEffectTests : IDisposable
         Assert.Equal(deadline, _store.Get(EventId)!.LeaseExpiresAt);
     }
 
-    private static OutgoingEvent Outcome { get; } = new("outcome-1", EventTypes.SmsSent, "corr-1",
-        "{\"specversion\":\"1.0\",\"id\":\"outcome-1\",\"source\":\"fanout/sms\",\"type\":\"SmsSent\",\"time\":\"2026-03-14T09:26:53Z\",\"correlationid\":\"corr-1\",\"data\":{}}");
+    // A real outcome envelope: a redelivery re-reads it with the consumers' strict parser.
+    private static OutgoingEvent Outcome { get; } = OutgoingEvents.Create(
+        EventIds.For("3f2c8a4e-0d5b-4c1a-9e7f-6b2d1a0c9e8f", "sms", SmsDelivery.Sent),
+        EventSources.Sms,
+        EventTypes.SmsSent,
+        "3f2c8a4e-0d5b-4c1a-9e7f-6b2d1a0c9e8f",
+        "corr-1",
+        TestClock.Start,
+        new SmsSent { OrderId = "3f2c8a4e-0d5b-4c1a-9e7f-6b2d1a0c9e8f", Delivery = SmsDelivery.Sent, ProviderMessageId = "msg-1" },
+        ContractsJsonContext.Default.CloudEventSmsSent);
 
     private async Task<bool> Run(Func<SendGate, CancellationToken, Task<OutgoingEvent>> effect)
     {
