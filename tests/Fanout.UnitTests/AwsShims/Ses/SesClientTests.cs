@@ -38,9 +38,12 @@ public sealed class SesClientTests
     {
         var handler = new CapturingHttpHandler((_, _) => CapturingHttpHandler.JsonError(HttpStatusCode.BadRequest, "MessageRejected", "Email address is not verified."));
 
-        var error = await Assert.ThrowsAsync<AwsServiceException>(
-            () => Client(handler, TestClock.Create()).SendEmailAsync("a@example.com", "b@example.com", "s", "t", TestContext.Current.CancellationToken));
+        var time = new DrivenClock(TestClock.Start);
 
+        var error = await time.RunThrows<AwsServiceException>(
+            Client(handler, time).SendEmailAsync("a@example.com", "b@example.com", "s", "t", TestContext.Current.CancellationToken));
+
+        Assert.Single(handler.Requests);
         Assert.Equal("MessageRejected", error.ErrorCode);
         Assert.Equal(HttpStatusCode.BadRequest, error.StatusCode);
         Assert.Contains("Email address is not verified.", error.Message, StringComparison.Ordinal);

@@ -44,6 +44,8 @@ internal sealed class DrivenClock : FakeTimeProvider
             await Task.Delay(1, TestContext.Current.CancellationToken);
         }
 
+        // A call still waiting after 1000 fake seconds waits on something else: fail instead of hanging the run.
+        Assert.True(call.IsCompleted, "The call did not finish within 1000 simulated seconds.");
         return await call;
     }
 
@@ -57,6 +59,7 @@ internal sealed class DrivenClock : FakeTimeProvider
             await Task.Delay(1, TestContext.Current.CancellationToken);
         }
 
+        Assert.True(call.IsCompleted, "The call did not finish within 1000 simulated seconds.");
         return await Assert.ThrowsAsync<TException>(() => call);
     }
 }

@@ -211,9 +211,9 @@ public sealed class SignedAwsHttpClientTests
     public async Task SendAsync_ClientError_IsNotRetried(CallIdempotency idempotency)
     {
         var handler = new CapturingHttpHandler((_, _) => CapturingHttpHandler.QueryError(HttpStatusCode.Forbidden, "AuthorizationError"));
-        var client = Client(handler, Clock());
+        var time = Clock();
 
-        var result = await client.SendAsync(HttpMethod.Post, "/", FormContentType, [], idempotency, Ct);
+        var result = await time.Run(Client(handler, time).SendAsync(HttpMethod.Post, "/", FormContentType, [], idempotency, Ct));
 
         Assert.Equal(HttpStatusCode.Forbidden, result.StatusCode);
         Assert.False(result.IsSuccess);
@@ -235,7 +235,7 @@ public sealed class SignedAwsHttpClientTests
         // Not driven by the clock: the re-signed retry must not wait for a backoff.
         // The fake clock never moves, so a backoff wait would never end: the guard turns that into a failure.
         var result = await client.SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.NotIdempotent, Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
-        var later = await client.SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.NotIdempotent, Ct);
+        var later = await client.SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.NotIdempotent, Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
 
         Assert.True(result.IsSuccess);
         Assert.True(later.IsSuccess);
@@ -257,9 +257,10 @@ public sealed class SignedAwsHttpClientTests
             : CapturingHttpHandler.Answer(HttpStatusCode.OK, "<ok/>"));
         var client = Client(handler, time);
 
-        var result = await client.SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.NotIdempotent, Ct);
+        var result = await time.Run(client.SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.NotIdempotent, Ct));
 
         Assert.True(result.IsSuccess);
+        Assert.Empty(time.Delays);
         Assert.Equal(TimeSpan.FromMinutes(-9), client.ClockOffset);
         Assert.Equal(AmzDate(awsNow), handler.Requests[1].Headers["X-Amz-Date"]);
     }
@@ -274,10 +275,11 @@ public sealed class SignedAwsHttpClientTests
             : CapturingHttpHandler.Answer(HttpStatusCode.OK, "{}", "application/json"));
         var client = Client(handler, time);
 
-        var result = await client.SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.NotIdempotent, Ct);
+        var result = await time.Run(client.SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.NotIdempotent, Ct));
 
         Assert.True(result.IsSuccess);
         Assert.Equal(2, handler.Requests.Count);
+        Assert.Empty(time.Delays);
         Assert.Equal(TimeSpan.FromMinutes(-10), client.ClockOffset);
     }
 
@@ -290,7 +292,7 @@ public sealed class SignedAwsHttpClientTests
             CapturingHttpHandler.QueryError(HttpStatusCode.Forbidden, "SignatureDoesNotMatch", date: time.GetUtcNow() + TimeSpan.FromMinutes(1)));
         var client = Client(handler, time);
 
-        var result = await client.SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.Idempotent, Ct);
+        var result = await time.Run(client.SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.Idempotent, Ct));
 
         Assert.Equal("SignatureDoesNotMatch", result.ErrorCode);
         Assert.False(result.IsClockSkewRefusal);
@@ -305,9 +307,10 @@ public sealed class SignedAwsHttpClientTests
         var handler = new CapturingHttpHandler((_, _) => CapturingHttpHandler.QueryError(HttpStatusCode.Forbidden, "RequestTimeTooSkewed"));
         var client = Client(handler, time);
 
-        var result = await client.SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.NotIdempotent, Ct);
+        var result = await time.Run(client.SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.NotIdempotent, Ct));
 
         Assert.True(result.IsClockSkewRefusal);
+        Assert.Empty(time.Delays);
         Assert.Equal(SignedAwsHttpClient.MaxAttempts, handler.Requests.Count);
         Assert.Equal(TimeSpan.Zero, client.ClockOffset);
     }
@@ -414,7 +417,7 @@ public sealed class SignedAwsHttpClientTests
 
         var call = Client(handler, time).SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.Idempotent, cancellation.Token);
 
-        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(TimeSpan.FromSeconds(10), Ct));
         Assert.Equal(cancellation.Token, error.CancellationToken);
         Assert.Single(handler.Requests);
     }

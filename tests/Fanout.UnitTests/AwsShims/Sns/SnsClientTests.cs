@@ -96,9 +96,12 @@ public sealed class SnsClientTests
             HttpStatusCode.NotFound,
             "<ErrorResponse><Error><Type>Sender</Type><Code>NotFound</Code><Message>Topic does not exist</Message></Error></ErrorResponse>"));
 
-        var error = await Assert.ThrowsAsync<AwsServiceException>(
-            () => Client(handler).PublishAsync(new SnsPublishRequest { TopicArn = TopicArn, Message = "m" }, CallIdempotency.Idempotent, TestContext.Current.CancellationToken));
+        var time = new DrivenClock(TestClock.Start);
 
+        var error = await time.RunThrows<AwsServiceException>(
+            Client(handler, time).PublishAsync(new SnsPublishRequest { TopicArn = TopicArn, Message = "m" }, CallIdempotency.Idempotent, TestContext.Current.CancellationToken));
+
+        Assert.Single(handler.Requests);
         Assert.Equal("NotFound", error.ErrorCode);
         Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
         Assert.Contains("Topic does not exist", error.Message, StringComparison.Ordinal);
@@ -134,8 +137,10 @@ public sealed class SnsClientTests
     {
         var handler = new CapturingHttpHandler((_, _) => CapturingHttpHandler.Answer(HttpStatusCode.BadRequest, "Bad Request", "text/plain"));
 
-        var error = await Assert.ThrowsAsync<AwsServiceException>(
-            () => Client(handler).PublishAsync(new SnsPublishRequest { TopicArn = TopicArn, Message = "m" }, CallIdempotency.NotIdempotent, TestContext.Current.CancellationToken));
+        var time = new DrivenClock(TestClock.Start);
+
+        var error = await time.RunThrows<AwsServiceException>(
+            Client(handler, time).PublishAsync(new SnsPublishRequest { TopicArn = TopicArn, Message = "m" }, CallIdempotency.NotIdempotent, TestContext.Current.CancellationToken));
 
         Assert.Equal("Unknown", error.ErrorCode);
         Assert.Contains("Bad Request", error.Message, StringComparison.Ordinal);
