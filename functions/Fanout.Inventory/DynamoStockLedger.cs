@@ -3,6 +3,8 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Fanout.Contracts.Topology;
 using Fanout.Inventory.Core;
+using Polly;
+using Polly.Retry;
 
 namespace Fanout.Inventory;
 
@@ -12,11 +14,20 @@ public sealed class DynamoStockLedger : IStockLedger
 {
     public const string SkuPrefix = "SKU#";
     public const string EventPrefix = "EVENT#";
-    private const int MaxConflictAttempts = 8;
+
+    /// <summary>Attempts of a reservation whose transaction keeps conflicting with concurrent ones.</summary>
+    public const int MaxConflictAttempts = 8;
+
+    /// <summary>First backoff after a conflict; doubles per attempt with jitter, capped at <see cref="MaxConflictDelay"/>.</summary>
+    public static readonly TimeSpan ConflictBaseDelay = TimeSpan.FromMilliseconds(25);
+
+    public static readonly TimeSpan MaxConflictDelay = TimeSpan.FromMilliseconds(800);
+
     private readonly IAmazonDynamoDB _dynamo;
     private readonly string _tableName;
     private readonly TimeSpan _retention;
     private readonly TimeProvider _time;
+    private readonly ResiliencePipeline<ReservationResult> _conflictRetry;
 
     public DynamoStockLedger(IAmazonDynamoDB dynamo, string tableName, TimeSpan retention, TimeProvider time)
     {
@@ -27,6 +38,18 @@ public sealed class DynamoStockLedger : IStockLedger
         _tableName = tableName;
         _retention = retention;
         _time = time;
+        // Only conflicts escape an attempt as TransactionCanceledException: a failed condition is an answer.
+        _conflictRetry = new ResiliencePipelineBuilder<ReservationResult> { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions<ReservationResult>
+            {
+                ShouldHandle = new PredicateBuilder<ReservationResult>().Handle<TransactionCanceledException>(),
+                MaxRetryAttempts = MaxConflictAttempts - 1,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = ConflictBaseDelay,
+                MaxDelay = MaxConflictDelay,
+            })
+            .Build();
     }
 
     public async Task<ReservationResult> TryReserveAsync(string eventId, string orderId, string payloadHash, IReadOnlyList<StockLine> lines, string reservedOutcomeJson, CancellationToken cancellationToken)
@@ -58,50 +81,50 @@ public sealed class DynamoStockLedger : IStockLedger
             });
         }
 
-        for (var attempt = 1; ; attempt++)
+        var request = new TransactWriteItemsRequest { TransactItems = items };
+        return await _conflictRetry.ExecuteAsync(
+            static (state, ct) => new ValueTask<ReservationResult>(state.Ledger.TryTransactAsync(state.Request, state.EventId, state.Lines, ct)),
+            (Ledger: this, Request: request, EventId: eventId, Lines: lines),
+            cancellationToken);
+    }
+
+    /// <summary>One attempt: the reservation's outcome, or the <see cref="TransactionCanceledException"/> of a
+    /// cancellation that names none of this transaction's conditions (a conflict with a concurrent one).</summary>
+    private async Task<ReservationResult> TryTransactAsync(TransactWriteItemsRequest request, string eventId, IReadOnlyList<StockLine> lines, CancellationToken cancellationToken)
+    {
+        try
         {
-            try
+            await _dynamo.TransactWriteItemsAsync(request, cancellationToken);
+            return new ReservationResult(ReservationStatus.Reserved, [], null);
+        }
+        catch (TransactionCanceledException ex)
+        {
+            var reasons = ex.CancellationReasons ?? [];
+            if (reasons.Count > 0 && reasons[0].Code == "ConditionalCheckFailed")
             {
-                await _dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = items }, cancellationToken);
-                return new ReservationResult(ReservationStatus.Reserved, [], null);
+                var existing = ToOutcome(reasons[0].Item) ?? await ReadOutcomeAsync(eventId, cancellationToken);
+                if (existing is not null)
+                {
+                    return new ReservationResult(ReservationStatus.AlreadyHandled, [], existing);
+                }
             }
-            catch (TransactionCanceledException ex)
+
+            var unavailable = new List<string>();
+            for (var i = 1; i < reasons.Count && i <= lines.Count; i++)
             {
-                var reasons = ex.CancellationReasons ?? [];
-                if (reasons.Count > 0 && reasons[0].Code == "ConditionalCheckFailed")
+                if (reasons[i].Code == "ConditionalCheckFailed")
                 {
-                    var existing = ToOutcome(reasons[0].Item) ?? await ReadOutcomeAsync(eventId, cancellationToken);
-                    if (existing is not null)
-                    {
-                        return new ReservationResult(ReservationStatus.AlreadyHandled, [], existing);
-                    }
+                    unavailable.Add(lines[i - 1].Sku);
                 }
-
-                var unavailable = new List<string>();
-                for (var i = 1; i < reasons.Count && i <= lines.Count; i++)
-                {
-                    if (reasons[i].Code == "ConditionalCheckFailed")
-                    {
-                        unavailable.Add(lines[i - 1].Sku);
-                    }
-                }
-
-                if (unavailable.Count > 0)
-                {
-                    return new ReservationResult(ReservationStatus.Insufficient, unavailable, null);
-                }
-
-                // Concurrent transactions on the same SKUs conflict; DynamoDB expects the caller to retry.
-                if (attempt >= MaxConflictAttempts)
-                {
-                    throw;
-                }
-
-#pragma warning disable CA5394 // Jitter needs no cryptographic randomness.
-                var delay = TimeSpan.FromMilliseconds(Random.Shared.Next(10, 25 * (1 << Math.Min(attempt, 5))));
-#pragma warning restore CA5394
-                await Task.Delay(delay, _time, cancellationToken);
             }
+
+            if (unavailable.Count > 0)
+            {
+                return new ReservationResult(ReservationStatus.Insufficient, unavailable, null);
+            }
+
+            // Concurrent transactions on the same SKUs conflict; DynamoDB expects the caller to retry.
+            throw;
         }
     }
 

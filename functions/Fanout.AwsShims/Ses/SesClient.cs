@@ -24,7 +24,11 @@ public sealed class SesClient
         return new SesClient(new SignedAwsHttpClient(http, SignedAwsHttpClient.DefaultCredentials(), region, "ses", endpoint, time));
     }
 
-    /// <summary>Sends a plain-text e-mail and returns the SES message id.</summary>
+    /// <summary>Sends a plain-text e-mail and returns the SES message id. <c>SendEmail</c> is not idempotent (a
+    /// second call sends a second e-mail), so it is retried only when SES's answer proves nothing was sent.</summary>
+    /// <exception cref="AwsServiceException">SES refused the call; <see cref="AwsServiceException.ErrorCode"/> is the
+    /// <c>x-amzn-ErrorType</c> code (see <see cref="SesErrors"/>).</exception>
+    /// <exception cref="AwsTransportException">No answer from SES; the e-mail may or may not have been sent.</exception>
     public async Task<string> SendEmailAsync(string from, string to, string subject, string text, CancellationToken cancellationToken)
     {
         var request = new SesSendEmailRequest
@@ -37,10 +41,9 @@ public sealed class SesClient
             },
         };
         var body = JsonSerializer.SerializeToUtf8Bytes(request, AwsShimsJsonContext.Default.SesSendEmailRequest);
-        var result = await _caller.SendAsync(HttpMethod.Post, "/v2/email/outbound-emails", "application/json", body, cancellationToken);
+        var result = await _caller.SendAsync(HttpMethod.Post, "/v2/email/outbound-emails", "application/json", body, CallIdempotency.NotIdempotent, cancellationToken);
         if (!result.IsSuccess)
         {
-            var code = "Unknown";
             var message = result.Body;
             try
             {
@@ -52,7 +55,7 @@ public sealed class SesClient
                 // Keep the raw body as the message.
             }
 
-            throw new AwsServiceException("SES", code, message, result.StatusCode);
+            throw new AwsServiceException("SES", result.ErrorCode ?? "Unknown", message, result.StatusCode);
         }
 
         var response = JsonSerializer.Deserialize(result.Body, AwsShimsJsonContext.Default.SesSendEmailResponse);

@@ -30,18 +30,26 @@ public sealed class SnsClient
     }
 
     /// <summary>Publishes one message and returns its SNS message id.</summary>
-    public async Task<string> PublishAsync(SnsPublishRequest request, CancellationToken cancellationToken)
+    /// <param name="idempotency"><see cref="CallIdempotency.Idempotent"/> only when a duplicate is harmless (an
+    /// event with a fixed id that consumers deduplicate); an SMS to a phone number is
+    /// <see cref="CallIdempotency.NotIdempotent"/>: a retry after a timeout could text the customer twice.</param>
+    /// <exception cref="AwsServiceException">SNS refused the call; <see cref="AwsServiceException.ErrorCode"/> is its
+    /// Query-protocol <c>&lt;Code&gt;</c> (see <see cref="SnsErrors"/>).</exception>
+    /// <exception cref="AwsTransportException">No answer from SNS.</exception>
+    public async Task<string> PublishAsync(SnsPublishRequest request, CallIdempotency idempotency, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var form = new QueryForm("Publish");
         AddMessage(form, "", request);
-        var result = await CallAsync(form, cancellationToken);
+        var result = await CallAsync(form, idempotency, cancellationToken);
         return Named(result, "MessageId").Select(e => e.Value).FirstOrDefault()
             ?? throw new AwsServiceException("SNS Publish answered without a MessageId.");
     }
 
     /// <summary>Publishes up to ten messages to one topic in a single call.</summary>
-    public async Task<SnsPublishBatchResult> PublishBatchAsync(string topicArn, IReadOnlyList<SnsPublishRequest> entries, CancellationToken cancellationToken)
+    /// <param name="idempotency">As for <see cref="PublishAsync"/>: a retried batch publishes every entry again.</param>
+    public async Task<SnsPublishBatchResult> PublishBatchAsync(
+        string topicArn, IReadOnlyList<SnsPublishRequest> entries, CallIdempotency idempotency, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topicArn);
         ArgumentNullException.ThrowIfNull(entries);
@@ -60,7 +68,7 @@ public sealed class SnsClient
             AddMessage(form, prefix, entry);
         }
 
-        var result = await CallAsync(form, cancellationToken);
+        var result = await CallAsync(form, idempotency, cancellationToken);
         var successful = Named(Named(result, "Successful"), "member")
             .Select(m => new SnsBatchSuccess(Text(m, "Id"), Text(m, "MessageId"))).ToList();
         var failed = Named(Named(result, "Failed"), "member")
@@ -74,11 +82,12 @@ public sealed class SnsClient
         var form = new QueryForm("CreateTopic");
         form.Add("Name", name);
         AddMap(form, "Attributes", attributes);
-        var result = await CallAsync(form, cancellationToken);
+        var result = await CallAsync(form, CallIdempotency.Idempotent, cancellationToken);
         return Named(result, "TopicArn").Select(e => e.Value).First();
     }
 
-    /// <summary>Subscribes an endpoint (e.g. an SQS queue ARN) to a topic and returns the subscription ARN.</summary>
+    /// <summary>Subscribes an endpoint (e.g. an SQS queue ARN) to a topic and returns the subscription ARN. Repeating it
+    /// with the same attributes returns the same subscription, so it is retried like a read.</summary>
     public async Task<string> SubscribeAsync(string topicArn, string protocol, string endpoint, IReadOnlyDictionary<string, string>? attributes, CancellationToken cancellationToken)
     {
         var form = new QueryForm("Subscribe");
@@ -87,7 +96,7 @@ public sealed class SnsClient
         form.Add("Endpoint", endpoint);
         form.Add("ReturnSubscriptionArn", "true");
         AddMap(form, "Attributes", attributes);
-        var result = await CallAsync(form, cancellationToken);
+        var result = await CallAsync(form, CallIdempotency.Idempotent, cancellationToken);
         return Named(result, "SubscriptionArn").Select(e => e.Value).First();
     }
 
@@ -96,7 +105,7 @@ public sealed class SnsClient
     {
         var form = new QueryForm("ListSubscriptionsByTopic");
         form.Add("TopicArn", topicArn);
-        var result = await CallAsync(form, cancellationToken);
+        var result = await CallAsync(form, CallIdempotency.Idempotent, cancellationToken);
         return Named(Named(result, "Subscriptions"), "member")
             .Select(m => (Text(m, "SubscriptionArn"), Text(m, "Protocol"), Text(m, "Endpoint"))).ToList();
     }
@@ -155,17 +164,16 @@ public sealed class SnsClient
         }
     }
 
-    private async Task<XElement> CallAsync(QueryForm form, CancellationToken cancellationToken)
+    private async Task<XElement> CallAsync(QueryForm form, CallIdempotency idempotency, CancellationToken cancellationToken)
     {
         var body = Encoding.UTF8.GetBytes(form.ToString());
-        var result = await _caller.SendAsync(HttpMethod.Post, "/", FormContentType, body, cancellationToken);
+        var result = await _caller.SendAsync(HttpMethod.Post, "/", FormContentType, body, idempotency, cancellationToken);
         var document = ParseXml(result.Body);
         if (!result.IsSuccess)
         {
-            var error = document?.Descendants().FirstOrDefault(e => e.Name.LocalName == "Error");
-            var code = error?.Elements().FirstOrDefault(e => e.Name.LocalName == "Code")?.Value ?? "Unknown";
+            var error = document?.DescendantsAndSelf().FirstOrDefault(e => e.Name.LocalName == "Error");
             var message = error?.Elements().FirstOrDefault(e => e.Name.LocalName == "Message")?.Value ?? result.Body;
-            throw new AwsServiceException("SNS", code, message, result.StatusCode);
+            throw new AwsServiceException("SNS", result.ErrorCode ?? "Unknown", message, result.StatusCode);
         }
 
         return document ?? throw new AwsServiceException($"SNS answered {(int)result.StatusCode} with a body that is not XML.");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Fanout.AwsShims.Signing;
 using Fanout.AwsShims.Sns;
 using Fanout.Contracts.Events;
 
@@ -61,6 +62,8 @@ public sealed class SnsEventPublisher : IEventPublisher
                     [EventAttributes.CorrelationId] = outgoing.CorrelationId,
                 },
             },
+            // Consumers deduplicate on the event id, so a second copy after a timeout is harmless.
+            CallIdempotency.Idempotent,
             cancellationToken);
     }
 }

@@ -4,6 +4,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using Fanout.AwsShims.Signing;
 using Fanout.AwsShims.Sns;
 
 namespace Fanout.Cli.Ceiling;
@@ -60,7 +61,8 @@ public sealed class EmulatorCeiling
                     BatchEntryId = i.ToString(CultureInfo.InvariantCulture),
                     StringAttributes = new Dictionary<string, string> { ["type"] = ProbeType },
                 }).ToList();
-                var result = await _sns.PublishBatchAsync(topicArn, entries, ct);
+                // A duplicated probe would inflate the count this measures, so a timeout is not retried.
+                var result = await _sns.PublishBatchAsync(topicArn, entries, CallIdempotency.NotIdempotent, ct);
                 if (result.Failed.Count > 0)
                 {
                     throw new InvalidOperationException($"PublishBatch failed for {result.Failed.Count} entries: {result.Failed[0].Message}");

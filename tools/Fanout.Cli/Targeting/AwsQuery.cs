@@ -17,7 +17,7 @@ internal static class AwsQuery
     /// <summary>Sends a signed Query call; throws <see cref="AwsServiceException"/> with the service's error code.</summary>
     public static async Task<XElement> CallAsync(SignedAwsHttpClient caller, string service, byte[] form, CancellationToken cancellationToken)
     {
-        var result = await caller.SendAsync(HttpMethod.Post, "/", FormContentType, form, cancellationToken);
+        var result = await caller.SendAsync(HttpMethod.Post, "/", FormContentType, form, CallIdempotency.Idempotent, cancellationToken);
         var document = TryParse(result.Body);
         if (!result.IsSuccess)
         {

@@ -87,7 +87,7 @@ public sealed class SignedAwsHttpClientTests
         var client = Client("sns", new Uri("http://localhost:4566/"), new HttpClient(handler), time);
         var body = "Action=Publish&Version=2010-03-31&Message=hello%20world"u8.ToArray();
 
-        var result = await client.SendAsync(HttpMethod.Post, "/", FormContentType, body, TestContext.Current.CancellationToken);
+        var result = await client.SendAsync(HttpMethod.Post, "/", FormContentType, body, CallIdempotency.NotIdempotent, TestContext.Current.CancellationToken);
 
         Assert.True(result.IsSuccess);
         var sent = Assert.Single(handler.Requests);
@@ -115,58 +115,333 @@ public sealed class SignedAwsHttpClientTests
     }
 
     [Fact]
-    public async Task SendAsync_ServerErrorThenSuccess_RetriesAndReturnsTheSuccess()
+    public async Task SendAsync_ServerErrorsOnIdempotentCall_RetriesAndReturnsTheSuccess()
     {
         var handler = new CapturingHttpHandler((_, n) => n < 3
-            ? CapturingHttpHandler.Answer(HttpStatusCode.ServiceUnavailable, "<Error><Code>ServiceUnavailable</Code></Error>")
+            ? CapturingHttpHandler.QueryError(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable")
             : CapturingHttpHandler.Answer(HttpStatusCode.OK, "<ok/>"));
-        var time = new FakeTimeProvider(new DateTimeOffset(_signedAt));
-        var client = Client("sns", new Uri("http://localhost:4566/"), new HttpClient(handler), time);
+        var time = Clock();
 
-        var result = await RunWithClock(time, client.SendAsync(HttpMethod.Post, "/", FormContentType, [], TestContext.Current.CancellationToken));
+        var result = await time.Run(Client(handler, time).SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.Idempotent, Ct));
 
         Assert.Equal(HttpStatusCode.OK, result.StatusCode);
+        Assert.Null(result.ErrorCode);
         Assert.Equal(SignedAwsHttpClient.MaxAttempts, handler.Requests.Count);
+        // Two backoff waits on the injected clock, jittered but within the cap.
+        Assert.Equal(2, time.Delays.Count);
+        Assert.All(time.Delays, d => Assert.InRange(d, TimeSpan.FromTicks(1), SignedAwsHttpClient.MaxDelay));
     }
 
-    [Fact]
-    public async Task SendAsync_ThrottledEveryTime_GivesUpAfterMaxAttempts()
+    [Theory]
+    [InlineData(HttpStatusCode.InternalServerError, "InternalError")]
+    [InlineData(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable")]
+    [InlineData(HttpStatusCode.GatewayTimeout, "Unknown")]
+    public async Task SendAsync_ServerErrorOnNonIdempotentCall_IsNotRetried(HttpStatusCode status, string code)
     {
-        var handler = new CapturingHttpHandler((_, _) => CapturingHttpHandler.Answer(HttpStatusCode.BadRequest, "<Error><Code>Throttling</Code></Error>"));
-        var time = new FakeTimeProvider(new DateTimeOffset(_signedAt));
-        var client = Client("sns", new Uri("http://localhost:4566/"), new HttpClient(handler), time);
+        // A 5xx does not prove the request was not acted on: a retry could send a second SMS or e-mail.
+        var handler = new CapturingHttpHandler((_, _) => CapturingHttpHandler.QueryError(status, code));
+        var time = Clock();
 
-        var result = await RunWithClock(time, client.SendAsync(HttpMethod.Post, "/", FormContentType, [], TestContext.Current.CancellationToken));
+        var result = await time.Run(Client(handler, time).SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.NotIdempotent, Ct));
 
-        Assert.Equal(HttpStatusCode.BadRequest, result.StatusCode);
-        Assert.Equal(SignedAwsHttpClient.MaxAttempts, handler.Requests.Count);
-    }
-
-    [Fact]
-    public async Task SendAsync_ClientError_IsNotRetried()
-    {
-        var handler = new CapturingHttpHandler((_, _) => CapturingHttpHandler.Answer(HttpStatusCode.Forbidden, "<Error><Code>AuthorizationError</Code></Error>"));
-        var client = Client("sns", new Uri("http://localhost:4566/"), new HttpClient(handler));
-
-        var result = await client.SendAsync(HttpMethod.Post, "/", FormContentType, [], TestContext.Current.CancellationToken);
-
-        Assert.Equal(HttpStatusCode.Forbidden, result.StatusCode);
-        Assert.False(result.IsSuccess);
+        Assert.Equal(status, result.StatusCode);
+        Assert.Equal(code, result.ErrorCode);
         Assert.Single(handler.Requests);
     }
 
+    [Theory]
+    [InlineData(CallIdempotency.NotIdempotent)]
+    [InlineData(CallIdempotency.Idempotent)]
+    public async Task SendAsync_ThrottledEveryTime_GivesUpAfterMaxAttemptsWithTheLastAnswer(CallIdempotency idempotency)
+    {
+        var handler = new CapturingHttpHandler((_, _) => CapturingHttpHandler.QueryError(HttpStatusCode.BadRequest, "Throttling"));
+        var time = Clock();
+
+        var result = await time.Run(Client(handler, time).SendAsync(HttpMethod.Post, "/", FormContentType, [], idempotency, Ct));
+
+        Assert.Equal(HttpStatusCode.BadRequest, result.StatusCode);
+        Assert.Equal("Throttling", result.ErrorCode);
+        Assert.Equal(SignedAwsHttpClient.MaxAttempts, handler.Requests.Count);
+    }
+
+    [Theory]
+    [InlineData("Throttling")]
+    [InlineData("ThrottlingException")]
+    [InlineData("Throttled")]
+    [InlineData("TooManyRequestsException")]
+    [InlineData("RequestThrottled")]
+    [InlineData("RequestLimitExceeded")]
+    [InlineData("SlowDown")]
+    [InlineData("ProvisionedThroughputExceededException")]
+    [InlineData("KMSThrottlingException")]
+    [InlineData("PriorRequestNotComplete")]
+    [InlineData("BandwidthLimitExceeded")]
+    public async Task SendAsync_ThrottlingCodeOnNonIdempotentCall_IsRetried(string code)
+    {
+        // A throttling refusal proves nothing was done, so even an SMS may be sent again.
+        var handler = new CapturingHttpHandler((_, n) => n == 1
+            ? CapturingHttpHandler.JsonError(HttpStatusCode.BadRequest, code)
+            : CapturingHttpHandler.Answer(HttpStatusCode.OK, "{}", "application/json"));
+        var time = Clock();
+
+        var result = await time.Run(Client(handler, time).SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.NotIdempotent, Ct));
+
+        Assert.True(result.IsSuccess);
+        Assert.Equal(2, handler.Requests.Count);
+        Assert.Single(time.Delays);
+    }
+
+    [Fact]
+    public async Task SendAsync_TooManyRequestsStatusWithoutCode_IsRetried()
+    {
+        var handler = new CapturingHttpHandler((_, n) => n == 1
+            ? CapturingHttpHandler.Answer(HttpStatusCode.TooManyRequests, "")
+            : CapturingHttpHandler.Answer(HttpStatusCode.OK, "<ok/>"));
+        var time = Clock();
+
+        var result = await time.Run(Client(handler, time).SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.NotIdempotent, Ct));
+
+        Assert.True(result.IsSuccess);
+        Assert.Equal(2, handler.Requests.Count);
+    }
+
+    [Theory]
+    [InlineData(CallIdempotency.NotIdempotent)]
+    [InlineData(CallIdempotency.Idempotent)]
+    public async Task SendAsync_ClientError_IsNotRetried(CallIdempotency idempotency)
+    {
+        var handler = new CapturingHttpHandler((_, _) => CapturingHttpHandler.QueryError(HttpStatusCode.Forbidden, "AuthorizationError"));
+        var time = Clock();
+
+        var result = await time.Run(Client(handler, time).SendAsync(HttpMethod.Post, "/", FormContentType, [], idempotency, Ct));
+
+        Assert.Equal(HttpStatusCode.Forbidden, result.StatusCode);
+        Assert.False(result.IsSuccess);
+        Assert.Equal("AuthorizationError", result.ErrorCode);
+        Assert.False(result.IsClockSkewRefusal);
+        Assert.Single(handler.Requests);
+    }
+
+    [Fact]
+    public async Task SendAsync_RequestTimeTooSkewed_RetriesAtOnceSignedWithAwsTimeAndKeepsTheCorrection()
+    {
+        var time = Clock();
+        var awsNow = time.GetUtcNow() + TimeSpan.FromMinutes(17);
+        var handler = new CapturingHttpHandler((_, n) => n == 1
+            ? CapturingHttpHandler.QueryError(HttpStatusCode.Forbidden, "RequestTimeTooSkewed", date: awsNow)
+            : CapturingHttpHandler.Answer(HttpStatusCode.OK, "<ok/>"));
+        var client = Client(handler, time);
+
+        // Not driven by the clock: the re-signed retry must not wait for a backoff.
+        // The fake clock never moves, so a backoff wait would never end: the guard turns that into a failure.
+        var result = await client.SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.NotIdempotent, Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        var later = await client.SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.NotIdempotent, Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        Assert.True(result.IsSuccess);
+        Assert.True(later.IsSuccess);
+        Assert.Empty(time.Delays);
+        Assert.Equal(TimeSpan.FromMinutes(17), client.ClockOffset);
+        var dates = handler.Requests.Select(r => r.Headers["X-Amz-Date"]).ToList();
+        Assert.Equal([AmzDate(time.GetUtcNow()), AmzDate(awsNow), AmzDate(awsNow)], dates);
+    }
+
+    [Theory]
+    [InlineData("RequestExpired")]
+    [InlineData("RequestInTheFuture")]
+    public async Task SendAsync_OtherClockSkewCodes_AreCorrectedAndRetried(string code)
+    {
+        var time = Clock();
+        var awsNow = time.GetUtcNow() - TimeSpan.FromMinutes(9);
+        var handler = new CapturingHttpHandler((_, n) => n == 1
+            ? CapturingHttpHandler.QueryError(HttpStatusCode.BadRequest, code, date: awsNow)
+            : CapturingHttpHandler.Answer(HttpStatusCode.OK, "<ok/>"));
+        var client = Client(handler, time);
+
+        var result = await time.Run(client.SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.NotIdempotent, Ct));
+
+        Assert.True(result.IsSuccess);
+        Assert.Empty(time.Delays);
+        Assert.Equal(TimeSpan.FromMinutes(-9), client.ClockOffset);
+        Assert.Equal(AmzDate(awsNow), handler.Requests[1].Headers["X-Amz-Date"]);
+    }
+
+    [Fact]
+    public async Task SendAsync_SignatureRefusalWithAwsTimeFarOff_IsBlamedOnTheClockAndRetried()
+    {
+        var time = Clock();
+        var awsNow = time.GetUtcNow() - TimeSpan.FromMinutes(10);
+        var handler = new CapturingHttpHandler((_, n) => n == 1
+            ? CapturingHttpHandler.JsonError(HttpStatusCode.Forbidden, "InvalidSignatureException", "Signature expired", awsNow)
+            : CapturingHttpHandler.Answer(HttpStatusCode.OK, "{}", "application/json"));
+        var client = Client(handler, time);
+
+        var result = await time.Run(client.SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.NotIdempotent, Ct));
+
+        Assert.True(result.IsSuccess);
+        Assert.Equal(2, handler.Requests.Count);
+        Assert.Empty(time.Delays);
+        Assert.Equal(TimeSpan.FromMinutes(-10), client.ClockOffset);
+    }
+
+    [Fact]
+    public async Task SendAsync_SignatureRefusalWithClocksInStep_IsNotRetried()
+    {
+        // A real signing fault: re-signing with the same time cannot help, and the offset must stay untouched.
+        var time = Clock();
+        var handler = new CapturingHttpHandler((_, _) =>
+            CapturingHttpHandler.QueryError(HttpStatusCode.Forbidden, "SignatureDoesNotMatch", date: time.GetUtcNow() + TimeSpan.FromMinutes(1)));
+        var client = Client(handler, time);
+
+        var result = await time.Run(client.SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.Idempotent, Ct));
+
+        Assert.Equal("SignatureDoesNotMatch", result.ErrorCode);
+        Assert.False(result.IsClockSkewRefusal);
+        Assert.Single(handler.Requests);
+        Assert.Equal(TimeSpan.Zero, client.ClockOffset);
+    }
+
+    [Fact]
+    public async Task SendAsync_SkewRefusalWithoutDate_RetriesWithoutChangingTheOffset()
+    {
+        var time = Clock();
+        var handler = new CapturingHttpHandler((_, _) => CapturingHttpHandler.QueryError(HttpStatusCode.Forbidden, "RequestTimeTooSkewed"));
+        var client = Client(handler, time);
+
+        var result = await time.Run(client.SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.NotIdempotent, Ct));
+
+        Assert.True(result.IsClockSkewRefusal);
+        Assert.Empty(time.Delays);
+        Assert.Equal(SignedAwsHttpClient.MaxAttempts, handler.Requests.Count);
+        Assert.Equal(TimeSpan.Zero, client.ClockOffset);
+    }
+
+    [Fact]
+    public async Task SendAsync_TimeoutOnNonIdempotentCall_IsNotRetriedAndThrowsATransportError()
+    {
+        var handler = new CapturingHttpHandler((_, _) => throw new TaskCanceledException("HttpClient.Timeout", new TimeoutException()));
+        var time = Clock();
+
+        var error = await time.RunThrows<AwsTransportException>(
+            Client(handler, time).SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.NotIdempotent, Ct));
+
+        Assert.True(error.MayHaveReachedService);
+        Assert.IsType<TaskCanceledException>(error.InnerException);
+        Assert.Contains("sns", error.Message, StringComparison.Ordinal);
+        Assert.Single(handler.Requests);
+    }
+
+    [Fact]
+    public async Task SendAsync_TimeoutOnIdempotentCall_IsRetried()
+    {
+        var handler = new CapturingHttpHandler((_, n) => n == 1
+            ? throw new TaskCanceledException("HttpClient.Timeout", new TimeoutException())
+            : CapturingHttpHandler.Answer(HttpStatusCode.OK, "<ok/>"));
+        var time = Clock();
+
+        var result = await time.Run(Client(handler, time).SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.Idempotent, Ct));
+
+        Assert.True(result.IsSuccess);
+        Assert.Equal(2, handler.Requests.Count);
+    }
+
+    [Fact]
+    public async Task SendAsync_TimeoutEveryTimeOnIdempotentCall_ThrowsATransportErrorAfterMaxAttempts()
+    {
+        var handler = new CapturingHttpHandler((_, _) => throw new TaskCanceledException("HttpClient.Timeout", new TimeoutException()));
+        var time = Clock();
+
+        var error = await time.RunThrows<AwsTransportException>(
+            Client(handler, time).SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.Idempotent, Ct));
+
+        Assert.True(error.MayHaveReachedService);
+        Assert.Equal(SignedAwsHttpClient.MaxAttempts, handler.Requests.Count);
+    }
+
+    [Theory]
+    [InlineData(HttpRequestError.NameResolutionError)]
+    [InlineData(HttpRequestError.ConnectionError)]
+    [InlineData(HttpRequestError.SecureConnectionError)]
+    [InlineData(HttpRequestError.ProxyTunnelError)]
+    public async Task SendAsync_FailureBeforeSendingOnNonIdempotentCall_IsRetried(HttpRequestError failure)
+    {
+        var handler = new CapturingHttpHandler((_, n) => n == 1
+            ? throw new HttpRequestException(failure, "could not connect")
+            : CapturingHttpHandler.Answer(HttpStatusCode.OK, "<ok/>"));
+        var time = Clock();
+
+        var result = await time.Run(Client(handler, time).SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.NotIdempotent, Ct));
+
+        Assert.True(result.IsSuccess);
+        Assert.Equal(2, handler.Requests.Count);
+    }
+
+    [Fact]
+    public async Task SendAsync_ConnectionRefusedEveryTime_ThrowsATransportErrorThatNeverReachedAws()
+    {
+        var handler = new CapturingHttpHandler((_, _) => throw new HttpRequestException(HttpRequestError.ConnectionError, "refused"));
+        var time = Clock();
+
+        var error = await time.RunThrows<AwsTransportException>(
+            Client(handler, time).SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.NotIdempotent, Ct));
+
+        Assert.False(error.MayHaveReachedService);
+        Assert.IsType<HttpRequestException>(error.InnerException);
+        Assert.Equal(SignedAwsHttpClient.MaxAttempts, handler.Requests.Count);
+    }
+
+    [Theory]
+    [InlineData(CallIdempotency.NotIdempotent, 1)]
+    [InlineData(CallIdempotency.Idempotent, SignedAwsHttpClient.MaxAttempts)]
+    public async Task SendAsync_ConnectionLostAfterSending_IsRetriedOnlyWhenIdempotent(CallIdempotency idempotency, int expectedRequests)
+    {
+        var handler = new CapturingHttpHandler((_, _) => throw new HttpRequestException(HttpRequestError.ResponseEnded, "connection reset"));
+        var time = Clock();
+
+        var error = await time.RunThrows<AwsTransportException>(
+            Client(handler, time).SendAsync(HttpMethod.Post, "/", FormContentType, [], idempotency, Ct));
+
+        Assert.True(error.MayHaveReachedService);
+        Assert.Equal(expectedRequests, handler.Requests.Count);
+    }
+
+    [Fact]
+    public async Task SendAsync_CallerCancels_ThrowsTheCancellationWithoutRetrying()
+    {
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var handler = new CapturingHttpHandler((_, _) =>
+        {
+            cancellation.Cancel();
+            throw new OperationCanceledException(cancellation.Token);
+        });
+        var time = Clock();
+
+        var call = Client(handler, time).SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.Idempotent, cancellation.Token);
+
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        Assert.Equal(cancellation.Token, error.CancellationToken);
+        Assert.Single(handler.Requests);
+    }
+
+    [Fact]
+    public async Task SendAsync_UnexpectedException_IsNotRetriedOrWrapped()
+    {
+        var handler = new CapturingHttpHandler((_, _) => throw new InvalidOperationException("bug"));
+        var time = Clock();
+
+        await time.RunThrows<InvalidOperationException>(
+            Client(handler, time).SendAsync(HttpMethod.Post, "/", FormContentType, [], CallIdempotency.Idempotent, Ct));
+
+        Assert.Single(handler.Requests);
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static DrivenClock Clock() => new(new DateTimeOffset(2026, 3, 14, 9, 26, 53, TimeSpan.Zero));
+
+    private static string AmzDate(DateTimeOffset time) => time.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static SignedAwsHttpClient Client(CapturingHttpHandler handler, TimeProvider time) => Client("sns", new Uri("http://localhost:4566/"), new HttpClient(handler), time);
+
     private static SignedAwsHttpClient Client(string service, Uri endpoint, HttpClient http, TimeProvider? time = null) =>
         new(http, new BasicAWSCredentials(AccessKey, SecretKey), "us-east-1", service, endpoint, time ?? new FakeTimeProvider(new DateTimeOffset(_signedAt)));
-
-    /// <summary>Moves the fake clock on until the call finishes, so backoff delays pass without real waiting.</summary>
-    private static async Task<T> RunWithClock<T>(FakeTimeProvider time, Task<T> call)
-    {
-        for (var i = 0; i < 1000 && !call.IsCompleted; i++)
-        {
-            time.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(1, TestContext.Current.CancellationToken);
-        }
-
-        return await call;
-    }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using Amazon.Runtime;
 using Fanout.AwsShims.Signing;
 using Fanout.AwsShims.Sns;
+using Fanout.UnitTests.AwsShims.Signing;
 using Fanout.UnitTests.TestDoubles;
 using Fanout.UnitTests.TestEvents;
 
@@ -78,7 +79,7 @@ public sealed class SnsClientTests
             "<ResponseMetadata><RequestId>d74b8436-ae13-5ab4-a9ff-ce54dfea72a0</RequestId></ResponseMetadata></PublishResponse>"));
         var request = new SnsPublishRequest { TopicArn = TopicArn, Message = "hello", StringAttributes = new Dictionary<string, string> { ["type"] = "OrderPlaced" } };
 
-        var messageId = await Client(handler).PublishAsync(request, TestContext.Current.CancellationToken);
+        var messageId = await Client(handler).PublishAsync(request, CallIdempotency.Idempotent, TestContext.Current.CancellationToken);
 
         Assert.Equal("567910cd-659e-55d4-8ccb-5aaf14679dc0", messageId);
         var sent = Assert.Single(handler.Requests);
@@ -95,9 +96,12 @@ public sealed class SnsClientTests
             HttpStatusCode.NotFound,
             "<ErrorResponse><Error><Type>Sender</Type><Code>NotFound</Code><Message>Topic does not exist</Message></Error></ErrorResponse>"));
 
-        var error = await Assert.ThrowsAsync<AwsServiceException>(
-            () => Client(handler).PublishAsync(new SnsPublishRequest { TopicArn = TopicArn, Message = "m" }, TestContext.Current.CancellationToken));
+        var time = new DrivenClock(TestClock.Start);
 
+        var error = await time.RunThrows<AwsServiceException>(
+            Client(handler, time).PublishAsync(new SnsPublishRequest { TopicArn = TopicArn, Message = "m" }, CallIdempotency.Idempotent, TestContext.Current.CancellationToken));
+
+        Assert.Single(handler.Requests);
         Assert.Equal("NotFound", error.ErrorCode);
         Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
         Assert.Contains("Topic does not exist", error.Message, StringComparison.Ordinal);
@@ -109,8 +113,78 @@ public sealed class SnsClientTests
         var handler = new CapturingHttpHandler((_, _) => CapturingHttpHandler.Answer(HttpStatusCode.OK, "<PublishResponse><PublishResult/></PublishResponse>"));
 
         await Assert.ThrowsAsync<AwsServiceException>(
-            () => Client(handler).PublishAsync(new SnsPublishRequest { TopicArn = TopicArn, Message = "m" }, TestContext.Current.CancellationToken));
+            () => Client(handler).PublishAsync(new SnsPublishRequest { TopicArn = TopicArn, Message = "m" }, CallIdempotency.Idempotent, TestContext.Current.CancellationToken));
     }
+
+    [Theory]
+    [InlineData(CallIdempotency.Idempotent, SignedAwsHttpClient.MaxAttempts)]
+    [InlineData(CallIdempotency.NotIdempotent, 1)]
+    public async Task PublishAsync_InternalError_IsRetriedOnlyWhenTheCallerSaysItIsIdempotent(CallIdempotency idempotency, int expectedRequests)
+    {
+        var handler = new CapturingHttpHandler((_, _) => CapturingHttpHandler.QueryError(HttpStatusCode.InternalServerError, "InternalError", "Internal error"));
+        var time = new DrivenClock(TestClock.Start);
+
+        var error = await time.RunThrows<AwsServiceException>(
+            Client(handler, time).PublishAsync(new SnsPublishRequest { TopicArn = TopicArn, Message = "m" }, idempotency, TestContext.Current.CancellationToken));
+
+        Assert.Equal("InternalError", error.ErrorCode);
+        Assert.Equal(HttpStatusCode.InternalServerError, error.StatusCode);
+        Assert.Equal(expectedRequests, handler.Requests.Count);
+    }
+
+    [Fact]
+    public async Task PublishAsync_ErrorWithoutXmlBody_ThrowsWithUnknownCode()
+    {
+        var handler = new CapturingHttpHandler((_, _) => CapturingHttpHandler.Answer(HttpStatusCode.BadRequest, "Bad Request", "text/plain"));
+
+        var time = new DrivenClock(TestClock.Start);
+
+        var error = await time.RunThrows<AwsServiceException>(
+            Client(handler, time).PublishAsync(new SnsPublishRequest { TopicArn = TopicArn, Message = "m" }, CallIdempotency.NotIdempotent, TestContext.Current.CancellationToken));
+
+        Assert.Equal("Unknown", error.ErrorCode);
+        Assert.Contains("Bad Request", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CreateTopicAsync_ServerErrorThenSuccess_IsRetriedAsAnIdempotentCall()
+    {
+        var handler = new CapturingHttpHandler((_, n) => n == 1
+            ? CapturingHttpHandler.QueryError(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable")
+            : CapturingHttpHandler.Answer(HttpStatusCode.OK, $"<CreateTopicResponse><CreateTopicResult><TopicArn>{TopicArn}</TopicArn></CreateTopicResult></CreateTopicResponse>"));
+        var time = new DrivenClock(TestClock.Start);
+
+        var arn = await time.Run(Client(handler, time).CreateTopicAsync("order-events", null, TestContext.Current.CancellationToken));
+
+        Assert.Equal(TopicArn, arn);
+        Assert.Equal(2, handler.Requests.Count);
+    }
+
+    [Fact]
+    public async Task PublishBatchAsync_MixedAnswer_SplitsSuccessesAndFailures()
+    {
+        var handler = new CapturingHttpHandler((_, _) => CapturingHttpHandler.Answer(
+            HttpStatusCode.OK,
+            "<PublishBatchResponse><PublishBatchResult><Successful><member><Id>a</Id><MessageId>m-a</MessageId></member></Successful>" +
+            "<Failed><member><Id>b</Id><Code>InvalidParameter</Code><Message>bad</Message><SenderFault>true</SenderFault></member></Failed>" +
+            "</PublishBatchResult></PublishBatchResponse>"));
+        SnsPublishRequest[] entries = [new() { Message = "1", BatchEntryId = "a" }, new() { Message = "2", BatchEntryId = "b" }];
+
+        var result = await Client(handler).PublishBatchAsync(TopicArn, entries, CallIdempotency.Idempotent, TestContext.Current.CancellationToken);
+
+        Assert.Equal([new SnsBatchSuccess("a", "m-a")], result.Successful);
+        Assert.Equal([new SnsBatchFailure("b", "InvalidParameter", "bad", true)], result.Failed);
+        Assert.Contains("PublishBatchRequestEntries.member.2.Id=b&PublishBatchRequestEntries.member.2.Message=2", Assert.Single(handler.Requests).BodyText, StringComparison.Ordinal);
+    }
+
+    internal static SnsClient Client(CapturingHttpHandler handler, TimeProvider time) =>
+        new(new SignedAwsHttpClient(
+            new HttpClient(handler),
+            new BasicAWSCredentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+            "us-east-1",
+            "sns",
+            new Uri("http://localhost:4566/"),
+            time));
 
     internal static SnsClient Client(CapturingHttpHandler handler) =>
         new(new SignedAwsHttpClient(
