@@ -1,3 +1,4 @@
+using Fanout.AwsShims.Signing;
 using Fanout.Contracts.Events;
 using Fanout.Functions.Common.Logging;
 using Fanout.Functions.Common.Publishing;
@@ -202,10 +203,9 @@ public sealed class SendGate
     /// an answer (timed out or cancelled). From then on the lease is never released.</summary>
     public bool MayHaveSent { get; private set; }
 
-    /// <summary>Marks the record SENDING, then calls the provider. A provider that answered with an error sent
-    /// nothing: the exception propagates and the lease is released. A call that ended without an answer
-    /// (<see cref="OperationCanceledException"/>, <see cref="TimeoutException"/>) may have been delivered, so the
-    /// record stays SENDING and is never sent again.</summary>
+    /// <summary>Marks the record SENDING, then calls the provider. A provider that answered with a 4xx error sent
+    /// nothing: the exception propagates and the lease is released. A call that may have been acted on (see
+    /// <see cref="MayHaveReachedProvider"/>) keeps the record SENDING, and it is never sent again.</summary>
     public async Task<TResult> SendAsync<TResult>(Func<CancellationToken, Task<TResult>> send, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(send);
@@ -216,10 +216,23 @@ public sealed class SendGate
             MayHaveSent = true;
             return result;
         }
-        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
+        catch (Exception ex) when (MayHaveReachedProvider(ex))
         {
             MayHaveSent = true;
             throw;
         }
     }
+
+    /// <summary>Whether a failed provider call may still have been acted on: it ended without an answer
+    /// (<see cref="OperationCanceledException"/>, <see cref="TimeoutException"/>, an
+    /// <see cref="AwsTransportException"/> whose request may have left this machine), or the provider answered
+    /// 5xx, which AWS documents as "the request may or may not have been processed". 4xx answers and connections
+    /// that never opened prove nothing was sent.</summary>
+    public static bool MayHaveReachedProvider(Exception exception) => exception switch
+    {
+        OperationCanceledException or TimeoutException => true,
+        AwsTransportException transport => transport.MayHaveReachedService,
+        AwsServiceException service => (int)service.StatusCode >= 500,
+        _ => false,
+    };
 }

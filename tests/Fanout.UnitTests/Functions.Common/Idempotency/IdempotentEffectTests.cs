@@ -1,3 +1,5 @@
+using Fanout.AwsShims.Signing;
+using System.Net;
 using Fanout.AwsShims.Runtime;
 using Fanout.Contracts.Events;
 using Fanout.Functions.Common.Idempotency;
@@ -168,6 +170,44 @@ public sealed class IdempotentEffectTests : IDisposable
         await Assert.ThrowsAsync<PoisonMessageException>(() => Run(SendingEffect()));
         Assert.Equal(1, _providerCalls);
     }
+
+    [Fact]
+    public async Task RunAsync_SignedCallMayHaveReachedAws_KeepsTheSendingMarkerAndNeverSendsAgain()
+    {
+        var unanswered = new AwsTransportException("ses", mayHaveReachedService: true, new IOException("connection reset"));
+
+        await Assert.ThrowsAsync<AwsTransportException>(() => Run(SendingEffect(refuseWith: unanswered)));
+
+        Assert.Equal(0, _store.Releases);
+        Assert.Equal(IdempotencyStatus.Sending, _store.Get(EventId)!.Status);
+        _time.SetUtcNow(Deadline.AddMilliseconds(1));
+        await Assert.ThrowsAsync<PoisonMessageException>(() => Run(SendingEffect()));
+        Assert.Equal(1, _providerCalls);
+    }
+
+    [Fact]
+    public async Task RunAsync_SignedCallNeverLeftThisMachine_ReleasesSoTheRetrySends()
+    {
+        var refused = new AwsTransportException("ses", mayHaveReachedService: false, new HttpRequestException("connection refused"));
+
+        await Assert.ThrowsAsync<AwsTransportException>(() => Run(SendingEffect(refuseWith: refused)));
+
+        Assert.Equal(1, _store.Releases);
+        Assert.True(await Run(SendingEffect()));
+        Assert.Equal(2, _providerCalls);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.InternalServerError, true)]
+    [InlineData(HttpStatusCode.ServiceUnavailable, true)]
+    [InlineData(HttpStatusCode.BadRequest, false)]
+    [InlineData(HttpStatusCode.TooManyRequests, false)]
+    public void MayHaveReachedProvider_AwsAnswer_OnlyA5xxMayHaveBeenProcessed(HttpStatusCode status, bool expected) =>
+        Assert.Equal(expected, SendGate.MayHaveReachedProvider(new AwsServiceException("ses", "Code", "message", status)));
+
+    [Fact]
+    public void MayHaveReachedProvider_OrdinaryError_IsFalse() =>
+        Assert.False(SendGate.MayHaveReachedProvider(new InvalidOperationException("bug before sending")));
 
     [Fact]
     public async Task RunAsync_EffectThrowsAfterTheProviderAccepted_KeepsTheLease()
