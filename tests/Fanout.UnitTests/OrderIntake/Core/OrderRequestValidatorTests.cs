@@ -17,6 +17,8 @@ public sealed class OrderRequestValidatorTests
 
         Assert.True(check.IsValid);
         Assert.Empty(check.Errors);
+        Assert.Equal(200, check.Status);
+        Assert.Equal("", check.Title);
         var command = check.Command!;
         Assert.Equal("cust-42", command.Customer.Id);
         Assert.Equal("ada@example.com", command.Customer.Email);
@@ -391,7 +393,119 @@ public sealed class OrderRequestValidatorTests
     [InlineData("   \r\n\t ")]
     public void CheckBody_EmptyBody_ReportsRoot(string json)
     {
-        AssertOnlyError(Check(json), "$");
+        var check = Check(json);
+
+        AssertOnlyError(check, "$");
+        Assert.Equal("Invalid order", check.Title);
+        Assert.Equal("The body is empty; send an order as JSON.", check.Errors[0].Message);
+    }
+
+    [Theory]
+    [InlineData("{\"customer\":", "The body is not valid JSON (line 1, byte 13).")]
+    [InlineData("{\n  \"items\": [1 2]\n}", "The body is not valid JSON (line 2, byte 15).")]
+    public void CheckBody_MalformedJson_SaysWhereInOneBasedLineAndByte(string json, string expected)
+    {
+        var check = Check(json);
+
+        AssertOnlyError(check, "$");
+        Assert.Equal("Malformed JSON", check.Title);
+        Assert.Equal(expected, check.Errors[0].Message);
+    }
+
+    [Theory]
+    [InlineData("[]", "an array")]
+    [InlineData("\"an order\"", "a string")]
+    [InlineData("42", "a number")]
+    [InlineData("true", "a boolean")]
+    [InlineData("false", "a boolean")]
+    [InlineData("null", "null")]
+    public void CheckBody_RootNotAnObject_NamesWhatItIs(string json, string kind)
+    {
+        var check = Check(json);
+
+        AssertOnlyError(check, "$");
+        Assert.Equal($"The body must be a JSON object, not {kind}.", check.Errors[0].Message);
+    }
+
+    [Theory]
+    [InlineData("items", "{}", "items must be an array, not an object.")]
+    [InlineData("customer", "[]", "customer must be an object, not an array.")]
+    [InlineData("customer.phone", "14155550123", "customer.phone must be a string, not a number.")]
+    [InlineData("customer.id", "true", "customer.id must be a string, not a boolean.")]
+    [InlineData("items[0]", "\"MUG-01\"", "items[0] must be an object, not a string.")]
+    [InlineData("items[0].quantity", "1.5", "quantity must be a whole number from 1 to 1000.")]
+    [InlineData("items[0].quantity", "\"5\"", "quantity must be a whole number from 1 to 1000.")]
+    [InlineData("items[0].quantity", "0", "quantity must be from 1 to 1000 (got 0).")]
+    [InlineData("customer.id", "\"a b\"", "customer.id must be 1 to 64 letters, digits, '.', '_' or '-'.")]
+    [InlineData("customer.phone", "\"555-0123\"", "customer.phone must be an E.164 number such as +14155550123.")]
+    [InlineData("items[0].sku", "\"mug\"", "items[0].sku must be 3 to 32 upper-case letters or digits in hyphen-separated groups, e.g. TSHIRT-RED-M.")]
+    public void CheckBody_FieldBreaksItsRule_ExplainsTheRule(string path, string json, string expected)
+    {
+        var check = Check(OrderRequestBuilder.ValidOrder().WithRaw(path, json));
+
+        AssertOnlyError(check, path);
+        Assert.Equal(expected, check.Errors[0].Message);
+    }
+
+    [Fact]
+    public void CheckBody_InvalidEmail_ExplainsTheWholeRule()
+    {
+        var check = Check(OrderRequestBuilder.ValidOrder().With("customer.email", "ada"));
+
+        AssertOnlyError(check, "customer.email");
+        Assert.Equal(
+            "customer.email must be an address such as ada@example.com: at most 254 characters, a local part of at most 64 without leading, trailing or doubled dots, and a domain of dot-separated labels (letters, digits, inner hyphens) whose last label is not all digits.",
+            check.Errors[0].Message);
+    }
+
+    public static TheoryData<string> TwoBadSkus() => new()
+    {
+        "[{\"quantity\":1},{\"quantity\":1}]",
+        "[{\"sku\":1,\"quantity\":1},{\"sku\":2,\"quantity\":1}]",
+        "[{\"sku\":\"bad 1\",\"quantity\":1},{\"sku\":\"bad 2\",\"quantity\":1}]",
+    };
+
+    [Theory]
+    [MemberData(nameof(TwoBadSkus))]
+    public void CheckBody_TwoLinesWithUnusableSkus_ReportsEachOnceAndNoRepeatedSku(string items)
+    {
+        // An unusable SKU must not take part in the one-line-per-SKU rule: two bad SKUs are not "the same SKU".
+        var check = Check(OrderRequestBuilder.ValidOrder().WithRaw("items", items));
+
+        Assert.Equal(400, check.Status);
+        Assert.Equal(["items[0].sku", "items[1].sku"], check.Errors.Select(e => e.Field));
+        Assert.All(check.Errors, e => Assert.DoesNotContain("more than one line", e.Message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void CheckBody_FiftyOneItemsOneOfThemBad_ReportsOnlyTheCount()
+    {
+        var builder = OrderRequestBuilder.ValidOrder().WithItemCount(51).With("items[50].quantity", 0);
+
+        var check = Check(builder);
+
+        AssertOnlyError(check, "items");
+        Assert.Equal("items must hold 1 to 50 lines (got 51).", check.Errors[0].Message);
+    }
+
+    [Fact]
+    public void CheckBody_NoItems_SaysHowManyAreAllowed()
+    {
+        var check = Check(OrderRequestBuilder.ValidOrder().WithItems());
+
+        AssertOnlyError(check, "items");
+        Assert.Equal("items must hold 1 to 50 lines (got 0).", check.Errors[0].Message);
+    }
+
+    [Fact]
+    public void CheckBody_TwoDuplicateProperties_NamesBothInOneMessage()
+    {
+        const string json = "{\"customer\":{\"id\":\"a\",\"id\":\"b\",\"email\":\"a@example.com\"},\"items\":[{\"sku\":\"MUG-01\",\"quantity\":1,\"quantity\":2}]}";
+
+        var check = Check(json);
+
+        AssertOnlyError(check, "$");
+        Assert.Equal("Property 'customer.id' appears more than once. Property 'items[0].quantity' appears more than once.", check.Errors[0].Message);
     }
 
     [Theory]
@@ -472,7 +586,8 @@ public sealed class OrderRequestValidatorTests
 
         Assert.False(check.IsValid);
         Assert.Equal(413, check.Status);
-        Assert.Equal("$", Assert.Single(check.Errors).Field);
+        Assert.Equal("Payload too large", check.Title);
+        Assert.Equal(new FieldError("$", "The body is 65537 bytes; the limit is 65536."), Assert.Single(check.Errors));
     }
 
     [Fact]
@@ -497,6 +612,7 @@ public sealed class OrderRequestValidatorTests
     [InlineData("application/json; charset=iso-8859-1")]
     [InlineData("json")]
     [InlineData("application/json;;;=")]
+    [InlineData("text/vnd.fanout.order+json")]
     public void CheckContentType_NotJsonUtf8_Returns415(string? contentType)
     {
         var check = OrderRequestValidator.CheckContentType(contentType);
@@ -504,6 +620,22 @@ public sealed class OrderRequestValidatorTests
         Assert.NotNull(check);
         Assert.Equal(415, check.Status);
         Assert.Equal("Content-Type", Assert.Single(check.Errors).Field);
+    }
+
+    [Theory]
+    [InlineData(null, "The Content-Type header is required and must be application/json.")]
+    [InlineData(" ", "The Content-Type header is required and must be application/json.")]
+    [InlineData("application/json;;;=", "'application/json;;;=' is not a valid media type.")]
+    [InlineData("Text/Plain; charset=utf-8", "'Text/Plain' is not supported; send application/json.")]
+    [InlineData("application/json; charset=utf-16", "charset 'utf-16' is not supported; send UTF-8.")]
+    public void CheckContentType_Refused_SaysWhy(string? contentType, string expected)
+    {
+        var check = OrderRequestValidator.CheckContentType(contentType);
+
+        Assert.NotNull(check);
+        Assert.Null(check.Command);
+        Assert.Equal("Unsupported media type", check.Title);
+        Assert.Equal(new FieldError("Content-Type", expected), Assert.Single(check.Errors));
     }
 
     [Theory]
@@ -571,6 +703,7 @@ public sealed class OrderRequestValidatorTests
         Assert.Equal(400, check.Status);
         Assert.Equal("Invalid order", check.Title);
         Assert.Equal(["customer.id", "customer", "items[0]", "items[1].sku", "$"], check.Errors.Select(e => e.Field));
+        Assert.Equal("A property name is not valid Unicode (it holds an unpaired surrogate escape).", check.Errors[1].Message);
     }
 
     [Fact]

@@ -105,9 +105,94 @@ public sealed class OrderServiceTests
         Assert.Equal(1, publisher.Attempts);
     }
 
+    [Fact]
+    public async Task PlaceAsync_PublishTimesOutWithTaskCanceledWhileTheCallerWaits_ReportsPublishFailed()
+    {
+        // An SDK timeout surfaces as TaskCanceledException though nobody cancelled the request: it is a failed publish.
+        var store = new InMemoryOrderStore();
+        var timeout = new TaskCanceledException("The request timed out.");
+        var service = new OrderService(store, new RecordingEventPublisher { FailWith = timeout }, TestClock.Create());
+
+        var result = await service.PlaceAsync(Command(1), "key-1", "corr-1", TestContext.Current.CancellationToken);
+
+        Assert.Equal(PlaceOrderStatus.PublishFailed, result.Status);
+        Assert.Same(timeout, result.Error);
+        Assert.Null(Assert.Single(store.Orders).PublishedAt);
+    }
+
+    [Fact]
+    public async Task PlaceAsync_CallerCancelledDuringPublish_PropagatesTheCancellation()
+    {
+        using var cancellation = new CancellationTokenSource();
+        var publisher = new CancellingPublisher(cancellation);
+        var store = new InMemoryOrderStore();
+        var service = new OrderService(store, publisher, TestClock.Create());
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => service.PlaceAsync(Command(1), "key-1", "corr-1", cancellation.Token));
+
+        Assert.Null(Assert.Single(store.Orders).PublishedAt);
+    }
+
+    [Fact]
+    public async Task PlaceAsync_CallerCancelledAndPublishFailsOtherwise_ReportsPublishFailed()
+    {
+        using var cancellation = new CancellationTokenSource();
+        var failure = new TimeoutException("SNS timed out");
+        var service = new OrderService(new InMemoryOrderStore(), new CancellingPublisher(cancellation, failure), TestClock.Create());
+
+        var result = await service.PlaceAsync(Command(1), "key-1", "corr-1", cancellation.Token);
+
+        Assert.Equal(PlaceOrderStatus.PublishFailed, result.Status);
+        Assert.Same(failure, result.Error);
+    }
+
+    [Fact]
+    public void Constructor_MissingDependency_ThrowsNamingIt()
+    {
+        var store = new InMemoryOrderStore();
+        var publisher = new RecordingEventPublisher();
+        var time = TestClock.Create();
+
+        Assert.Equal("store", Assert.Throws<ArgumentNullException>(() => new OrderService(null!, publisher, time)).ParamName);
+        Assert.Equal("publisher", Assert.Throws<ArgumentNullException>(() => new OrderService(store, null!, time)).ParamName);
+        Assert.Equal("time", Assert.Throws<ArgumentNullException>(() => new OrderService(store, publisher, null!)).ParamName);
+    }
+
+    [Fact]
+    public async Task PlaceAsync_NullCommand_ThrowsArgumentNullException()
+    {
+        var service = new OrderService(new InMemoryOrderStore(), new RecordingEventPublisher(), TestClock.Create());
+
+        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => service.PlaceAsync(null!, null, "corr-1", TestContext.Current.CancellationToken));
+
+        Assert.Equal("command", error.ParamName);
+    }
+
+    [Fact]
+    public void OverallStatus_Null_ThrowsArgumentNullException()
+    {
+        Assert.Equal("statuses", Assert.Throws<ArgumentNullException>(() => OrderService.OverallStatus(null!)).ParamName);
+    }
+
     private static PlaceOrderCommand Command(int quantity) => new()
     {
         Customer = new Fanout.Contracts.Events.CustomerInfo { Id = "c1", Email = "a@example.com" },
         Items = [new Fanout.Contracts.Events.OrderLine { Sku = "MUG-01", Quantity = quantity }],
     };
+
+    /// <summary>A publisher during whose call the caller gives up: it cancels the caller's token, then fails with
+    /// the cancellation (as an SDK call observing that token would) or with the given error.</summary>
+    private sealed class CancellingPublisher(CancellationTokenSource caller, Exception? failure = null) : Fanout.Functions.Common.Publishing.IEventPublisher
+    {
+        public async Task PublishAsync(Fanout.Functions.Common.Publishing.OutgoingEvent outgoing, CancellationToken cancellationToken)
+        {
+            await caller.CancelAsync();
+            if (failure is not null)
+            {
+                throw failure;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
 }

@@ -41,6 +41,7 @@ public sealed class RequestHeadersTests
     [InlineData("\"a\tb\"", "quoted string")]
     [InlineData("\"a\u007fb\"", "quoted string")]
     [InlineData("\"é\"", "quoted string")]
+    [InlineData("\"a~b\"", "bare or in double quotes")]
     [InlineData("\"a\\\\b\"", "bare or in double quotes")]
     [InlineData("\"a\\\"b\"", "bare or in double quotes")]
     [InlineData("\"\"", "bare or in double quotes")]

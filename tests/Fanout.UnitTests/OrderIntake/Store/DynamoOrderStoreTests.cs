@@ -58,6 +58,8 @@ public sealed class DynamoOrderStoreTests : IDisposable
         var orderPut = request.TransactItems[1].Put;
         Assert.Equal(DynamoOrderStore.OrderPrefix + OrderId, orderPut.Item[FanoutTopology.PartitionKey].S);
         Assert.Equal("attribute_not_exists(#pk)", orderPut.ConditionExpression);
+        Assert.Equal(FanoutTopology.PartitionKey, Assert.Single(orderPut.ExpressionAttributeNames).Value);
+        Assert.Equal("#pk", orderPut.ExpressionAttributeNames.Keys.Single());
     }
 
     [Theory]
@@ -155,7 +157,10 @@ public sealed class DynamoOrderStoreTests : IDisposable
         SeedKey(OtherOrderId, "hash-1", Now + 60);
         _dynamo.OnTransactWrite = _ => throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason("ConditionalCheckFailed"), ScriptedDynamoDb.Reason("None"));
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct));
+
+        Assert.Equal("Idempotency key 'key-1' names an order that does not exist.", error.Message);
+        Assert.IsType<TransactionCanceledException>(error.InnerException);
     }
 
     [Fact]
@@ -176,6 +181,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
         Assert.Equal(Table, put.TableName);
         Assert.Equal(DynamoOrderStore.OrderPrefix + OrderId, put.Item[FanoutTopology.PartitionKey].S);
         Assert.Equal("attribute_not_exists(#pk)", put.ConditionExpression);
+        Assert.Equal(new Dictionary<string, string> { ["#pk"] = FanoutTopology.PartitionKey }, put.ExpressionAttributeNames);
     }
 
     [Theory]
@@ -202,7 +208,10 @@ public sealed class DynamoOrderStoreTests : IDisposable
         SeedOrder(OrderId, "hash-other");
         _dynamo.OnPutItem = _ => throw new ConditionalCheckFailedException("The conditional request failed");
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => _store.CreateAsync(Record(OrderId, "hash-1"), null, Ct));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _store.CreateAsync(Record(OrderId, "hash-1"), null, Ct));
+
+        Assert.Equal($"Order {OrderId} already exists with a different request.", error.Message);
+        Assert.IsType<ConditionalCheckFailedException>(error.InnerException);
     }
 
     [Fact]
@@ -310,6 +319,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
         Assert.Equal(DynamoOrderStore.OrderPrefix + OrderId, update.Key[FanoutTopology.PartitionKey].S);
         Assert.Equal("SET publishedAt = if_not_exists(publishedAt, :at)", update.UpdateExpression);
         Assert.Equal("attribute_exists(#pk)", update.ConditionExpression);
+        Assert.Equal(new Dictionary<string, string> { ["#pk"] = FanoutTopology.PartitionKey }, update.ExpressionAttributeNames);
         Assert.Equal(TestClock.Start.AddSeconds(1).ToString("O", CultureInfo.InvariantCulture), update.ExpressionAttributeValues[":at"].S);
     }
 
@@ -324,6 +334,8 @@ public sealed class DynamoOrderStoreTests : IDisposable
         Assert.Equal("SET #svc = :status, updatedAt = :now ADD appliedEvents :events", update.UpdateExpression);
         Assert.Equal("attribute_exists(#pk) AND NOT contains(appliedEvents, :eventId) AND (#svc = :pending OR #svc = :status)", update.ConditionExpression);
         Assert.Equal(TrackedServices.Sms, update.ExpressionAttributeNames["#svc"]);
+        Assert.Equal(FanoutTopology.PartitionKey, update.ExpressionAttributeNames["#pk"]);
+        Assert.Equal(2, update.ExpressionAttributeNames.Count);
         Assert.Equal(ServiceStatus.Sent, update.ExpressionAttributeValues[":status"].S);
         Assert.Equal(ServiceStatus.Pending, update.ExpressionAttributeValues[":pending"].S);
         Assert.Equal(["event-1"], update.ExpressionAttributeValues[":events"].SS);
@@ -334,6 +346,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
     [Theory]
     [InlineData(true, "event-1", ServiceStatus.Sent, ApplyOutcomeStatus.Duplicate)]
     [InlineData(true, "event-0", ServiceStatus.Sent, ApplyOutcomeStatus.Duplicate)]
+    [InlineData(true, "event-1", ServiceStatus.Skipped, ApplyOutcomeStatus.Duplicate)]
     [InlineData(true, "event-0", ServiceStatus.Skipped, ApplyOutcomeStatus.Conflict)]
     [InlineData(true, "event-0", ServiceStatus.Pending, ApplyOutcomeStatus.Duplicate)]
     [InlineData(false, "event-1", ServiceStatus.Sent, ApplyOutcomeStatus.Duplicate)]
@@ -357,6 +370,15 @@ public sealed class DynamoOrderStoreTests : IDisposable
         _dynamo.OnUpdateItem = _ => throw new ConditionalCheckFailedException("The conditional request failed");
 
         Assert.Equal(ApplyOutcomeStatus.OrderMissing, await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Sms, ServiceStatus.Sent, Ct));
+    }
+
+    [Fact]
+    public async Task CreateAsync_NullOrder_ThrowsArgumentNullExceptionAndWritesNothing()
+    {
+        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => _store.CreateAsync(null!, Key, Ct));
+
+        Assert.Equal("order", error.ParamName);
+        Assert.Empty(_dynamo.Requests);
     }
 
     [Fact]
