@@ -47,9 +47,17 @@ public static class OrderRequestValidator
         }
 
         var media = parsed.MediaType.ToLowerInvariant();
-        if (media != "application/json" && !(media.StartsWith("application/", StringComparison.Ordinal) && media.EndsWith("+json", StringComparison.Ordinal)))
+        // A +json suffix needs a subtype name in front of it (RFC 6838 section 4.2): "application/+json" names nothing.
+        if (media != "application/json" && !(media.StartsWith("application/", StringComparison.Ordinal) && media.EndsWith("+json", StringComparison.Ordinal) && media.Length > "application/+json".Length))
         {
             return RequestCheck.Invalid(415, "Unsupported media type", new FieldError("Content-Type", $"'{parsed.MediaType}' is not supported; send application/json."));
+        }
+
+        // RFC 6838 section 4.3: a parameter given twice is an error. "charset=utf-8; charset=latin1" would otherwise
+        // be judged by whichever one the parser happens to keep.
+        if (parsed.Parameters.Select(p => p.Name.ToLowerInvariant()).Distinct(StringComparer.Ordinal).Count() != parsed.Parameters.Count)
+        {
+            return RequestCheck.Invalid(415, "Unsupported media type", new FieldError("Content-Type", $"'{contentType}' repeats a parameter; send each at most once."));
         }
 
         if (parsed.CharSet is { } charset && !charset.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase))

@@ -497,6 +497,9 @@ public sealed class OrderRequestValidatorTests
     [InlineData("application/json; charset=iso-8859-1")]
     [InlineData("json")]
     [InlineData("application/json;;;=")]
+    [InlineData("application/+json")]
+    [InlineData("application/json; charset=utf-8; charset=latin1")]
+    [InlineData("application/json; charset=utf-8; CHARSET=utf-8")]
     public void CheckContentType_NotJsonUtf8_Returns415(string? contentType)
     {
         var check = OrderRequestValidator.CheckContentType(contentType);
@@ -511,6 +514,8 @@ public sealed class OrderRequestValidatorTests
     [InlineData("application/json; charset=utf-8")]
     [InlineData("Application/JSON; charset=\"UTF-8\"")]
     [InlineData("application/vnd.fanout.order+json")]
+    [InlineData("application/x+json")]
+    [InlineData("application/json; charset=utf-8; version=1")]
     public void CheckContentType_JsonUtf8_ReturnsNull(string contentType)
     {
         Assert.Null(OrderRequestValidator.CheckContentType(contentType));
