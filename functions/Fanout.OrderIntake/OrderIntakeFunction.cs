@@ -130,7 +130,9 @@ public sealed class OrderIntakeFunction : ILambdaHandler
         // Size first (cheapest, and a 64 KB limit protects everything after it), then media type, then content.
         var check = body.Length > Contracts.Orders.OrderRules.MaxBodyBytes
             ? OrderRequestValidator.CheckBody(body)
-            : OrderRequestValidator.CheckContentType(request.GetHeader("content-type")) ?? OrderRequestValidator.CheckBody(body);
+            : OrderRequestValidator.CheckContentType(request.GetHeader("content-type"))
+                ?? OrderRequestValidator.CheckContentEncoding(request.GetHeader("content-encoding"))
+                ?? OrderRequestValidator.CheckBody(body);
         if (!check.IsValid)
         {
             _log.Info("Order rejected", ("status", check.Status), ("errors", check.Errors.Count));

@@ -68,6 +68,19 @@ public static class OrderRequestValidator
         return null;
     }
 
+    /// <summary>415 unless the body is sent as is: no <c>Content-Encoding</c>, an empty one, or only <c>identity</c>. API Gateway's
+    /// HTTP API does not decompress request bodies, so a gzip body would otherwise be judged as broken JSON
+    /// (RFC 9110 section 15.5.16: 415 covers an unsupported content coding as well as a media type).</summary>
+    public static RequestCheck? CheckContentEncoding(string? contentEncoding)
+    {
+        if (contentEncoding is null || contentEncoding.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).All(c => c.Equals("identity", StringComparison.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+
+        return RequestCheck.Invalid(415, "Unsupported media type", new FieldError("Content-Encoding", $"Content-Encoding '{contentEncoding}' is not supported; send the body uncompressed."));
+    }
+
     /// <summary>Validates a UTF-8 JSON body already known to be within the size limit.</summary>
     public static RequestCheck CheckBody(ReadOnlyMemory<byte> body)
     {

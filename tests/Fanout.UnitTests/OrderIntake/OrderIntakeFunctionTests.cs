@@ -200,6 +200,16 @@ public sealed class OrderIntakeFunctionTests : IDisposable
     }
 
     [Fact]
+    public async Task HandleAsync_GzipContentEncoding_Returns415NamingContentEncodingAndChangesNothing()
+    {
+        var response = await Send(HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build()).WithHeader("Content-Encoding", "gzip"));
+
+        Assert.Equal(415, response.StatusCode);
+        Assert.Equal(["Content-Encoding"], ProblemDocument.From(response).Fields);
+        AssertNothingStoredOrPublished();
+    }
+
+    [Fact]
     public async Task HandleAsync_ContentTypeHeaderInAnyCase_IsFound()
     {
         var request = HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build()).WithoutHeader("content-type").Build();

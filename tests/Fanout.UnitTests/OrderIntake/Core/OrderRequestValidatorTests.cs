@@ -521,6 +521,31 @@ public sealed class OrderRequestValidatorTests
         Assert.Null(OrderRequestValidator.CheckContentType(contentType));
     }
 
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("br")]
+    [InlineData("identity, gzip")]
+    [InlineData(",deflate")]
+    public void CheckContentEncoding_AnyCoding_Returns415NamingTheHeader(string contentEncoding)
+    {
+        var check = OrderRequestValidator.CheckContentEncoding(contentEncoding);
+
+        Assert.NotNull(check);
+        Assert.Equal(415, check.Status);
+        Assert.Equal("Content-Encoding", Assert.Single(check.Errors).Field);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("identity")]
+    [InlineData(" IDENTITY\t")]
+    [InlineData("identity,identity")]
+    public void CheckContentEncoding_NoneOrIdentity_ReturnsNull(string? contentEncoding)
+    {
+        Assert.Null(OrderRequestValidator.CheckContentEncoding(contentEncoding));
+    }
+
     public static TheoryData<string, string> FieldsWithControlCharacters()
     {
         var data = new TheoryData<string, string>();
