@@ -101,6 +101,13 @@ public static class OrderRequestValidator
             return RequestCheck.Invalid(400, "Malformed JSON", new FieldError("$", "The body is not valid UTF-8."));
         }
 
+        // RFC 8259 section 8.1: JSON text must not begin with a byte order mark. Said plainly, since the parser's
+        // own complaint ("byte 1") does not tell the client that the bytes they cannot see are the problem.
+        if (body.Span.StartsWith("\uFEFF"u8))
+        {
+            return RequestCheck.Invalid(400, "Malformed JSON", new FieldError("$", "The body starts with a byte order mark (EF BB BF); send UTF-8 JSON without one."));
+        }
+
         JsonDocument document;
         try
         {

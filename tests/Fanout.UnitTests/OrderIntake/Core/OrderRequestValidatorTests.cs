@@ -662,6 +662,19 @@ public sealed class OrderRequestValidatorTests
     }
 
     [Fact]
+    public void CheckBody_LeadingByteOrderMark_Returns400SayingSo()
+    {
+        byte[] body = [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(OrderRequestBuilder.ValidOrder().Build())];
+
+        var check = OrderRequestValidator.CheckBody(body);
+
+        Assert.Equal(400, check.Status);
+        Assert.Equal("Malformed JSON", check.Title);
+        Assert.Equal("$", Assert.Single(check.Errors).Field);
+        Assert.Contains("byte order mark", check.Errors[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CheckBody_MultiByteUtf8OutsideTheRules_IsJudgedByTheFieldRuleNotTheEncoding()
     {
         var check = Check(OrderRequestBuilder.ValidOrder().With("customer.id", "çé😀"));
