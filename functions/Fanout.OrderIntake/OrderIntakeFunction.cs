@@ -130,7 +130,9 @@ public sealed class OrderIntakeFunction : ILambdaHandler
         // Size first (cheapest, and a 64 KB limit protects everything after it), then media type, then content.
         var check = body.Length > Contracts.Orders.OrderRules.MaxBodyBytes
             ? OrderRequestValidator.CheckBody(body)
-            : OrderRequestValidator.CheckContentType(request.GetHeader("content-type")) ?? OrderRequestValidator.CheckBody(body);
+            : OrderRequestValidator.CheckContentType(request.GetHeader("content-type"))
+                ?? OrderRequestValidator.CheckContentEncoding(request.GetHeader("content-encoding"))
+                ?? OrderRequestValidator.CheckBody(body);
         if (!check.IsValid)
         {
             _log.Info("Order rejected", ("status", check.Status), ("errors", check.Errors.Count));
@@ -169,14 +171,17 @@ public sealed class OrderIntakeFunction : ILambdaHandler
 
     private async Task<HttpApiResponse> GetAsync(string id, string correlationId, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParseExact(id, "D", out _))
+        // Guid.TryParseExact trims white space, so "<uuid>\n" would parse, miss the table and answer 404 with the
+        // newline echoed back: a UUID in "D" form is exactly 36 characters, and the parsed value is the key.
+        if (id.Length != 36 || !Guid.TryParseExact(id, "D", out var guid))
         {
             return Problem(400, "Invalid order id", correlationId, errors: [new FieldError("id", "An order id is a UUID such as 0192f0c4-1b2a-7c3d-8e4f-5a6b7c8d9e0f.")]);
         }
 
-        var view = await _service.GetAsync(id.ToLowerInvariant(), cancellationToken);
+        var orderId = guid.ToString("D");
+        var view = await _service.GetAsync(orderId, cancellationToken);
         return view is null
-            ? Problem(404, "Order not found", correlationId, $"There is no order {id}.")
+            ? Problem(404, "Order not found", correlationId, $"There is no order {orderId}.")
             : Json(200, JsonSerializer.Serialize(view, OrderIntakeJsonContext.Default.OrderView));
     }
 

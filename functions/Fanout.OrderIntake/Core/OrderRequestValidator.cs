@@ -45,9 +45,17 @@ public static class OrderRequestValidator
         }
 
         var media = parsed.MediaType.ToLowerInvariant();
-        if (media != "application/json" && !(media.StartsWith("application/", StringComparison.Ordinal) && media.EndsWith("+json", StringComparison.Ordinal)))
+        // A +json suffix needs a subtype name in front of it (RFC 6838 section 4.2): "application/+json" names nothing.
+        if (media != "application/json" && !(media.StartsWith("application/", StringComparison.Ordinal) && media.EndsWith("+json", StringComparison.Ordinal) && media.Length > "application/+json".Length))
         {
             return RequestCheck.Invalid(415, "Unsupported media type", new FieldError("Content-Type", $"'{parsed.MediaType}' is not supported; send application/json."));
+        }
+
+        // RFC 6838 section 4.3: a parameter given twice is an error. "charset=utf-8; charset=latin1" would otherwise
+        // be judged by whichever one the parser happens to keep.
+        if (parsed.Parameters.Select(p => p.Name.ToLowerInvariant()).Distinct(StringComparer.Ordinal).Count() != parsed.Parameters.Count)
+        {
+            return RequestCheck.Invalid(415, "Unsupported media type", new FieldError("Content-Type", $"'{contentType}' repeats a parameter; send each at most once."));
         }
 
         if (parsed.CharSet is { } charset && !charset.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase))
@@ -56,6 +64,19 @@ public static class OrderRequestValidator
         }
 
         return null;
+    }
+
+    /// <summary>415 unless the body is sent as is: no <c>Content-Encoding</c>, an empty one, or only <c>identity</c>. API Gateway's
+    /// HTTP API does not decompress request bodies, so a gzip body would otherwise be judged as broken JSON
+    /// (RFC 9110 section 15.5.16: 415 covers an unsupported content coding as well as a media type).</summary>
+    public static RequestCheck? CheckContentEncoding(string? contentEncoding)
+    {
+        if (contentEncoding is null || contentEncoding.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).All(c => c.Equals("identity", StringComparison.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+
+        return RequestCheck.Invalid(415, "Unsupported media type", new FieldError("Content-Encoding", $"Content-Encoding '{contentEncoding}' is not supported; send the body uncompressed."));
     }
 
     /// <summary>Validates a UTF-8 JSON body already known to be within the size limit.</summary>
@@ -76,6 +97,13 @@ public static class OrderRequestValidator
         if (!Utf8.IsValid(body.Span))
         {
             return RequestCheck.Invalid(400, "Malformed JSON", new FieldError("$", "The body is not valid UTF-8."));
+        }
+
+        // RFC 8259 section 8.1: JSON text must not begin with a byte order mark. Said plainly, since the parser's
+        // own complaint ("byte 1") does not tell the client that the bytes they cannot see are the problem.
+        if (body.Span.StartsWith("\uFEFF"u8))
+        {
+            return RequestCheck.Invalid(400, "Malformed JSON", new FieldError("$", "The body starts with a byte order mark (EF BB BF); send UTF-8 JSON without one."));
         }
 
         JsonDocument document;

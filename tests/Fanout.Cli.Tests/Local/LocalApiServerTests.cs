@@ -94,6 +94,44 @@ public sealed class LocalApiServerTests
         Assert.Equal("corr-a,corr-b", Assert.Single(capture.Requests).GetHeader("x-correlation-id"));
     }
 
+    [Fact]
+    public async Task GetOrder_PercentEncodedId_IsDecodedOnceLikeApiGateway()
+    {
+        var capture = new CapturingHandler();
+        var port = FreePort();
+        await using var server = await LocalApiServer.StartAsync(capture, port, TestContext.Current.CancellationToken);
+
+        var statusLine = await SendRawAsync(port, "GET /orders/%2541%0A HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"u8.ToArray());
+
+        Assert.Equal("HTTP/1.1 202 Accepted", statusLine);
+        Assert.Equal("%41\n", Assert.Single(capture.Requests).PathParameters!["id"]);
+    }
+
+    [Fact]
+    public async Task PostOrders_HeaderBytesThatAreNotUtf8_ReachTheFunctionWithReplacementCharacters()
+    {
+        var capture = new CapturingHandler();
+        var port = FreePort();
+        await using var server = await LocalApiServer.StartAsync(capture, port, TestContext.Current.CancellationToken);
+        byte[] request = [.. "POST /orders HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nX-Correlation-Id: h"u8, 0xE9,
+            .. "llo\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"u8];
+
+        var statusLine = await SendRawAsync(port, request);
+
+        Assert.Equal("HTTP/1.1 202 Accepted", statusLine);
+        Assert.Equal("h\uFFFDllo", Assert.Single(capture.Requests).GetHeader("x-correlation-id"));
+    }
+
+    private static async Task<string?> SendRawAsync(int port, byte[] request)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port, TestContext.Current.CancellationToken);
+        await using var stream = tcp.GetStream();
+        await stream.WriteAsync(request, TestContext.Current.CancellationToken);
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        return await reader.ReadLineAsync(TestContext.Current.CancellationToken);
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -200,6 +200,16 @@ public sealed class OrderIntakeFunctionTests : IDisposable
     }
 
     [Fact]
+    public async Task HandleAsync_GzipContentEncoding_Returns415NamingContentEncodingAndChangesNothing()
+    {
+        var response = await Send(HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build()).WithHeader("Content-Encoding", "gzip"));
+
+        Assert.Equal(415, response.StatusCode);
+        Assert.Equal(["Content-Encoding"], ProblemDocument.From(response).Fields);
+        AssertNothingStoredOrPublished();
+    }
+
+    [Fact]
     public async Task HandleAsync_ContentTypeHeaderInAnyCase_IsFound()
     {
         var request = HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build()).WithoutHeader("content-type").Build();
@@ -593,6 +603,18 @@ public sealed class OrderIntakeFunctionTests : IDisposable
     }
 
     [Fact]
+    public async Task HandleAsync_GetExistingOrderIdWithTrailingNewline_Returns400NamingId()
+    {
+        // Guid parsing forgives surrounding white space; the route must not, or "<id>\n" would be a lookup miss.
+        var orderId = AcceptedOrderId(await Send(HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build())));
+
+        var response = await Send(HttpApiRequestBuilder.GetOrder(orderId + "\n"));
+
+        Assert.Equal(400, response.StatusCode);
+        Assert.Equal(["id"], ProblemDocument.From(response).Fields);
+    }
+
+    [Fact]
     public async Task HandleAsync_GetUnknownOrder_Returns404Problem()
     {
         var response = await Send(HttpApiRequestBuilder.GetOrder(UnknownOrderId));
@@ -606,6 +628,10 @@ public sealed class OrderIntakeFunctionTests : IDisposable
     [InlineData("12345")]
     [InlineData("0195a1b2c3d47e5f8a9b000000000000")]
     [InlineData("{0195a1b2-c3d4-7e5f-8a9b-000000000000}")]
+    [InlineData(UnknownOrderId + "\n")]
+    [InlineData(UnknownOrderId + " ")]
+    [InlineData("\t" + UnknownOrderId)]
+    [InlineData("0195a1b2-c3d4-7e5f-8a9b-00000000000")]
     public async Task HandleAsync_GetMalformedOrderId_Returns400NamingId(string id)
     {
         var response = await Send(HttpApiRequestBuilder.GetOrder(id));

@@ -38,6 +38,10 @@ public sealed class LocalApiServer : IAsyncDisposable
         {
             k.Limits.MaxRequestBodySize = MaxPayloadBytes;
             k.AddServerHeader = false;
+            // Kestrel refuses a request whose header bytes are not UTF-8 with its own empty 400, before the function
+            // sees it; API Gateway passes headers on. Decoding with replacement characters lets the function judge
+            // them, so an unusable X-Correlation-Id is replaced there instead of blocking the order here.
+            k.RequestHeaderEncodingSelector = _ => Encoding.UTF8;
         });
         builder.WebHost.UseUrls($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
         var app = builder.Build();
@@ -54,6 +58,7 @@ public sealed class LocalApiServer : IAsyncDisposable
     }
 
     /// <summary>Maps a request to its route key, as the stack's routes do; null when no route matches.</summary>
+    /// <param name="path">The request path, percent-decoded once, as API Gateway's HTTP API decodes it.</param>
     internal static (string RouteKey, Dictionary<string, string>? PathParameters)? MatchRoute(string method, string path)
     {
         if (method == "POST" && path == "/orders")
@@ -64,7 +69,9 @@ public sealed class LocalApiServer : IAsyncDisposable
         const string prefix = "/orders/";
         if (method == "GET" && path.StartsWith(prefix, StringComparison.Ordinal) && path.Length > prefix.Length && path.IndexOf('/', prefix.Length) < 0)
         {
-            return ("GET /orders/{id}", new Dictionary<string, string> { ["id"] = Uri.UnescapeDataString(path[prefix.Length..]) });
+            // The path is already percent-decoded (by Kestrel here, by API Gateway there): decoding it again would
+            // turn /orders/%2541 into the id "A" instead of "%41".
+            return ("GET /orders/{id}", new Dictionary<string, string> { ["id"] = path[prefix.Length..] });
         }
 
         return null;

@@ -613,6 +613,9 @@ public sealed class OrderRequestValidatorTests
     [InlineData("json")]
     [InlineData("application/json;;;=")]
     [InlineData("text/vnd.fanout.order+json")]
+    [InlineData("application/+json")]
+    [InlineData("application/json; charset=utf-8; charset=latin1")]
+    [InlineData("application/json; charset=utf-8; CHARSET=utf-8")]
     public void CheckContentType_NotJsonUtf8_Returns415(string? contentType)
     {
         var check = OrderRequestValidator.CheckContentType(contentType);
@@ -643,9 +646,36 @@ public sealed class OrderRequestValidatorTests
     [InlineData("application/json; charset=utf-8")]
     [InlineData("Application/JSON; charset=\"UTF-8\"")]
     [InlineData("application/vnd.fanout.order+json")]
+    [InlineData("application/x+json")]
+    [InlineData("application/json; charset=utf-8; version=1")]
     public void CheckContentType_JsonUtf8_ReturnsNull(string contentType)
     {
         Assert.Null(OrderRequestValidator.CheckContentType(contentType));
+    }
+
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("br")]
+    [InlineData("identity, gzip")]
+    [InlineData(",deflate")]
+    public void CheckContentEncoding_AnyCoding_Returns415NamingTheHeader(string contentEncoding)
+    {
+        var check = OrderRequestValidator.CheckContentEncoding(contentEncoding);
+
+        Assert.NotNull(check);
+        Assert.Equal(415, check.Status);
+        Assert.Equal("Content-Encoding", Assert.Single(check.Errors).Field);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("identity")]
+    [InlineData(" IDENTITY\t")]
+    [InlineData("identity,identity")]
+    public void CheckContentEncoding_NoneOrIdentity_ReturnsNull(string? contentEncoding)
+    {
+        Assert.Null(OrderRequestValidator.CheckContentEncoding(contentEncoding));
     }
 
     public static TheoryData<string, string> FieldsWithControlCharacters()
@@ -762,6 +792,19 @@ public sealed class OrderRequestValidatorTests
         Assert.Equal("Malformed JSON", check.Title);
         Assert.Equal("$", Assert.Single(check.Errors).Field);
         Assert.Contains("UTF-8", check.Errors[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CheckBody_LeadingByteOrderMark_Returns400SayingSo()
+    {
+        byte[] body = [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(OrderRequestBuilder.ValidOrder().Build())];
+
+        var check = OrderRequestValidator.CheckBody(body);
+
+        Assert.Equal(400, check.Status);
+        Assert.Equal("Malformed JSON", check.Title);
+        Assert.Equal("$", Assert.Single(check.Errors).Field);
+        Assert.Contains("byte order mark", check.Errors[0].Message, StringComparison.Ordinal);
     }
 
     [Fact]
