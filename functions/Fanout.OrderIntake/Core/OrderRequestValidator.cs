@@ -225,7 +225,7 @@ public static class OrderRequestValidator
             }
             else if (rawQuantity.ValueKind != JsonValueKind.Number || !rawQuantity.TryGetInt32(out quantity))
             {
-                errors.Add(new FieldError(path + ".quantity", $"quantity must be a whole number from {OrderRules.MinQuantity} to {OrderRules.MaxQuantity}."));
+                errors.Add(new FieldError(path + ".quantity", $"quantity must be an integer written without a fraction or exponent (2, not 2.0), from {OrderRules.MinQuantity} to {OrderRules.MaxQuantity}."));
             }
             else if (!OrderRules.IsValidQuantity(quantity))
             {
