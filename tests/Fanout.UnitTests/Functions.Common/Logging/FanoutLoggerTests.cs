@@ -55,7 +55,8 @@ public sealed class FanoutLoggerTests : IDisposable
             Assert.Equal(TestClock.Start, InvocationContext.RequireDeadline());
         }
 
-        Assert.Throws<InvalidOperationException>(() => InvocationContext.RequireDeadline());
+        var error = Assert.Throws<InvalidOperationException>(() => InvocationContext.RequireDeadline());
+        Assert.Equal("No Lambda invocation is in progress, so there is no deadline to bound the work.", error.Message);
     }
 
     [Fact]
