@@ -1,6 +1,6 @@
-using Fanout.AwsShims.Signing;
 using System.Net;
 using Fanout.AwsShims.Runtime;
+using Fanout.AwsShims.Signing;
 using Fanout.Contracts.Events;
 using Fanout.Functions.Common.Idempotency;
 using Fanout.Functions.Common.Logging;
