@@ -152,14 +152,9 @@ public sealed class SqsBatchFunction : ILambdaHandler
             return false;
         }
 
-        // Checked after the wait: waiting for a slot uses up time too.
-        if (!cancellationToken.IsCancellationRequested && deadline - _time.GetUtcNow() > _options.StartCutoff)
-        {
-            return true;
-        }
-
-        slots.Release();
-        return false;
+        // Checked after the wait: waiting for a slot uses up time too. A refused slot is not given back: the
+        // caller starts nothing more, and the semaphore ends with the batch.
+        return !cancellationToken.IsCancellationRequested && deadline - _time.GetUtcNow() > _options.StartCutoff;
     }
 
     private async Task<Outcome> HandleOneAsync(SqsMessage message, DateTimeOffset deadline, CancellationToken cancellationToken)

@@ -81,11 +81,20 @@ internal sealed class InMemoryIdempotencyStore : IIdempotencyStore
         }
     }
 
+    /// <summary>When set, every completion attempt is counted and answered by this instead (e.g. hang until
+    /// cancelled, or lose the lease).</summary>
+    public Func<CancellationToken, Task>? CompletionOverride { get; set; }
+
     public Task CompleteAsync(string eventId, string leaseToken, string result, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             CompleteAttempts++;
+            if (CompletionOverride is { } answer)
+            {
+                return answer(cancellationToken);
+            }
+
             if (_completionFailures > 0)
             {
                 _completionFailures--;

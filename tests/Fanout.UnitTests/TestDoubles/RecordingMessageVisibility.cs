@@ -13,6 +13,9 @@ internal sealed class RecordingMessageVisibility : IMessageVisibility
     /// <summary>Message ids to report as failed entries.</summary>
     public IReadOnlyList<string> RejectIds { get; set; } = [];
 
+    /// <summary>Runs inside each call with the call's token, e.g. to move a fake clock and watch the token fire.</summary>
+    public Action<CancellationToken>? OnChange { get; set; }
+
     public IReadOnlyList<IReadOnlyList<VisibilityChange>> Calls => [.. _calls];
 
     public IReadOnlyList<VisibilityChange> Changes => [.. _calls.SelectMany(c => c)];
@@ -20,6 +23,7 @@ internal sealed class RecordingMessageVisibility : IMessageVisibility
     public Task<IReadOnlyList<string>> ChangeAsync(IReadOnlyList<VisibilityChange> changes, CancellationToken cancellationToken)
     {
         _calls.Enqueue([.. changes]);
+        OnChange?.Invoke(cancellationToken);
         return FailWith is { } failure ? Task.FromException<IReadOnlyList<string>>(failure) : Task.FromResult(RejectIds);
     }
 }

@@ -32,6 +32,33 @@ public sealed class FunctionSettingsTests
     }
 
     [Fact]
+    public void Constructed_OnlyRequiredValues_RecordsInsteadOfSending()
+    {
+        var settings = new FunctionSettings { ServiceName = "sms", TableName = "fanout-sms" };
+
+        Assert.Equal("record", settings.SmsSender);
+        Assert.Equal("record", settings.EmailSender);
+        Assert.Equal(LogLevel.Information, settings.LogLevel);
+        Assert.Equal(TimeSpan.FromSeconds(30), settings.FunctionTimeout);
+        Assert.Equal(TimeSpan.FromDays(FunctionSettings.DefaultIdempotencyTtlDays), settings.IdempotencyRetention);
+        Assert.Equal(FunctionSettings.DefaultRetryBackoffBaseSeconds, settings.RetryBackoffBaseSeconds);
+        Assert.Equal(FunctionSettings.DefaultRetryBackoffCapSeconds, settings.RetryBackoffCapSeconds);
+    }
+
+    [Fact]
+    public void FromEnvironment_SeveralProblems_ListsEveryOneInOneMessage()
+    {
+        _environment.Remove(SettingNames.TableName);
+        _environment[SettingNames.SmsSender] = "carrier-pigeon";
+
+        var error = Assert.Throws<InvalidOperationException>(() => Read());
+
+        Assert.Equal(
+            $"Invalid function configuration: {SettingNames.TableName} is required; {SettingNames.SmsSender} must be 'record' or 'sns' (got 'carrier-pigeon').",
+            error.Message);
+    }
+
+    [Fact]
     public void FromEnvironment_EveryValueSet_ReadsEach()
     {
         _environment[SettingNames.ServiceName] = "sms-eu";

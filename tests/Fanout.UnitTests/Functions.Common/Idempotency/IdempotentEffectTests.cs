@@ -1,6 +1,6 @@
-using Fanout.AwsShims.Signing;
 using System.Net;
 using Fanout.AwsShims.Runtime;
+using Fanout.AwsShims.Signing;
 using Fanout.Contracts.Events;
 using Fanout.Functions.Common.Idempotency;
 using Fanout.Functions.Common.Logging;
@@ -9,6 +9,10 @@ using Fanout.Functions.Common.Runtime;
 using Fanout.UnitTests.TestDoubles;
 using Fanout.UnitTests.TestEvents;
 using Microsoft.Extensions.Time.Testing;
+using Polly;
+using Polly.Retry;
+using Polly.Testing;
+using Polly.Timeout;
 
 namespace Fanout.UnitTests.Functions.Common.Idempotency;
 
@@ -94,7 +98,11 @@ public sealed class IdempotentEffectTests : IDisposable
         Assert.Equal(IdempotencyStatus.Sending, record.Status);
         Assert.Equal(Deadline, record.LeaseExpiresAt);
         Assert.Equal([Outcome], _publisher.Published);
-        Assert.Contains("stays SENDING", _log.ToString(), StringComparison.Ordinal);
+        var line = Assert.Single(LogLines());
+        Assert.Equal("Error", line.GetProperty("level").GetString());
+        Assert.Contains("stays SENDING", line.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(EventId, line.GetProperty("eventId").GetString());
+        Assert.Equal("injected: the table did not answer", line.GetProperty("error").GetString());
     }
 
     [Fact]
@@ -110,7 +118,10 @@ public sealed class IdempotentEffectTests : IDisposable
         var poison = await Assert.ThrowsAsync<PoisonMessageException>(() => Run(SendingEffect()));
 
         Assert.Equal(1, _providerCalls);
-        Assert.Contains($"Event {EventId}: an earlier attempt may have sent", poison.Message, StringComparison.Ordinal);
+        Assert.Equal(
+            $"Event {EventId}: an earlier attempt may have sent its message but never confirmed it; not sending again. " +
+            "Check the provider's log; to send anyway, delete the EVENT# record and redrive.",
+            poison.Message);
         Assert.Equal(IdempotencyStatus.Sending, _store.Get(EventId)!.Status);
     }
 
@@ -241,7 +252,11 @@ public sealed class IdempotentEffectTests : IDisposable
         await Assert.ThrowsAsync<ArithmeticException>(() => Run((_, _) => throw new ArithmeticException("effect")));
 
         Assert.Equal(IdempotencyStatus.InProgress, _store.Get(EventId)!.Status);
-        Assert.Contains("Could not release the idempotency lease", _log.ToString(), StringComparison.Ordinal);
+        var line = Assert.Single(LogLines());
+        Assert.Equal("Warning", line.GetProperty("level").GetString());
+        Assert.StartsWith("Could not release the idempotency lease", line.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(EventId, line.GetProperty("eventId").GetString());
+        Assert.Equal("injected: the table did not answer", line.GetProperty("error").GetString());
     }
 
     [Fact]
@@ -310,6 +325,107 @@ public sealed class IdempotentEffectTests : IDisposable
         Assert.Equal(deadline, _store.Get(EventId)!.LeaseExpiresAt);
     }
 
+    [Fact]
+    public void DefaultCompletionRetry_Built_IsFourJitteredExponentialRetriesFrom200MsInsideFiveSeconds()
+    {
+        var strategies = IdempotentEffect.DefaultCompletionRetry(_time).GetPipelineDescriptor().Strategies;
+
+        Assert.Equal(2, strategies.Count);
+        var timeout = Assert.IsType<TimeoutStrategyOptions>(strategies[0].Options);
+        Assert.Equal(TimeSpan.FromSeconds(5), timeout.Timeout);
+        var retry = Assert.IsType<RetryStrategyOptions>(strategies[1].Options);
+        Assert.Equal(4, retry.MaxRetryAttempts);
+        Assert.Equal(TimeSpan.FromMilliseconds(200), retry.Delay);
+        Assert.Equal(DelayBackoffType.Exponential, retry.BackoffType);
+        Assert.True(retry.UseJitter);
+    }
+
+    [Fact]
+    public async Task DefaultCompletionRetry_ShouldHandle_RetriesAnyFailureButALostLease()
+    {
+        var retry = Assert.IsType<RetryStrategyOptions>(IdempotentEffect.DefaultCompletionRetry(_time).GetPipelineDescriptor().Strategies[1].Options);
+        var context = ResilienceContextPool.Shared.Get(Ct);
+
+        Assert.True(await retry.ShouldHandle(new RetryPredicateArguments<object>(context, Polly.Outcome.FromException<object>(new TimeoutException("throttled")), 0)));
+        Assert.False(await retry.ShouldHandle(new RetryPredicateArguments<object>(context, Polly.Outcome.FromException<object>(new LeaseLostException("taken")), 0)));
+        ResilienceContextPool.Shared.Return(context);
+    }
+
+    [Fact]
+    public async Task RunAsync_DefaultRetryAndTheLeaseIsLostAtCompletion_TriesOnceAndStillPublishes()
+    {
+        var effect = new IdempotentEffect(_store, _publisher, _time, log: new FanoutLogger("test", _time, _log), leaseUntil: () => Deadline);
+        _store.CompletionOverride = _ => Task.FromException(new LeaseLostException("taken over"));
+
+        // No fake time passes: a retried lost lease would wait for a delay that never comes.
+        var ranNow = await effect.RunAsync(_placed, _placed.Data.OrderId, SendingEffect(), Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        Assert.True(ranNow);
+        Assert.Equal(1, _store.CompleteAttempts);
+        Assert.Equal([Outcome], _publisher.Published);
+        Assert.Equal("taken over", Assert.Single(LogLines()).GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task RunAsync_DefaultRetryAndCompletionNeverAnswers_GivesUpAfterFiveSecondsOnTheInjectedClock()
+    {
+        var effect = new IdempotentEffect(_store, _publisher, _time, log: new FanoutLogger("test", _time, _log), leaseUntil: () => Deadline);
+        _store.CompletionOverride = ct => Task.Delay(System.Threading.Timeout.InfiniteTimeSpan, ct);
+
+        var run = effect.RunAsync(_placed, _placed.Data.OrderId, SendingEffect(), Ct);
+        _time.Advance(TimeSpan.FromMilliseconds(4999));
+        Assert.False(run.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+
+        // The injected clock fired the timeout; on the system clock this would take five real seconds.
+        Assert.True(await run.WaitAsync(TimeSpan.FromSeconds(3), Ct));
+        Assert.Equal(1, _store.CompleteAttempts);
+        Assert.Equal([Outcome], _publisher.Published);
+        Assert.Equal(nameof(TimeoutRejectedException), Assert.Single(LogLines()).GetProperty("errorType").GetString());
+    }
+
+    [Fact]
+    public async Task RunAsync_CompletedRecordWithoutAnOutcome_ThrowsRatherThanPublishingNothing()
+    {
+        var claim = await _store.TryClaimAsync(EventId, "o", _placed.PayloadHash, Deadline, Ct);
+        await _store.CompleteAsync(EventId, claim.LeaseToken!, "", Ct);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Run(SendingEffect()));
+
+        Assert.Equal("A completed idempotency record has no recorded outcome.", error.Message);
+        Assert.Empty(_publisher.Published);
+    }
+
+    [Fact]
+    public void Constructor_NullArgument_Throws()
+    {
+        Assert.Throws<ArgumentNullException>(() => new IdempotentEffect(null!, _publisher, _time));
+        Assert.Throws<ArgumentNullException>(() => new IdempotentEffect(_store, null!, _time));
+        Assert.Throws<ArgumentNullException>(() => new IdempotentEffect(_store, _publisher, null!));
+    }
+
+    [Fact]
+    public async Task RunAsync_NullArgument_ThrowsBeforeClaiming()
+    {
+        await Assert.ThrowsAsync<ArgumentNullException>(() => _effect.RunAsync<OrderPlaced>(null!, "o", SendingEffect(), Ct));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => _effect.RunAsync(_placed, "o", null!, Ct));
+
+        Assert.Null(_store.Get(EventId));
+    }
+
+    [Fact]
+    public async Task SendAsync_NullSend_ThrowsBeforeMarkingSending()
+    {
+        await Assert.ThrowsAsync<ArgumentNullException>(() => Run(async (gate, ct) =>
+        {
+            await gate.SendAsync<string>(null!, ct);
+            return Outcome;
+        }));
+
+        Assert.Null(_store.Get(EventId));
+        Assert.Equal(1, _store.Releases);
+    }
+
     // A real outcome envelope: a redelivery re-reads it with the consumers' strict parser.
     private static OutgoingEvent Outcome { get; } = OutgoingEvents.Create(
         EventIds.For("3f2c8a4e-0d5b-4c1a-9e7f-6b2d1a0c9e8f", "sms", SmsDelivery.Sent),
@@ -320,6 +436,9 @@ public sealed class IdempotentEffectTests : IDisposable
         TestClock.Start,
         new SmsSent { OrderId = "3f2c8a4e-0d5b-4c1a-9e7f-6b2d1a0c9e8f", Delivery = SmsDelivery.Sent, ProviderMessageId = "msg-1" },
         ContractsJsonContext.Default.CloudEventSmsSent);
+
+    private List<System.Text.Json.JsonElement> LogLines() =>
+        [.. _log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)];
 
     private async Task<bool> Run(Func<SendGate, CancellationToken, Task<OutgoingEvent>> effect)
     {

@@ -157,6 +157,8 @@ public sealed class LeaseIdempotencyStoreRequestTests
         Assert.Equal("token-1", values.GetProperty(":token").GetProperty("S").GetString());
         Assert.Equal("IN_PROGRESS", values.GetProperty(":inProgress").GetProperty("S").GetString());
         Assert.Equal("SENDING", values.GetProperty(":sending").GetProperty("S").GetString());
+        var name = Assert.Single(request.GetProperty("ExpressionAttributeNames").EnumerateObject());
+        Assert.Equal(("#status", "status"), (name.Name, name.Value.GetString()));
     }
 
     [Fact]
@@ -167,6 +169,16 @@ public sealed class LeaseIdempotencyStoreRequestTests
         await store.ReleaseAsync("e-1", "token-1", Ct);
 
         Assert.Single(http.Requests);
+    }
+
+    [Fact]
+    public void Constructor_MissingDependency_Throws()
+    {
+        var dynamo = StubAwsClients.DynamoDb(new CapturingHttpHandler((_, _) => StubAwsClients.Json("{}")));
+
+        Assert.Throws<ArgumentNullException>(() => new LeaseIdempotencyStore(null!, "fanout-test", TimeSpan.FromDays(30), TestClock.Create()));
+        Assert.ThrowsAny<ArgumentException>(() => new LeaseIdempotencyStore(dynamo, " ", TimeSpan.FromDays(30), TestClock.Create()));
+        Assert.Throws<ArgumentNullException>(() => new LeaseIdempotencyStore(dynamo, "fanout-test", TimeSpan.FromDays(30), null!));
     }
 
     private static (LeaseIdempotencyStore Store, CapturingHttpHandler Http) Create(Func<CapturedRequest, int, HttpResponseMessage> respond)

@@ -76,6 +76,18 @@ public sealed class LeaseIdempotencyStoreTests
     }
 
     [Fact]
+    public void ToRecord_StatusAndHashNotStrings_ReadAsEmptyStrings()
+    {
+        var record = LeaseIdempotencyStore.ToRecord(new Dictionary<string, AttributeValue>
+        {
+            ["status"] = new() { N = "1" },
+            ["payloadHash"] = new() { BOOL = true },
+        });
+
+        Assert.Equal(new IdempotencyRecord("", "", null, null), record);
+    }
+
+    [Fact]
     public void ToRecord_ThenDecide_AnExpiredLeaseFromDynamoDbIsClaimable()
     {
         var now = DateTimeOffset.FromUnixTimeMilliseconds(1773480443124);

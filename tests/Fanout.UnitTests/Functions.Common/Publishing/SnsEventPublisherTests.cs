@@ -35,4 +35,16 @@ public sealed class SnsEventPublisherTests
         Assert.Equal(("String", "corr-7"), attributes[EventAttributes.CorrelationId]);
         Assert.False(form.ContainsKey("MessageAttributes.entry.3.Name"));
     }
+
+    [Fact]
+    public async Task Arguments_Missing_ThrowBeforeAnyCall()
+    {
+        var handler = new CapturingHttpHandler((_, _) => CapturingHttpHandler.Answer(HttpStatusCode.OK, "<PublishResponse/>"));
+        var sns = SnsClientTests.Client(handler);
+
+        Assert.Throws<ArgumentNullException>(() => new SnsEventPublisher(null!, "arn:aws:sns:us-east-1:123456789012:order-events"));
+        Assert.ThrowsAny<ArgumentException>(() => new SnsEventPublisher(sns, " "));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => new SnsEventPublisher(sns, "arn:aws:sns:us-east-1:123456789012:order-events").PublishAsync(null!, TestContext.Current.CancellationToken));
+        Assert.Empty(handler.Requests);
+    }
 }

@@ -61,6 +61,11 @@ public sealed class DynamoWritersTests
         Assert.Equal("+1555", item.GetProperty("to").GetProperty("S").GetString());
         Assert.Equal("hi", item.GetProperty("text").GetProperty("S").GetString());
         Assert.Equal("record-o-1", item.GetProperty("messageId").GetProperty("S").GetString());
+        Assert.Equal("o-1", item.GetProperty("orderId").GetProperty("S").GetString());
+        Assert.Equal("2026-03-14T09:26:53.0000000+00:00", item.GetProperty("sentAt").GetProperty("S").GetString());
+        Assert.Equal("fanout-sms", request.GetProperty("TableName").GetString());
+        var name = Assert.Single(request.GetProperty("ExpressionAttributeNames").EnumerateObject());
+        Assert.Equal(("#pk", "pk"), (name.Name, name.Value.GetString()));
     }
 
     [Fact]
@@ -71,6 +76,23 @@ public sealed class DynamoWritersTests
         var messages = new RecordedMessages(StubAwsClients.DynamoDb(http), "fanout-sms", "SMS#", TestClock.Create());
 
         Assert.Equal("record-o-1", await messages.RecordAsync("o-1", new Dictionary<string, string>(), Ct));
+    }
+
+    [Fact]
+    public async Task Constructors_MissingDependency_Throw()
+    {
+        var dynamo = StubAwsClients.DynamoDb(new CapturingHttpHandler((_, _) => StubAwsClients.Json("{}")));
+        var time = TestClock.Create();
+
+        Assert.Throws<ArgumentNullException>(() => new DynamoFailureRecorder(null!, "fanout-sms", TimeSpan.FromDays(30), time));
+        Assert.ThrowsAny<ArgumentException>(() => new DynamoFailureRecorder(dynamo, " ", TimeSpan.FromDays(30), time));
+        Assert.Throws<ArgumentNullException>(() => new DynamoFailureRecorder(dynamo, "fanout-sms", TimeSpan.FromDays(30), null!));
+        Assert.Throws<ArgumentNullException>(() => new RecordedMessages(null!, "fanout-sms", "SMS#", time));
+        Assert.ThrowsAny<ArgumentException>(() => new RecordedMessages(dynamo, " ", "SMS#", time));
+        Assert.ThrowsAny<ArgumentException>(() => new RecordedMessages(dynamo, "fanout-sms", " ", time));
+        Assert.Throws<ArgumentNullException>(() => new RecordedMessages(dynamo, "fanout-sms", "SMS#", null!));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => new DynamoFailureRecorder(dynamo, "fanout-sms", TimeSpan.FromDays(30), time).RecordAsync("m-1", 1, null!, poison: false, Ct));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => new RecordedMessages(dynamo, "fanout-sms", "SMS#", time).RecordAsync("o-1", null!, Ct));
     }
 
     private static JsonElement Item(CapturingHttpHandler http) => JsonDocument.Parse(http.Requests[^1].BodyText).RootElement.GetProperty("Item");

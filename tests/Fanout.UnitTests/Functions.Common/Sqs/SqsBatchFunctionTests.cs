@@ -89,10 +89,16 @@ public sealed class SqsBatchFunctionTests : IDisposable
         var lines = _log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         var poison = Assert.Single(lines, l => l.GetProperty("messageId").GetString() == First);
         Assert.Equal("Error", poison.GetProperty("level").GetString());
+        Assert.Equal("Poison message: reported failed so redrive moves it to the DLQ", poison.GetProperty("message").GetString());
+        Assert.Equal(1, poison.GetProperty("receiveCount").GetInt32());
         Assert.Equal(nameof(PoisonMessageException), poison.GetProperty("errorType").GetString());
+        Assert.Equal("not a CloudEvent", poison.GetProperty("error").GetString());
         var transient = Assert.Single(lines, l => l.GetProperty("messageId").GetString() == Second);
         Assert.Equal("Warning", transient.GetProperty("level").GetString());
+        Assert.Equal("Record failed; it will be retried after a backoff", transient.GetProperty("message").GetString());
         Assert.Equal(3, transient.GetProperty("receiveCount").GetInt32());
+        Assert.Equal(nameof(TimeoutException), transient.GetProperty("errorType").GetString());
+        Assert.Equal("SNS timed out", transient.GetProperty("error").GetString());
     }
 
     [Fact]
@@ -122,13 +128,17 @@ public sealed class SqsBatchFunctionTests : IDisposable
 
         Assert.Equal(["m-1", "m-2"], response.BatchItemFailures.Select(f => f.ItemIdentifier));
         Assert.Empty(_handler.Handled);
+        var warning = Assert.Single(LogLines());
+        Assert.StartsWith("Too little time left", warning.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, warning.GetProperty("notStarted").GetInt32());
     }
 
     [Fact]
     public async Task InvokeAsync_PayloadNotAnSqsEvent_FailsTheWholeInvocation()
     {
         await Assert.ThrowsAnyAsync<JsonException>(() => Invoke("[1,2,3]"u8.ToArray()));
-        await Assert.ThrowsAnyAsync<JsonException>(() => Invoke("null"u8.ToArray()));
+        var nothing = await Assert.ThrowsAsync<JsonException>(() => Invoke("null"u8.ToArray()));
+        Assert.Equal("The invocation payload is not an SQS event.", nothing.Message);
     }
 
     [Fact]
@@ -192,8 +202,10 @@ public sealed class SqsBatchFunctionTests : IDisposable
         var response = await _function.ProcessAsync(sqsEvent, Deadline, Ct);
 
         Assert.Equal(["m-1"], response.BatchItemFailures.Select(f => f.ItemIdentifier));
-        Assert.Contains("Could not delay the retries of failed records", _log.ToString(), StringComparison.Ordinal);
-        Assert.Contains("SQS unreachable", _log.ToString(), StringComparison.Ordinal);
+        var line = Assert.Single(LogLines(), l => l.GetProperty("message").GetString() == "Could not delay the retries of failed records");
+        Assert.Equal(1, line.GetProperty("records").GetInt32());
+        Assert.Equal(nameof(HttpRequestException), line.GetProperty("errorType").GetString());
+        Assert.Equal("SQS unreachable", line.GetProperty("error").GetString());
     }
 
     [Fact]
@@ -272,7 +284,8 @@ public sealed class SqsBatchFunctionTests : IDisposable
 
         Assert.Equal(["m-1"], response.BatchItemFailures.Select(f => f.ItemIdentifier));
         Assert.Empty(_visibility.Calls);
-        Assert.Contains("No time left to delay retries", _log.ToString(), StringComparison.Ordinal);
+        var line = Assert.Single(LogLines(), l => l.GetProperty("message").GetString()!.StartsWith("No time left to delay retries", StringComparison.Ordinal));
+        Assert.Equal(1, line.GetProperty("records").GetInt32());
     }
 
     [Fact]
@@ -300,7 +313,8 @@ public sealed class SqsBatchFunctionTests : IDisposable
 
         Assert.Equal(["m-1"], response.BatchItemFailures.Select(f => f.ItemIdentifier));
         Assert.Empty(failures.Recorded);
-        Assert.Contains("No time left to record the failure reason", _log.ToString(), StringComparison.Ordinal);
+        var line = Assert.Single(LogLines(), l => l.GetProperty("message").GetString() == "No time left to record the failure reason");
+        Assert.Equal("m-1", line.GetProperty("messageId").GetString());
     }
 
     [Fact]
@@ -341,6 +355,185 @@ public sealed class SqsBatchFunctionTests : IDisposable
         Assert.Null(Fanout.Functions.Common.Runtime.InvocationContext.Current);
     }
 
+    [Fact]
+    public async Task ProcessAsync_TheMarginOnlyLeftAfterAFailure_SkipsRecordingAndDelaying()
+    {
+        // A quarter second before the deadline is kept for the response: exactly that much left means no budget.
+        var failures = new RecordingFailures();
+        _function = new SqsBatchFunction(
+            _handler, new FanoutLogger("test", _time, _log), _time, failures, _visibility, new RetryBackoff(2, 300, () => 0.5), new SqsBatchOptions { StartCutoff = TimeSpan.Zero });
+        _handler.Fail("m-1", new TimeoutException("slow"));
+        _handler.OnHandle = () => _time.Advance(TimeSpan.FromMilliseconds(750));
+
+        var response = await _function.ProcessAsync(new SqsEventBuilder().WithRecord("m-1", "{}").Build(), TestClock.Start.AddSeconds(1), Ct);
+
+        Assert.Equal(["m-1"], response.BatchItemFailures.Select(f => f.ItemIdentifier));
+        Assert.Empty(failures.Recorded);
+        Assert.Empty(_visibility.Calls);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_JustMoreThanTheMarginLeft_RecordsAndDelaysWithTheRest()
+    {
+        var failures = new RecordingFailures();
+        var budgets = new List<bool>();
+        failures.Answer = ct =>
+        {
+            budgets.Add(ct.IsCancellationRequested);
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+            budgets.Add(ct.IsCancellationRequested);
+            return Task.CompletedTask;
+        };
+        _function = new SqsBatchFunction(
+            _handler, new FanoutLogger("test", _time, _log), _time, failures, _visibility, new RetryBackoff(2, 300, () => 0.5), new SqsBatchOptions { StartCutoff = TimeSpan.Zero });
+        _handler.Fail("m-1", new TimeoutException("slow"));
+        _handler.OnHandle = () => _time.Advance(TimeSpan.FromMilliseconds(749));
+
+        await _function.ProcessAsync(new SqsEventBuilder().WithRecord("m-1", "{}").Build(), TestClock.Start.AddSeconds(1), Ct);
+
+        // 251 ms left: a 1 ms budget for the reason, which then uses it up, leaving nothing to delay with.
+        Assert.Equal([false, true], budgets);
+        Assert.Single(failures.Recorded);
+        Assert.Empty(_visibility.Calls);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_PlentyOfTimeLeft_RecordingAReasonGetsTwoSeconds()
+    {
+        var failures = new RecordingFailures();
+        var cancelled = new List<bool>();
+        failures.Answer = ct =>
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(1999));
+            cancelled.Add(ct.IsCancellationRequested);
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+            cancelled.Add(ct.IsCancellationRequested);
+            return Task.CompletedTask;
+        };
+        _function = new SqsBatchFunction(_handler, new FanoutLogger("test", _time, _log), _time, failures);
+        _handler.Fail("m-1", new TimeoutException("slow"));
+
+        await _function.ProcessAsync(new SqsEventBuilder().WithRecord("m-1", "{}").Build(), Deadline, Ct);
+
+        Assert.Equal([false, true], cancelled);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_PlentyOfTimeLeft_TheVisibilityChangeGetsItsBudget()
+    {
+        var cancelled = new List<bool>();
+        _visibility.OnChange = ct =>
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(1999));
+            cancelled.Add(ct.IsCancellationRequested);
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+            cancelled.Add(ct.IsCancellationRequested);
+        };
+        _handler.Fail("m-1", new TimeoutException("slow"));
+
+        await _function.ProcessAsync(new SqsEventBuilder().WithRecord("m-1", "{}").Build(), Deadline, Ct);
+
+        Assert.Equal([false, true], cancelled);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_LessThanTheBudgetLeft_TheVisibilityChangeEndsAQuarterSecondBeforeTheDeadline()
+    {
+        var cancelled = new List<bool>();
+        _visibility.OnChange = ct =>
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(749));
+            cancelled.Add(ct.IsCancellationRequested);
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+            cancelled.Add(ct.IsCancellationRequested);
+        };
+        _function = Create(new SqsBatchOptions { StartCutoff = TimeSpan.Zero });
+        _handler.Fail("m-1", new TimeoutException("slow"));
+
+        await _function.ProcessAsync(new SqsEventBuilder().WithRecord("m-1", "{}").Build(), TestClock.Start.AddSeconds(1), Ct);
+
+        Assert.Equal([false, true], cancelled);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_RecordingTheReasonFails_StillAnswersAndLogsWhichMessage()
+    {
+        var failures = new RecordingFailures { Answer = _ => Task.FromException(new HttpRequestException("DynamoDB unreachable")) };
+        _function = new SqsBatchFunction(_handler, new FanoutLogger("test", _time, _log), _time, failures, _visibility, new RetryBackoff(2, 300, () => 0.5));
+        _handler.Fail("m-1", new TimeoutException("slow"));
+
+        var response = await _function.ProcessAsync(new SqsEventBuilder().WithRecord("m-1", "{}").WithRecord("m-2", "{}").Build(), Deadline, Ct);
+
+        Assert.Equal(["m-1"], response.BatchItemFailures.Select(f => f.ItemIdentifier));
+        Assert.Equal([new VisibilityChange(QueueArn, "m-1", "receipt-m-1", 2)], _visibility.Changes);
+        var line = Assert.Single(LogLines(), l => l.GetProperty("message").GetString() == "Could not record the failure reason");
+        Assert.Equal("m-1", line.GetProperty("messageId").GetString());
+        Assert.Equal("DynamoDB unreachable", line.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public void ProcessAsync_FreeSlots_StartsEveryRecordBeforeAnyRuns()
+    {
+        // Each record takes 3 s of a 10 s invocation: started one after another, the third would find too little time.
+        _handler.OnHandle = () => _time.Advance(TimeSpan.FromSeconds(3));
+        var sqsEvent = new SqsEventBuilder().WithRecord("m-1", "{}").WithRecord("m-2", "{}").WithRecord("m-3", "{}").WithRecord("m-4", "{}").Build();
+
+        var response = SingleThreadedContext.Run(() => _function.ProcessAsync(sqsEvent, TestClock.Start.AddSeconds(10), Ct));
+
+        Assert.Empty(response.BatchItemFailures);
+        Assert.Equal(["m-1", "m-2", "m-3", "m-4"], _handler.Handled);
+    }
+
+    [Fact]
+    public void ProcessAsync_CancelledAfterARecordWasGivenASlot_FailsItWithoutHandlingIt()
+    {
+        using var invocation = new CancellationTokenSource();
+        _function = Create(new SqsBatchOptions { MaxParallelRecords = 2 });
+        _handler.OnHandle = invocation.Cancel;
+        var sqsEvent = new SqsEventBuilder().WithRecord("m-1", "{}").WithRecord("m-2", "{}").Build();
+
+        // Both records hold a slot before either runs; the first one's handler cancels the invocation.
+        var response = SingleThreadedContext.Run(() => _function.ProcessAsync(sqsEvent, Deadline, invocation.Token));
+
+        Assert.Equal(["m-1"], _handler.Handled);
+        Assert.Equal(["m-2"], response.BatchItemFailures.Select(f => f.ItemIdentifier));
+    }
+
+    [Fact]
+    public void ProcessAsync_CancelledJustAsASlotFrees_StartsNoMoreRecords()
+    {
+        using var invocation = new CancellationTokenSource();
+        _function = Create(new SqsBatchOptions { MaxParallelRecords = 1 });
+        // Queued behind the first record, so it lands after the slot is freed and before the loop takes it.
+        _handler.OnHandle = () => SynchronizationContext.Current!.Post(_ => invocation.Cancel(), null);
+        var sqsEvent = new SqsEventBuilder().WithRecord("m-1", "{}").WithRecord("m-2", "{}").Build();
+
+        var response = SingleThreadedContext.Run(() => _function.ProcessAsync(sqsEvent, Deadline, invocation.Token));
+
+        Assert.Equal(["m-1"], _handler.Handled);
+        Assert.Equal(["m-2"], response.BatchItemFailures.Select(f => f.ItemIdentifier));
+        var warning = Assert.Single(LogLines());
+        Assert.StartsWith("Too little time left", warning.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, warning.GetProperty("notStarted").GetInt32());
+    }
+
+    [Fact]
+    public void Constructor_NullArgument_Throws()
+    {
+        var log = new FanoutLogger("test", _time, _log);
+        Assert.Throws<ArgumentNullException>(() => new SqsBatchFunction(null!, log, _time));
+        Assert.Throws<ArgumentNullException>(() => new SqsBatchFunction(_handler, null!, _time));
+        Assert.Throws<ArgumentNullException>(() => new SqsBatchFunction(_handler, log, null!));
+    }
+
+    [Fact]
+    public async Task InvokeAsync_NoInvocation_Throws()
+    {
+        await Assert.ThrowsAsync<ArgumentNullException>(() => _function.InvokeAsync(SampleEvents.Read(SampleEvents.Sqs), null!, Ct));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => _function.ProcessAsync(null!, Deadline, Ct));
+        Assert.Empty(_handler.Handled);
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         var waited = System.Diagnostics.Stopwatch.StartNew();
@@ -369,10 +562,13 @@ public sealed class SqsBatchFunctionTests : IDisposable
 
         public IReadOnlyList<(string MessageId, int ReceiveCount, string Reason, bool Poison)> Recorded => [.. _recorded];
 
+        /// <summary>Answers each call after recording it (e.g. fails, or watches the call's token); success when null.</summary>
+        public Func<CancellationToken, Task>? Answer { get; set; }
+
         public Task RecordAsync(string messageId, int receiveCount, Exception exception, bool poison, CancellationToken cancellationToken)
         {
             _recorded.Enqueue((messageId, receiveCount, exception.Message, poison));
-            return Task.CompletedTask;
+            return Answer?.Invoke(cancellationToken) ?? Task.CompletedTask;
         }
     }
 

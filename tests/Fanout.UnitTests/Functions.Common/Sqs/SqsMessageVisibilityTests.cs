@@ -52,6 +52,21 @@ public sealed class SqsMessageVisibilityTests
     }
 
     [Fact]
+    public async Task ChangeAsync_AnswerWithoutAFailedList_ReportsNothingFailed()
+    {
+        var http = new CapturingHttpHandler((_, _) => StubAwsClients.Json("{\"Successful\":[{\"Id\":\"m-1\"}]}"));
+        var visibility = new SqsMessageVisibility(StubAwsClients.Sqs(http), null);
+
+        Assert.Empty(await visibility.ChangeAsync([new(SmsArn, "m-1", "r-1", 2)], Ct));
+    }
+
+    [Fact]
+    public void Constructor_NoClient_Throws()
+    {
+        Assert.Throws<ArgumentNullException>(() => new SqsMessageVisibility(null!, null));
+    }
+
+    [Fact]
     public async Task ChangeAsync_RecordsOfTwoQueues_OneCallPerQueue()
     {
         var http = new CapturingHttpHandler((_, _) => StubAwsClients.Json(Ok));

@@ -41,6 +41,12 @@ public sealed class SqsQueueUrlTests
     }
 
     [Fact]
+    public void FromArn_Null_IsNull()
+    {
+        Assert.Null(SqsQueueUrl.FromArn(null!, new Uri("http://127.0.0.1:4566")));
+    }
+
+    [Fact]
     public void EndpointFromEnvironment_SqsVariableSet_WinsOverTheGeneralOne()
     {
         var environment = new Dictionary<string, string> { ["AWS_ENDPOINT_URL_SQS"] = "http://localhost:1", ["AWS_ENDPOINT_URL"] = "http://localhost:2" };
