@@ -94,4 +94,41 @@ public sealed class EmailServiceTests
         Assert.Equal($"Order {order.OrderId} received", message.Subject);
         Assert.Equal($"Thank you for your order {order.OrderId}.\n\nYou ordered:\n  2 x MUG-01\n  1 x TSHIRT-RED-M\n\nWe will let you know when it ships.\n", message.Text);
     }
+
+    [Fact]
+    public void Render_NullOrder_ThrowsArgumentNull()
+    {
+        Assert.Equal("order", Assert.Throws<ArgumentNullException>(() => EmailRenderer.Render(null!)).ParamName);
+    }
+
+    [Fact]
+    public async Task HandleAsync_NewOrder_PublishesTheOrderIdOfTheInboundEvent()
+    {
+        var placed = new OrderPlacedBuilder().BuildParsed();
+
+        await _harness.Email.HandleAsync(placed, Ct);
+
+        var published = Assert.Single(_harness.Publisher.Published);
+        var email = EventParser.Parse(published.Json, EventTypes.EmailSent, ContractsJsonContext.Default.EmailSent);
+        Assert.Equal(placed.Data.OrderId, email.Data.OrderId);
+        Assert.Equal(placed.CorrelationId, published.CorrelationId);
+    }
+
+    [Fact]
+    public async Task HandleAsync_NullEvent_ThrowsArgumentNull()
+    {
+        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => _harness.Email.HandleAsync(null!, Ct));
+
+        Assert.Equal("placed", error.ParamName);
+    }
+
+    [Fact]
+    public void Constructor_MissingArguments_Throw()
+    {
+        var effect = new IdempotentEffect(_harness.Store, _harness.Publisher, _harness.Time);
+
+        Assert.Equal("effect", Assert.Throws<ArgumentNullException>(() => new EmailService(null!, _harness.EmailSender, _harness.Time)).ParamName);
+        Assert.Equal("sender", Assert.Throws<ArgumentNullException>(() => new EmailService(effect, null!, _harness.Time)).ParamName);
+        Assert.Equal("time", Assert.Throws<ArgumentNullException>(() => new EmailService(effect, _harness.EmailSender, null!)).ParamName);
+    }
 }

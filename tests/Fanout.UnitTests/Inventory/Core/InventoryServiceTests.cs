@@ -141,8 +141,9 @@ public sealed class InventoryServiceTests
         var placed = new OrderPlacedBuilder().BuildParsed();
         _ledger.Record(placed.Id, new RecordedOutcome("another-payload-hash", new OrderPlacedBuilder().BuildEnvelopeJson()));
 
-        await Assert.ThrowsAsync<PoisonMessageException>(() => _service.HandleAsync(placed, Ct));
+        var error = await Assert.ThrowsAsync<PoisonMessageException>(() => _service.HandleAsync(placed, Ct));
 
+        Assert.Equal($"Event {placed.Id} was seen before with a different payload.", error.Message);
         Assert.Empty(_publisher.Published);
     }
 
@@ -173,5 +174,33 @@ public sealed class InventoryServiceTests
 
         Assert.Equal(9, _ledger.Stock("MUG-01"));
         Assert.Equal(_ledger.Outcome(placed.Id)!.OutcomeJson, Assert.Single(_publisher.Published).Json);
+    }
+
+    [Fact]
+    public async Task HandleAsync_RejectionRacedByAnotherPayload_ThrowsPoisonAndPublishesNothing()
+    {
+        var placed = new OrderPlacedBuilder().WithItems(("MUG-01", 5)).BuildParsed();
+        _ledger.RecordedByConcurrentInvocation = new RecordedOutcome("another-payload-hash", CloudEventBuilder.InventoryReserved().Build());
+
+        await Assert.ThrowsAsync<PoisonMessageException>(() => _service.HandleAsync(placed, Ct));
+
+        Assert.Empty(_publisher.Published);
+    }
+
+    [Fact]
+    public async Task HandleAsync_NullEvent_ThrowsArgumentNull()
+    {
+        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => _service.HandleAsync(null!, Ct));
+
+        Assert.Equal("placed", error.ParamName);
+        Assert.Empty(_ledger.ReserveRequests);
+    }
+
+    [Fact]
+    public void Constructor_MissingArguments_Throw()
+    {
+        Assert.Equal("ledger", Assert.Throws<ArgumentNullException>(() => new InventoryService(null!, _publisher, _time)).ParamName);
+        Assert.Equal("publisher", Assert.Throws<ArgumentNullException>(() => new InventoryService(_ledger, null!, _time)).ParamName);
+        Assert.Equal("time", Assert.Throws<ArgumentNullException>(() => new InventoryService(_ledger, _publisher, null!)).ParamName);
     }
 }

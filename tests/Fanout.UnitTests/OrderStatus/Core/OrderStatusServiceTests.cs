@@ -46,7 +46,7 @@ public sealed class OrderStatusServiceTests
         var envelope = EventParser.ParseEnvelope(CloudEventBuilder.OrderPlaced().Build());
 
         var error = Assert.Throws<PoisonMessageException>(() => OrderStatusService.ToUpdate(envelope));
-        Assert.Contains(EventTypes.OrderPlaced, error.Message, StringComparison.Ordinal);
+        Assert.Equal($"OrderStatus does not handle events of type \"{EventTypes.OrderPlaced}\".", error.Message);
     }
 
     [Theory]
@@ -98,7 +98,7 @@ public sealed class OrderStatusServiceTests
         var error = await Assert.ThrowsAsync<InvalidOperationException>(
             () => _service.ApplyAsync(new OutcomeUpdate("event-1", OrderId, TrackedServices.Sms, ServiceStatus.Sent), Ct));
 
-        Assert.Contains(OrderId, error.Message, StringComparison.Ordinal);
+        Assert.Equal($"Order {OrderId} does not exist (yet).", error.Message);
     }
 
     [Fact]
@@ -107,10 +107,31 @@ public sealed class OrderStatusServiceTests
         _store.Add(Order());
         await _service.ApplyAsync(new OutcomeUpdate("event-1", OrderId, TrackedServices.Inventory, ServiceStatus.Reserved), Ct);
 
-        await Assert.ThrowsAsync<PoisonMessageException>(
+        var error = await Assert.ThrowsAsync<PoisonMessageException>(
             () => _service.ApplyAsync(new OutcomeUpdate("event-2", OrderId, TrackedServices.Inventory, ServiceStatus.Rejected), Ct));
 
+        Assert.Equal($"Event event-2 says {TrackedServices.Inventory} is {ServiceStatus.Rejected}, contradicting the order's recorded final status.", error.Message);
         Assert.Equal(ServiceStatus.Reserved, _store.Find(OrderId)!.Statuses[TrackedServices.Inventory]);
+    }
+
+    [Fact]
+    public void ToUpdate_NullEnvelope_ThrowsArgumentNull()
+    {
+        Assert.Equal("envelope", Assert.Throws<ArgumentNullException>(() => OrderStatusService.ToUpdate(null!)).ParamName);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_NullUpdate_ThrowsArgumentNull()
+    {
+        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => _service.ApplyAsync(null!, Ct));
+
+        Assert.Equal("update", error.ParamName);
+    }
+
+    [Fact]
+    public void Constructor_MissingStore_Throws()
+    {
+        Assert.Equal("store", Assert.Throws<ArgumentNullException>(() => new OrderStatusService(null!)).ParamName);
     }
 
     private static OrderRecord Order() => new(

@@ -1,4 +1,5 @@
 using Fanout.Contracts.Events;
+using Fanout.Functions.Common.Idempotency;
 using Fanout.Sms.Core;
 using Fanout.UnitTests.TestDoubles;
 using Fanout.UnitTests.TestEvents;
@@ -121,7 +122,7 @@ public sealed class SmsServiceTests
 
         Assert.True(await _harness.Sms.HandleAsync(placed, TestContext.Current.CancellationToken));
 
-        Assert.Equal(Fanout.Functions.Common.Idempotency.IdempotencyStatus.Completed, _harness.Store.Get(placed.Id)!.Status);
+        Assert.Equal(IdempotencyStatus.Completed, _harness.Store.Get(placed.Id)!.Status);
     }
 
     [Fact]
@@ -131,5 +132,57 @@ public sealed class SmsServiceTests
 
         Assert.True(text.Length <= 160, $"{text.Length} characters");
         Assert.Contains(OrderPlacedBuilder.DefaultOrderId[..8], text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HandleAsync_CustomerHasPhone_PublishesTheOrderIdAndCorrelationIdOfTheInboundEvent()
+    {
+        var placed = new OrderPlacedBuilder().WithPhone("+447911123456").BuildParsed();
+
+        await _harness.Sms.HandleAsync(placed, TestContext.Current.CancellationToken);
+
+        var published = Assert.Single(_harness.Publisher.Published);
+        var sms = EventParser.Parse(published.Json, EventTypes.SmsSent, ContractsJsonContext.Default.SmsSent);
+        Assert.Equal(placed.Data.OrderId, sms.Data.OrderId);
+        Assert.Equal(placed.CorrelationId, sms.CorrelationId);
+        Assert.Equal(placed.Data.OrderId, Assert.Single(_harness.SmsSender.Sent).OrderId);
+    }
+
+    [Fact]
+    public async Task HandleAsync_NullEvent_ThrowsArgumentNull()
+    {
+        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => _harness.Sms.HandleAsync(null!, TestContext.Current.CancellationToken));
+
+        Assert.Equal("placed", error.ParamName);
+    }
+
+    [Fact]
+    public void Constructor_MissingArguments_Throw()
+    {
+        var effect = new IdempotentEffect(_harness.Store, _harness.Publisher, _harness.Time);
+
+        Assert.Equal("effect", Assert.Throws<ArgumentNullException>(() => new SmsService(null!, _harness.SmsSender, _harness.Time)).ParamName);
+        Assert.Equal("sender", Assert.Throws<ArgumentNullException>(() => new SmsService(effect, null!, _harness.Time)).ParamName);
+        Assert.Equal("time", Assert.Throws<ArgumentNullException>(() => new SmsService(effect, _harness.SmsSender, null!)).ParamName);
+    }
+
+    [Fact]
+    public void Render_LongOrderId_KeepsTheFirstEightCharactersAndStatesTheCounts()
+    {
+        var text = SmsRenderer.Render("0123456789abcdef", 2, 3);
+
+        Assert.Equal("Fanout: order 01234567 confirmed, 2 line(s), 3 unit(s). We'll text again when it ships.", text);
+    }
+
+    [Fact]
+    public void Render_OrderIdShorterThanEight_KeepsTheWholeId()
+    {
+        Assert.Equal("Fanout: order abc confirmed, 1 line(s), 1 unit(s). We'll text again when it ships.", SmsRenderer.Render("abc", 1, 1));
+    }
+
+    [Fact]
+    public void Render_OrderIdOfExactlyEight_KeepsTheWholeId()
+    {
+        Assert.StartsWith("Fanout: order abcdefgh confirmed,", SmsRenderer.Render("abcdefgh", 1, 1), StringComparison.Ordinal);
     }
 }
