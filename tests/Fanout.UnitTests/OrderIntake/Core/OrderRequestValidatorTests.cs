@@ -667,6 +667,24 @@ public sealed class OrderRequestValidatorTests
         Assert.Equal("Content-Encoding", Assert.Single(check.Errors).Field);
     }
 
+    [Fact]
+    public void CheckContentEncoding_Gzip_SaysWhatToSendInstead()
+    {
+        var check = OrderRequestValidator.CheckContentEncoding("gzip");
+
+        Assert.Equal("Unsupported media type", check!.Title);
+        Assert.Equal("Content-Encoding 'gzip' is not supported; send the body uncompressed.", Assert.Single(check.Errors).Message);
+    }
+
+    [Fact]
+    public void CheckContentType_RepeatedCharset_SaysTheParameterIsRepeated()
+    {
+        var check = OrderRequestValidator.CheckContentType("application/json; charset=utf-8; charset=latin1");
+
+        Assert.Equal("Unsupported media type", check!.Title);
+        Assert.Equal("'application/json; charset=utf-8; charset=latin1' repeats a parameter; send each at most once.", Assert.Single(check.Errors).Message);
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("")]
