@@ -13,20 +13,34 @@ public static class AwsEndpoint
         ArgumentException.ThrowIfNullOrWhiteSpace(serviceEnvironmentId);
         ArgumentException.ThrowIfNullOrWhiteSpace(hostPrefix);
         ArgumentException.ThrowIfNullOrWhiteSpace(region);
+        return Configured(serviceEnvironmentId, environment) ?? PublicEndpoint(hostPrefix, region);
+    }
+
+    /// <summary>The endpoint override from <c>AWS_ENDPOINT_URL_&lt;SERVICE&gt;</c>, then <c>AWS_ENDPOINT_URL</c>, or
+    /// null when neither is set (talk to AWS itself).</summary>
+    /// <exception cref="InvalidOperationException">The variable is set but is not an absolute http(s) URL.</exception>
+    public static Uri? Configured(string serviceEnvironmentId, Func<string, string?>? environment = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(serviceEnvironmentId);
         environment ??= Environment.GetEnvironmentVariable;
         // A blank variable counts as unset: an empty per-service value must not hide AWS_ENDPOINT_URL and send
         // traffic to the public endpoint instead of the emulator the caller configured.
         var configured = NonBlank(environment("AWS_ENDPOINT_URL_" + serviceEnvironmentId.ToUpperInvariant())) ?? NonBlank(environment("AWS_ENDPOINT_URL"));
-        if (!string.IsNullOrWhiteSpace(configured))
+        if (configured is null)
         {
-            if (!Uri.TryCreate(configured, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-            {
-                throw new InvalidOperationException($"The endpoint for {serviceEnvironmentId} ('{configured}') is not an absolute http(s) URL.");
-            }
-
-            return uri;
+            return null;
         }
 
+        if (!Uri.TryCreate(configured, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new InvalidOperationException($"The endpoint for {serviceEnvironmentId} ('{configured}') is not an absolute http(s) URL.");
+        }
+
+        return uri;
+    }
+
+    private static Uri PublicEndpoint(string hostPrefix, string region)
+    {
         var suffix = region.StartsWith("cn-", StringComparison.Ordinal) ? "amazonaws.com.cn" : "amazonaws.com";
         return new Uri($"https://{hostPrefix}.{region}.{suffix}/");
     }

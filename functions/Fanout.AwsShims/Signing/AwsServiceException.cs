@@ -29,4 +29,8 @@ public sealed class AwsServiceException : Exception
     public string ErrorCode { get; } = "";
 
     public HttpStatusCode StatusCode { get; }
+
+    /// <summary>True for a 5xx answer, which AWS documents as "the request may or may not have been processed";
+    /// a 4xx answer proves it was refused before any effect.</summary>
+    public bool MayHaveBeenProcessed => (int)StatusCode >= 500;
 }

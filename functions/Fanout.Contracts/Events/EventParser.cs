@@ -1,3 +1,4 @@
+using Fanout.Contracts.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -69,7 +70,7 @@ public static class EventParser
         try
         {
             using var document = JsonDocument.Parse(body, _iJson);
-            RequireWellFormedText(document.RootElement, "");
+            RequireWellFormedText(document.RootElement);
             CheckEnvelope(document.RootElement);
         }
         catch (JsonException ex)
@@ -179,7 +180,7 @@ public static class EventParser
         try
         {
             using var document = JsonDocument.Parse(body);
-            RequireWellFormedText(document.RootElement, "");
+            RequireWellFormedText(document.RootElement);
             return null;
         }
         catch (JsonException ex)
@@ -190,46 +191,15 @@ public static class EventParser
 
     /// <summary>Throws a <see cref="JsonException"/> naming the first string or member name that is not well-formed
     /// UTF-16; System.Text.Json would otherwise throw an <see cref="InvalidOperationException"/> on reading it.</summary>
-    private static void RequireWellFormedText(JsonElement element, string path)
+    /// <param name="at">The path of <paramref name="root"/> in the body ("" for the body itself).</param>
+    private static void RequireWellFormedText(JsonElement root, string at = "")
     {
-        switch (element.ValueKind)
+        if (JsonTextScan.Find(root, duplicates: false) is [var (problem, relative), ..])
         {
-            case JsonValueKind.Object:
-                foreach (var member in element.EnumerateObject())
-                {
-                    string name;
-                    try
-                    {
-                        name = member.Name;
-                    }
-                    catch (InvalidOperationException ex)
-                    {
-                        throw new JsonException($"a member name in {(path.Length == 0 ? "the envelope" : path)} is not well-formed UTF-16 (an unpaired surrogate)", ex);
-                    }
-
-                    RequireWellFormedText(member.Value, JsonChecks.Join(path, name));
-                }
-
-                break;
-            case JsonValueKind.Array:
-                var index = 0;
-                foreach (var item in element.EnumerateArray())
-                {
-                    RequireWellFormedText(item, JsonChecks.Index(path, index++));
-                }
-
-                break;
-            case JsonValueKind.String:
-                try
-                {
-                    _ = element.GetString();
-                }
-                catch (InvalidOperationException ex)
-                {
-                    throw new JsonException($"{(path.Length == 0 ? "the body" : path)} is not well-formed UTF-16 (an unpaired surrogate)", ex);
-                }
-
-                break;
+            var path = relative.Length == 0 ? at : JsonChecks.Join(at, relative);
+            throw new JsonException(problem == JsonTextProblem.IllFormedName
+                ? $"a member name in {(path.Length == 0 ? "the envelope" : path)} is not well-formed UTF-16 (an unpaired surrogate)"
+                : $"{(path.Length == 0 ? "the body" : path)} is not well-formed UTF-16 (an unpaired surrogate)");
         }
     }
 

@@ -232,7 +232,7 @@ public sealed class SendGate
     {
         OperationCanceledException or TimeoutException => true,
         AwsTransportException transport => transport.MayHaveReachedService,
-        AwsServiceException service => (int)service.StatusCode >= 500,
+        AwsServiceException service => service.MayHaveBeenProcessed,
         _ => false,
     };
 }

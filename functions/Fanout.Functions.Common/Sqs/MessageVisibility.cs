@@ -1,3 +1,4 @@
+using Fanout.AwsShims.Signing;
 using System.Collections.Concurrent;
 using Amazon.SQS;
 using Amazon.SQS.Model;
@@ -117,11 +118,6 @@ public static class SqsQueueUrl
         return $"{root}/{account}/{name}";
     }
 
-    /// <summary>The SQS endpoint override from the standard variables, or null for AWS.</summary>
-    public static Uri? EndpointFromEnvironment(Func<string, string?>? environment = null)
-    {
-        environment ??= Environment.GetEnvironmentVariable;
-        var raw = environment("AWS_ENDPOINT_URL_SQS") is { Length: > 0 } sqs ? sqs : environment("AWS_ENDPOINT_URL");
-        return string.IsNullOrWhiteSpace(raw) ? null : new Uri(raw, UriKind.Absolute);
-    }
+    /// <summary>The SQS endpoint override from the standard variables (<see cref="AwsEndpoint.Configured"/>), or null for AWS.</summary>
+    public static Uri? EndpointFromEnvironment(Func<string, string?>? environment = null) => AwsEndpoint.Configured("SQS", environment);
 }

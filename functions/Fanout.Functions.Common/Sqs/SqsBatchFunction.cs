@@ -46,6 +46,9 @@ public sealed class SqsBatchFunction : ILambdaHandler
     private readonly RetryBackoff? _backoff;
     private readonly SqsBatchOptions _options;
 
+    /// <summary>Kept free before the deadline for serialising and sending the batch response.</summary>
+    private static readonly TimeSpan ResponseMargin = TimeSpan.FromMilliseconds(250);
+
     /// <param name="visibility">With <paramref name="backoff"/>: where transient failures are delayed; without
     /// them failed records come back after the queue's visibility timeout.</param>
     public SqsBatchFunction(
@@ -223,8 +226,7 @@ public sealed class SqsBatchFunction : ILambdaHandler
             return;
         }
 
-        // Leave a margin for serialising the response after the change.
-        var budget = Min(_options.VisibilityBudget, deadline - _time.GetUtcNow() - TimeSpan.FromMilliseconds(250));
+        var budget = BudgetBefore(deadline, _options.VisibilityBudget);
         if (budget <= TimeSpan.Zero)
         {
             _log.Warn("No time left to delay retries; failed records come back after the visibility timeout", ("records", changes.Count));
@@ -248,7 +250,13 @@ public sealed class SqsBatchFunction : ILambdaHandler
         }
     }
 
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+    /// <summary>How long a best-effort step may take: at most <paramref name="cap"/>, and ending early enough before
+    /// the deadline to serialise and send the batch response (zero or less: no time for it).</summary>
+    private TimeSpan BudgetBefore(DateTimeOffset deadline, TimeSpan cap)
+    {
+        var left = deadline - _time.GetUtcNow() - ResponseMargin;
+        return left < cap ? left : cap;
+    }
 
     private async Task RecordFailureAsync(SqsMessage message, Exception exception, bool poison, DateTimeOffset deadline)
     {
@@ -259,7 +267,7 @@ public sealed class SqsBatchFunction : ILambdaHandler
 
         // Own token, not the invocation's (recording the reason must not be skipped because the token fired),
         // but bounded by the deadline so the response still goes out in time.
-        var budget = Min(TimeSpan.FromSeconds(2), deadline - _time.GetUtcNow() - TimeSpan.FromMilliseconds(250));
+        var budget = BudgetBefore(deadline, TimeSpan.FromSeconds(2));
         if (budget <= TimeSpan.Zero)
         {
             _log.Warn("No time left to record the failure reason", ("messageId", message.MessageId));

@@ -1,3 +1,4 @@
+using Fanout.Contracts.Json;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -26,7 +27,7 @@ public static class OrderRequestValidator
         MaxDepth = 16,
         AllowTrailingCommas = false,
         CommentHandling = JsonCommentHandling.Disallow,
-        // Duplicates are found by ScanText instead: the parser's own check throws InvalidOperationException on a
+        // Duplicates are found by JsonTextScan instead: the parser's own check throws InvalidOperationException on a
         // property name that is not valid UTF-16, before anything could say which field it was.
         AllowDuplicateProperties = true,
     };
@@ -120,12 +121,28 @@ public static class OrderRequestValidator
         using (document)
         {
             var errors = new List<FieldError>();
-            var duplicates = new List<FieldError>();
-            ScanText(document.RootElement, "", errors, duplicates);
+            var duplicates = new List<string>();
+            foreach (var (problem, path) in JsonTextScan.Find(document.RootElement, duplicates: true))
+            {
+                var at = path.Length == 0 ? "$" : path;
+                switch (problem)
+                {
+                    case JsonTextProblem.DuplicateName:
+                        duplicates.Add($"Property '{path}' appears more than once.");
+                        break;
+                    case JsonTextProblem.IllFormedName:
+                        errors.Add(new FieldError(at, "A property name is not valid Unicode (it holds an unpaired surrogate escape)."));
+                        break;
+                    default:
+                        errors.Add(new FieldError(at, $"{(path.Length == 0 ? "The body" : path)} is not valid Unicode (it holds an unpaired surrogate escape)."));
+                        break;
+                }
+            }
+
             if (duplicates.Count > 0)
             {
                 // Without this, the last value would silently win: a different order than the client saw.
-                return new RequestCheck(null, 400, "Malformed JSON", [new FieldError("$", string.Join(" ", duplicates.Select(d => d.Message)))]);
+                return new RequestCheck(null, 400, "Malformed JSON", [new FieldError("$", string.Join(" ", duplicates))]);
             }
 
             if (errors.Count > 0)
@@ -236,62 +253,6 @@ public static class OrderRequestValidator
         }
 
         return command;
-    }
-
-    /// <summary>Walks the whole document once. Lists in <paramref name="undecodable"/> every string and property
-    /// name whose JSON escapes do not decode to valid UTF-16 (an unpaired surrogate such as <c>\ud800</c>): reading
-    /// one throws, so none may reach <see cref="Read"/>. Lists in <paramref name="duplicates"/> every property name
-    /// that appears twice in one object, compared after unescaping (RFC 8259 section 4).</summary>
-    private static void ScanText(JsonElement element, string path, List<FieldError> undecodable, List<FieldError> duplicates)
-    {
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Object:
-                var names = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var property in element.EnumerateObject())
-                {
-                    string name;
-                    try
-                    {
-                        name = property.Name;
-                    }
-                    catch (InvalidOperationException)
-                    {
-                        undecodable.Add(new FieldError(path.Length == 0 ? "$" : path, "A property name is not valid Unicode (it holds an unpaired surrogate escape)."));
-                        continue;
-                    }
-
-                    var child = path.Length == 0 ? name : path + "." + name;
-                    if (!names.Add(name))
-                    {
-                        duplicates.Add(new FieldError(child, $"Property '{child}' appears more than once."));
-                    }
-
-                    ScanText(property.Value, child, undecodable, duplicates);
-                }
-
-                break;
-            case JsonValueKind.Array:
-                var index = 0;
-                foreach (var item in element.EnumerateArray())
-                {
-                    ScanText(item, $"{path}[{index}]", undecodable, duplicates);
-                    index++;
-                }
-
-                break;
-            case JsonValueKind.String:
-                try
-                {
-                    _ = element.GetString();
-                }
-                catch (InvalidOperationException)
-                {
-                    undecodable.Add(new FieldError(path.Length == 0 ? "$" : path, $"{(path.Length == 0 ? "The body" : path)} is not valid Unicode (it holds an unpaired surrogate escape)."));
-                }
-
-                break;
-        }
     }
 
     private static string RequiredString(JsonElement parent, string name, string path, List<FieldError> errors, Func<string, bool> rule, string ruleText)
