@@ -1,3 +1,4 @@
+using Fanout.Contracts.Events;
 namespace Fanout.OrderIntake.Core;
 
 /// <summary>The outcome of reading an <c>Idempotency-Key</c> header: no key, a key, or why the header is unusable.</summary>
@@ -17,24 +18,10 @@ public static class RequestHeaders
     public const string TokenRule = "1 to 128 characters: letters, digits, '.', '_', ':' or '-'";
 
     /// <summary>True for 1 to 128 ASCII letters, digits, '.', '_', ':' or '-' (and nothing else: no control
-    /// characters, no spaces, no commas, which is how a repeated header arrives).</summary>
-    public static bool IsToken(string? value)
-    {
-        if (value is not { Length: >= 1 and <= MaxTokenLength })
-        {
-            return false;
-        }
-
-        foreach (var c in value)
-        {
-            if (!char.IsAsciiLetterOrDigit(c) && c is not ('.' or '_' or ':' or '-'))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    /// characters, no spaces, no commas, which is how a repeated header arrives). The same rule the consumers
+    /// apply to an envelope's <c>correlationid</c> (<see cref="EventRules.IsCorrelationId"/>), so every id intake
+    /// accepts travels every hop; idempotency keys share the alphabet.</summary>
+    public static bool IsToken(string? value) => EventRules.IsCorrelationId(value);
 
     /// <summary>Reads <c>Idempotency-Key</c>. draft-ietf-httpapi-idempotency-key-header defines the value as an
     /// RFC 8941 sf-string (<c>"8e03978e-…"</c>, section 3.3.3); many clients send the bare token instead. Both
