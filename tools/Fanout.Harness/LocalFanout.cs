@@ -201,7 +201,6 @@ public sealed class LocalFanout : IAsyncDisposable
         {
             [SettingNames.TableName] = topology.TableFor(function.Table),
             [SettingNames.TopicArn] = topology.TopicArn,
-            [SettingNames.FunctionTimeoutSeconds] = ((int)Math.Ceiling(options.FunctionTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture),
             [SettingNames.RetryBackoffBaseSeconds] = options.RetryBackoffBaseSeconds.ToString(CultureInfo.InvariantCulture),
             [SettingNames.RetryBackoffCapSeconds] = options.RetryBackoffCapSeconds.ToString(CultureInfo.InvariantCulture),
             [SettingNames.IdempotencyTtlDays] = FanoutTopology.IdempotencyRetentionDays.ToString(CultureInfo.InvariantCulture),

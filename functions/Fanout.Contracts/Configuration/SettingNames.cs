@@ -14,9 +14,6 @@ public static class SettingNames
     /// <summary>The service name put on every log line (e.g. <c>sms</c>).</summary>
     public const string ServiceName = "FANOUT_SERVICE_NAME";
 
-    /// <summary>The function timeout in seconds: how long an IN_PROGRESS idempotency lease lasts.</summary>
-    public const string FunctionTimeoutSeconds = "FANOUT_FUNCTION_TIMEOUT_SECONDS";
-
     /// <summary>How many days idempotency records are kept before the table's TTL removes them.</summary>
     public const string IdempotencyTtlDays = "FANOUT_IDEMPOTENCY_TTL_DAYS";
 

@@ -15,10 +15,6 @@ public sealed record FunctionSettings
 
     public string? TopicArn { get; init; }
 
-    /// <summary>The configured function timeout. Informational only: idempotency leases end at the invocation's
-    /// own deadline (<c>Lambda-Runtime-Deadline-Ms</c>), which cannot drift from the real timeout.</summary>
-    public TimeSpan FunctionTimeout { get; init; } = TimeSpan.FromSeconds(30);
-
     /// <summary>How long idempotency records are kept: longer than a message can live, counting a redrive from
     /// the DLQ (<see cref="FanoutTopology.IdempotencyRetentionDays"/>), so a late duplicate is still recognised.</summary>
     public TimeSpan IdempotencyRetention { get; init; } = TimeSpan.FromDays(DefaultIdempotencyTtlDays);
@@ -66,7 +62,6 @@ public sealed record FunctionSettings
             problems.Add($"{SettingNames.TopicArn} is required");
         }
 
-        var timeout = ReadPositiveInt(Read(SettingNames.FunctionTimeoutSeconds), SettingNames.FunctionTimeoutSeconds, 30, problems);
         var ttlDays = ReadPositiveInt(Read(SettingNames.IdempotencyTtlDays), SettingNames.IdempotencyTtlDays, DefaultIdempotencyTtlDays, problems);
 
         var backoffBase = ReadPositiveInt(Read(SettingNames.RetryBackoffBaseSeconds), SettingNames.RetryBackoffBaseSeconds, DefaultRetryBackoffBaseSeconds, problems);
@@ -110,7 +105,6 @@ public sealed record FunctionSettings
             ServiceName = Read(SettingNames.ServiceName) ?? defaultServiceName,
             TableName = table!,
             TopicArn = topic,
-            FunctionTimeout = TimeSpan.FromSeconds(timeout),
             IdempotencyRetention = TimeSpan.FromDays(ttlDays),
             RetryBackoffBaseSeconds = backoffBase,
             RetryBackoffCapSeconds = backoffCap,

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Amazon.CDK;
 using Amazon.CDK.AWS.DynamoDB;
 using Amazon.CDK.AWS.IAM;
@@ -88,7 +87,6 @@ public sealed class FanoutFunction : Construct
         {
             [SettingNames.TableName] = props.Table.TableName,
             [SettingNames.ServiceName] = props.ServiceName,
-            [SettingNames.FunctionTimeoutSeconds] = spec.TimeoutSeconds.ToString(CultureInfo.InvariantCulture),
             [SettingNames.LogLevel] = settings.LogLevel,
         };
 

@@ -21,7 +21,6 @@ public sealed class FunctionSettingsTests
         Assert.Equal("sms", settings.ServiceName);
         Assert.Equal("fanout-sms", settings.TableName);
         Assert.Equal("arn:aws:sns:eu-west-1:123456789012:order-events", settings.TopicArn);
-        Assert.Equal(TimeSpan.FromSeconds(30), settings.FunctionTimeout);
         Assert.Equal(TimeSpan.FromDays(30), settings.IdempotencyRetention);
         Assert.Equal(2, settings.RetryBackoffBaseSeconds);
         Assert.Equal(300, settings.RetryBackoffCapSeconds);
@@ -39,7 +38,6 @@ public sealed class FunctionSettingsTests
         Assert.Equal("record", settings.SmsSender);
         Assert.Equal("record", settings.EmailSender);
         Assert.Equal(LogLevel.Information, settings.LogLevel);
-        Assert.Equal(TimeSpan.FromSeconds(30), settings.FunctionTimeout);
         Assert.Equal(TimeSpan.FromDays(FunctionSettings.DefaultIdempotencyTtlDays), settings.IdempotencyRetention);
         Assert.Equal(FunctionSettings.DefaultRetryBackoffBaseSeconds, settings.RetryBackoffBaseSeconds);
         Assert.Equal(FunctionSettings.DefaultRetryBackoffCapSeconds, settings.RetryBackoffCapSeconds);
@@ -62,7 +60,6 @@ public sealed class FunctionSettingsTests
     public void FromEnvironment_EveryValueSet_ReadsEach()
     {
         _environment[SettingNames.ServiceName] = "sms-eu";
-        _environment[SettingNames.FunctionTimeoutSeconds] = "45";
         _environment[SettingNames.IdempotencyTtlDays] = "20";
         _environment[SettingNames.RetryBackoffBaseSeconds] = "1";
         _environment[SettingNames.RetryBackoffCapSeconds] = "5";
@@ -74,7 +71,6 @@ public sealed class FunctionSettingsTests
         var settings = Read();
 
         Assert.Equal("sms-eu", settings.ServiceName);
-        Assert.Equal(TimeSpan.FromSeconds(45), settings.FunctionTimeout);
         Assert.Equal(TimeSpan.FromDays(20), settings.IdempotencyRetention);
         Assert.Equal(1, settings.RetryBackoffBaseSeconds);
         Assert.Equal(5, settings.RetryBackoffCapSeconds);
@@ -116,12 +112,10 @@ public sealed class FunctionSettingsTests
     }
 
     [Theory]
-    [InlineData(SettingNames.FunctionTimeoutSeconds, "abc")]
-    [InlineData(SettingNames.FunctionTimeoutSeconds, "0")]
-    [InlineData(SettingNames.FunctionTimeoutSeconds, "-5")]
-    [InlineData(SettingNames.FunctionTimeoutSeconds, "1.5")]
-    [InlineData(SettingNames.FunctionTimeoutSeconds, "99999999999")]
     [InlineData(SettingNames.IdempotencyTtlDays, "two weeks")]
+    [InlineData(SettingNames.IdempotencyTtlDays, "-5")]
+    [InlineData(SettingNames.IdempotencyTtlDays, "1.5")]
+    [InlineData(SettingNames.IdempotencyTtlDays, "99999999999")]
     [InlineData(SettingNames.IdempotencyTtlDays, "0")]
     [InlineData(SettingNames.IdempotencyTtlDays, "+15")]
     [InlineData(SettingNames.RetryBackoffBaseSeconds, "0")]
@@ -193,14 +187,14 @@ public sealed class FunctionSettingsTests
     public void FromEnvironment_SeveralProblems_NamesEveryVariableAtOnce()
     {
         _environment.Remove(SettingNames.TableName);
-        _environment[SettingNames.FunctionTimeoutSeconds] = "soon";
+        _environment[SettingNames.IdempotencyTtlDays] = "soon";
         _environment[SettingNames.SmsSender] = "carrier-pigeon";
         _environment[SettingNames.EmailSender] = "ses";
 
         var error = Assert.Throws<InvalidOperationException>(() => Read());
 
         Assert.Contains(SettingNames.TableName, error.Message, StringComparison.Ordinal);
-        Assert.Contains(SettingNames.FunctionTimeoutSeconds, error.Message, StringComparison.Ordinal);
+        Assert.Contains(SettingNames.IdempotencyTtlDays, error.Message, StringComparison.Ordinal);
         Assert.Contains(SettingNames.SmsSender, error.Message, StringComparison.Ordinal);
         Assert.Contains(SettingNames.EmailFromAddress, error.Message, StringComparison.Ordinal);
     }
