@@ -81,6 +81,11 @@ public sealed class HttpApiRequestContext
     [JsonPropertyName("domainPrefix")]
     public string? DomainPrefix { get; set; }
 
+    /// <summary>What the route's authorizer established about the caller; null on a route without one.</summary>
+    [JsonPropertyName("authorizer")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public HttpApiAuthorizerDescription? Authorizer { get; set; }
+
     [JsonPropertyName("http")]
     public HttpApiHttpDescription Http { get; set; } = new();
 
@@ -98,6 +103,31 @@ public sealed class HttpApiRequestContext
 
     [JsonPropertyName("timeEpoch")]
     public long TimeEpoch { get; set; }
+}
+
+/// <summary><c>requestContext.authorizer</c> of a payload 2.0 event.</summary>
+public sealed class HttpApiAuthorizerDescription
+{
+    /// <summary>Set when a JWT authorizer accepted the request.</summary>
+    [JsonPropertyName("jwt")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public HttpApiJwtDescription? Jwt { get; set; }
+}
+
+/// <summary><c>requestContext.authorizer.jwt</c>: the verified token's claims, every value rendered as a string the
+/// way API Gateway renders them (see <see cref="JwtClaimText"/>), and the scopes.</summary>
+public sealed class HttpApiJwtDescription
+{
+    [JsonPropertyName("claims")]
+    public Dictionary<string, string> Claims { get; set; } = [];
+
+    /// <summary>The token's scopes when the route requires scopes; null on a route that requires none (as API
+    /// Gateway delivers it).</summary>
+    [JsonPropertyName("scopes")]
+    public List<string>? Scopes { get; set; }
+
+    /// <summary>One claim's value, or null when the token does not carry it.</summary>
+    public string? Claim(string name) => Claims.TryGetValue(name, out var value) ? value : null;
 }
 
 public sealed class HttpApiHttpDescription

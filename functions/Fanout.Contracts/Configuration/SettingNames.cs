@@ -34,4 +34,9 @@ public static class SettingNames
 
     /// <summary>The longest retry delay of a transiently failed record, in whole seconds.</summary>
     public const string RetryBackoffCapSeconds = "FANOUT_RETRY_BACKOFF_CAP_SECONDS";
+
+    /// <summary>OrderIntake: the E.164 calling codes a customer's phone may start with, comma-separated (e.g.
+    /// <c>+1,+44</c>). Set from CDK context <c>smsAllowedCountryCodes</c>; unset means
+    /// <see cref="Topology.OrderApiTopology.DefaultSmsAllowedCountryCodes"/>.</summary>
+    public const string SmsAllowedCountryCodes = "FANOUT_SMS_ALLOWED_COUNTRY_CODES";
 }

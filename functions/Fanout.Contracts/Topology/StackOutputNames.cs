@@ -8,6 +8,15 @@ public static class StackOutputNames
     public const string TopicArn = "TopicArn";
     public const string Region = "Region";
 
+    /// <summary>The Cognito user pool id (absent when the stack trusts another issuer through <c>jwtIssuer</c>).</summary>
+    public const string UserPoolId = "UserPoolId";
+
+    /// <summary>The shop's app client id: the audience of the API's JWT authorizer when the stack made the pool.</summary>
+    public const string UserPoolClientId = "UserPoolClientId";
+
+    /// <summary>The issuer (<c>iss</c>) the API's JWT authorizer trusts.</summary>
+    public const string JwtIssuer = "JwtIssuer";
+
     /// <summary>e.g. <c>SmsQueueUrl</c>.</summary>
     public static string QueueUrl(ConsumerSpec consumer) => Name(consumer) + "QueueUrl";
 

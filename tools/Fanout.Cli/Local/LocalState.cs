@@ -28,8 +28,11 @@ public sealed class LocalState
     [JsonPropertyName("accessKeyId")]
     public string AccessKeyId { get; set; } = "";
 
+    /// <summary>The embedded emulators' fixed, fake secret; null for <c>--emulators external</c>, whose real credentials
+    /// stay in the environment or the AWS profile and are never written here.</summary>
     [JsonPropertyName("secretAccessKey")]
-    public string SecretAccessKey { get; set; } = "";
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SecretAccessKey { get; set; }
 
     [JsonPropertyName("topicArn")]
     public string TopicArn { get; set; } = "";
@@ -41,6 +44,10 @@ public sealed class LocalState
     /// <summary>Per table id (orders, sms, email, inventory): physical table name.</summary>
     [JsonPropertyName("tables")]
     public Dictionary<string, string> Tables { get; set; } = [];
+
+    /// <summary>The local sign-in (cognito-local): where to sign in and the demo users. Null before sign-in existed.</summary>
+    [JsonPropertyName("identity")]
+    public LocalIdentity? Identity { get; set; }
 
     public static string DefaultPath(string repoRoot) => Path.Combine(repoRoot, ".local", "fanout-up.json");
 
@@ -77,6 +84,45 @@ public sealed class LocalQueueUrls
 
     [JsonPropertyName("deadLetterQueueUrl")]
     public string DeadLetterQueueUrl { get; set; } = "";
+}
+
+/// <summary>The local user pool: cognito-local's endpoint, the pool, the shop's app client and the demo users.</summary>
+public sealed class LocalIdentity
+{
+    /// <summary>cognito-local's base URL, the Cognito API endpoint (e.g. <c>http://127.0.0.1:41234/</c>).</summary>
+    [JsonPropertyName("endpoint")]
+    public string Endpoint { get; set; } = "";
+
+    [JsonPropertyName("userPoolId")]
+    public string UserPoolId { get; set; } = "";
+
+    /// <summary>The app client id: the audience the local API server accepts.</summary>
+    [JsonPropertyName("clientId")]
+    public string ClientId { get; set; } = "";
+
+    /// <summary>The <c>iss</c> of the pool's tokens, e.g. <c>http://127.0.0.1:41234/local_AbCd</c>.</summary>
+    [JsonPropertyName("issuer")]
+    public string Issuer { get; set; } = "";
+
+    /// <summary>Demo users by role: <c>customer</c> and <c>operator</c>. Passwords are generated per run.</summary>
+    [JsonPropertyName("users")]
+    public Dictionary<string, LocalUser> Users { get; set; } = [];
+}
+
+/// <summary>A demo user of the local pool.</summary>
+public sealed class LocalUser
+{
+    /// <summary>The sign-in name (the pool signs in by e-mail).</summary>
+    [JsonPropertyName("email")]
+    public string Email { get; set; } = "";
+
+    /// <summary>Generated at start-up; this file is the only place it is written.</summary>
+    [JsonPropertyName("password")]
+    public string Password { get; set; } = "";
+
+    /// <summary>Whether the user is in the <c>operators</c> group.</summary>
+    [JsonPropertyName("operator")]
+    public bool Operator { get; set; }
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true)]

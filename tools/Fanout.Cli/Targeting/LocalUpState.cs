@@ -56,7 +56,7 @@ internal sealed class LocalUpStateFile : ILocalUpSource
             Endpoint(state.DynamoDbEndpoint, "dynamoDbEndpoint"),
             string.IsNullOrWhiteSpace(state.Region) ? throw Incomplete("region") : state.Region,
             state.AccessKeyId,
-            state.SecretAccessKey);
+            state.SecretAccessKey ?? throw Incomplete("secretAccessKey"));
     }
 
     private static Uri Endpoint(string value, string field) =>
