@@ -1,5 +1,6 @@
 using Amazon.CDK;
 using Constructs;
+using Fanout.Contracts.Configuration;
 using Fanout.Contracts.Topology;
 using Fanout.Infra.Constructs;
 
@@ -18,7 +19,7 @@ public sealed class FanoutStackProps : StackProps
 }
 
 /// <summary>The whole fan-out, in the order a request travels:
-/// HTTP API → OrderIntake → order-events topic → (filtered subscription → queue → consumer function) × N,
+/// (sign-in →) HTTP API with a JWT authorizer → OrderIntake → order-events topic → (filtered subscription → queue → consumer function) × N,
 /// each service with its own table, and monitoring over all of it.</summary>
 public sealed class FanoutStack : Stack
 {
@@ -56,13 +57,24 @@ public sealed class FanoutStack : Stack
             OrderEvents = orderEvents.Topic,
             Key = key.Key,
             Settings = settings,
+            ExtraEnvironment = new Dictionary<string, string>
+            {
+                [SettingNames.SmsAllowedCountryCodes] = string.Join(",", settings.SmsAllowedCountryCodes),
+            },
         });
+
+        // The stack's own user pool issues the tokens unless the deployer brings an issuer (CDK context jwtIssuer).
+        var signIn = settings.BringsOwnIssuer ? null : new ShopSignIn(this, "SignIn", new ShopSignInProps { Destroy = settings.DestroyTables });
+        var issuer = signIn?.Issuer ?? settings.JwtIssuer!;
         var api = new OrderApi(this, "OrderApi", new OrderApiProps
         {
             Handler = intake.Function,
             ThrottleRate = settings.ApiThrottleRate,
             ThrottleBurst = settings.ApiThrottleBurst,
             LogRetention = settings.LogRetention,
+            JwtIssuer = issuer,
+            JwtAudience = signIn?.Audience ?? settings.JwtAudience,
+            CorsAllowedOrigins = settings.CorsAllowedOrigins,
         });
 
         var consumers = props.Consumers.Select(consumer => new ConsumerService(this, consumer.Function.Name, new ConsumerServiceProps
@@ -96,6 +108,13 @@ public sealed class FanoutStack : Stack
         Output(StackOutputNames.ApiUrl, api.Url, "Base URL of the order API (POST /orders, GET /orders/{id})");
         Output(StackOutputNames.TopicArn, orderEvents.Topic.TopicArn, "The order-events topic");
         Output(StackOutputNames.Region, Region, "The region the stack is deployed in");
+        Output(StackOutputNames.JwtIssuer, issuer, "The issuer the API accepts access tokens from (their iss claim)");
+        if (signIn is not null)
+        {
+            Output(StackOutputNames.UserPoolId, signIn.UserPool.UserPoolId, "The shop's Cognito user pool (aws cognito-idp admin-create-user --user-pool-id ...)");
+            Output(StackOutputNames.UserPoolClientId, signIn.Client.UserPoolClientId, "The shop front-end's app client: the access tokens' client_id");
+        }
+
         Output("AlarmTopicArn", monitoring.AlarmTopic.Topic.TopicArn, "Subscribe here to receive the alarms");
         foreach (var consumer in consumers)
         {

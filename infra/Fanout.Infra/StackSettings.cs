@@ -1,7 +1,10 @@
+using System.Collections;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Logs;
+using Fanout.Contracts.Topology;
 
 namespace Fanout.Infra;
 
@@ -25,6 +28,10 @@ public sealed partial record StackSettings
         public const string LogLevel = "logLevel";
         public const string FunctionAssetsDir = "functionAssetsDir";
         public const string Architecture = "architecture";
+        public const string JwtIssuer = "jwtIssuer";
+        public const string JwtAudience = "jwtAudience";
+        public const string SmsAllowedCountryCodes = "smsAllowedCountryCodes";
+        public const string CorsAllowedOrigins = "corsAllowedOrigins";
     }
 
     /// <summary>Sender choices, as the functions read them (see Fanout.Functions.Common FunctionSettings).</summary>
@@ -71,6 +78,26 @@ public sealed partial record StackSettings
 
     public string Architecture { get; init; } = X86;
 
+    /// <summary>An existing OpenID Connect issuer whose access tokens the API accepts instead of the stack's own
+    /// Cognito user pool, e.g. <c>https://login.example.com/</c>; it must equal the tokens' <c>iss</c> claim exactly.
+    /// Null (the default) makes the stack create the pool.</summary>
+    public string? JwtIssuer { get; init; }
+
+    /// <summary>With <see cref="JwtIssuer"/>: the values of which a token's <c>aud</c> claim (or, when it has none,
+    /// its <c>client_id</c>) must match one. Empty when the stack's own pool issues the tokens.</summary>
+    public IReadOnlyList<string> JwtAudience { get; init; } = [];
+
+    /// <summary>True when <see cref="JwtIssuer"/> replaces the stack's own user pool.</summary>
+    public bool BringsOwnIssuer => JwtIssuer is not null;
+
+    /// <summary>The E.164 calling codes (<c>+</c> and 1–3 digits, e.g. <c>+44</c>) OrderIntake accepts phone numbers
+    /// from, so real SMS only ever goes to countries the shop chose.</summary>
+    public IReadOnlyList<string> SmsAllowedCountryCodes { get; init; } = OrderApiTopology.DefaultSmsAllowedCountryCodes;
+
+    /// <summary>The browser origins (RFC 6454, e.g. <c>https://shop.example.com</c>) allowed to call the API from
+    /// script; empty (the default) configures no CORS at all, which suits server-side and native clients.</summary>
+    public IReadOnlyList<string> CorsAllowedOrigins { get; init; } = [];
+
     public Architecture LambdaArchitecture => Architecture == Arm64 ? Amazon.CDK.AWS.Lambda.Architecture.ARM_64 : Amazon.CDK.AWS.Lambda.Architecture.X86_64;
 
     public RetentionDays LogRetention => RetentionByDays[LogRetentionDays];
@@ -115,6 +142,41 @@ public sealed partial record StackSettings
             IConvertible c => c.ToString(CultureInfo.InvariantCulture),
             var other => other.ToString(),
         };
+
+        // A list arrives as a JSON array from cdk.json and as text from `-c key=a,b` (or `-c 'key=["a","b"]'`).
+        // Null when unset; items are trimmed, blanks dropped and repeats removed.
+        List<string>? List(string key)
+        {
+            var value = context(key);
+            IEnumerable<string?>? items = value switch
+            {
+                null => null,
+                string s when s.TrimStart().StartsWith('[') => JsonItems(key, s),
+                string s => s.Split(','),
+                IEnumerable e => e.Cast<object?>().Select(item => item?.ToString()),
+                var other => [other.ToString()],
+            };
+            return items?.Select(item => item?.Trim()).OfType<string>().Where(item => item.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        }
+
+        IEnumerable<string?>? JsonItems(string key, string json)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(json);
+                if (document.RootElement.ValueKind == JsonValueKind.Array && document.RootElement.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String))
+                {
+                    return document.RootElement.EnumerateArray().Select(e => e.GetString()).ToList();
+                }
+            }
+            catch (JsonException)
+            {
+                // Reported below, with the key to fix.
+            }
+
+            problems.Add($"{key} must be a JSON array of strings or a comma-separated list (got '{json}')");
+            return [];
+        }
 
         int Int(string key, int fallback, int min, int max)
         {
@@ -197,6 +259,41 @@ public sealed partial record StackSettings
             problems.Add($"{Keys.DestroyTables} must be true or false (got '{destroy}')");
         }
 
+        var issuer = Text(Keys.JwtIssuer);
+        var audience = List(Keys.JwtAudience);
+        if (issuer is not null && !IsHttpsUrl(issuer))
+        {
+            problems.Add($"{Keys.JwtIssuer} must be an https URL, exactly the 'iss' claim of the issuer's tokens (got '{issuer}')");
+        }
+
+        if (issuer is not null && audience is not { Count: > 0 })
+        {
+            problems.Add($"{Keys.JwtAudience} is required with {Keys.JwtIssuer}: the audiences (or app client ids) a token must be issued for, comma-separated or a JSON array");
+        }
+        else if (issuer is null && audience is { Count: > 0 })
+        {
+            problems.Add($"{Keys.JwtIssuer} is required with {Keys.JwtAudience}: the https URL of the issuer whose tokens carry that audience");
+        }
+
+        var smsCodes = List(Keys.SmsAllowedCountryCodes);
+        foreach (var code in smsCodes?.Where(c => !CallingCodePattern().IsMatch(c)) ?? [])
+        {
+            problems.Add($"{Keys.SmsAllowedCountryCodes} must list E.164 calling codes, '+' and 1 to 3 digits not starting with 0, e.g. +1,+44 (got '{code}')");
+        }
+
+        if (smsCodes is { Count: 0 })
+        {
+            problems.Add($"{Keys.SmsAllowedCountryCodes} must list at least one calling code, e.g. +1");
+        }
+
+        var origins = List(Keys.CorsAllowedOrigins) ?? [];
+        foreach (var origin in origins.Where(o => !IsAllowedOrigin(o)))
+        {
+            problems.Add(origin.Contains('*', StringComparison.Ordinal)
+                ? $"{Keys.CorsAllowedOrigins} must name each origin; a wildcard would let script on any web site read the API's answers (got '{origin}')"
+                : $"{Keys.CorsAllowedOrigins} must list origins as https://host[:port] (or http://localhost[:port] for development), lower case, without a path or trailing slash (got '{origin}')");
+        }
+
         var settings = new StackSettings
         {
             StackName = stackName,
@@ -212,6 +309,10 @@ public sealed partial record StackSettings
             LogLevel = OneOf(Keys.LogLevel, defaults.LogLevel, LogLevels),
             FunctionAssetsDir = Text(Keys.FunctionAssetsDir) ?? defaults.FunctionAssetsDir,
             Architecture = OneOf(Keys.Architecture, defaults.Architecture, X86, Arm64),
+            JwtIssuer = issuer,
+            JwtAudience = issuer is null ? [] : audience ?? [],
+            SmsAllowedCountryCodes = smsCodes ?? defaults.SmsAllowedCountryCodes,
+            CorsAllowedOrigins = origins,
         };
 
         if (problems.Count > 0)
@@ -221,6 +322,30 @@ public sealed partial record StackSettings
 
         return settings;
     }
+
+    /// <summary>An absolute https URL with a host and no query, fragment or credentials: what API Gateway accepts as a
+    /// JWT authorizer's issuer, and what OpenID Connect Discovery 1.0 §3 requires of an issuer identifier.</summary>
+    private static bool IsHttpsUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri)
+        && uri.Scheme == Uri.UriSchemeHttps
+        && uri.Host.Length > 0
+        && uri.Query.Length == 0
+        && uri.Fragment.Length == 0
+        && uri.UserInfo.Length == 0;
+
+    /// <summary>A serialized origin (RFC 6454 §6.2) as browsers send it: https with a host, or plain http for a
+    /// developer's localhost only.</summary>
+    private static bool IsAllowedOrigin(string value) => HttpsOriginPattern().IsMatch(value) || LocalhostOriginPattern().IsMatch(value);
+
+    [GeneratedRegex(@"^https://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$")]
+    private static partial Regex HttpsOriginPattern();
+
+    [GeneratedRegex("^http://localhost(:[0-9]{1,5})?$")]
+    private static partial Regex LocalhostOriginPattern();
+
+    /// <summary>An ITU-T E.164 country calling code: one to three digits, never starting with 0.</summary>
+    [GeneratedRegex("^\\+[1-9][0-9]{0,2}$")]
+    private static partial Regex CallingCodePattern();
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9-]{0,127}$")]
     private static partial Regex StackNamePattern();

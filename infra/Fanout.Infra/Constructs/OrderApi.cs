@@ -2,8 +2,10 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.Apigatewayv2;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Logs;
+using Amazon.CDK.AwsApigatewayv2Authorizers;
 using Amazon.CDK.AwsApigatewayv2Integrations;
 using Constructs;
+using Fanout.Contracts.Topology;
 using HttpMethod = Amazon.CDK.AWS.Apigatewayv2.HttpMethod;
 
 namespace Fanout.Infra.Constructs;
@@ -19,10 +21,21 @@ public sealed class OrderApiProps
     public required int ThrottleBurst { get; init; }
 
     public required RetentionDays LogRetention { get; init; }
+
+    /// <summary>The https URL that must equal a token's <c>iss</c> claim (the stack's user pool, or the one from
+    /// CDK context <c>jwtIssuer</c>).</summary>
+    public required string JwtIssuer { get; init; }
+
+    /// <summary>The values of which a token's <c>aud</c> (or, lacking one, <c>client_id</c>) must match one.</summary>
+    public required IReadOnlyList<string> JwtAudience { get; init; }
+
+    /// <summary>Browser origins allowed by CORS; empty configures no CORS.</summary>
+    public IReadOnlyList<string> CorsAllowedOrigins { get; init; } = [];
 }
 
-/// <summary>The public HTTP API: <c>POST /orders</c> and <c>GET /orders/{id}</c> on OrderIntake (payload 2.0),
-/// throttled at the default stage so a flood cannot run up the bill or starve the consumers, with JSON access logs.</summary>
+/// <summary>The public HTTP API: every route of <see cref="OrderApiTopology.Routes"/> on OrderIntake (payload 2.0), each
+/// behind one JWT authorizer (AWS: "Controlling access to HTTP APIs with JWT authorizers"), throttled at the default
+/// stage so a flood cannot run up the bill or starve the consumers, with JSON access logs.</summary>
 public sealed class OrderApi : Construct
 {
     /// <summary>HTTP API access-log variables, one JSON object per request.</summary>
@@ -33,6 +46,15 @@ public sealed class OrderApi : Construct
         "\"integrationLatency\":\"$context.integrationLatency\",\"integrationError\":\"$context.integrationErrorMessage\"," +
         "\"error\":\"$context.error.message\"}";
 
+    /// <summary>Request headers a browser may send: the token, the body's type and the API's own headers.</summary>
+    internal static readonly string[] CorsAllowHeaders = ["Authorization", "Content-Type", "Idempotency-Key", "X-Correlation-Id"];
+
+    /// <summary>Response headers script may read: where the order is, the correlation id, replay and back-off hints.</summary>
+    internal static readonly string[] CorsExposeHeaders = ["Location", "X-Correlation-Id", "Idempotent-Replayed", "Retry-After"];
+
+    /// <summary>How long a browser may reuse a preflight answer; Chromium caps it at 2 hours anyway.</summary>
+    internal const int CorsMaxAgeSeconds = 3600;
+
     public OrderApi(Construct scope, string id, OrderApiProps props)
         : base(scope, id)
     {
@@ -40,6 +62,20 @@ public sealed class OrderApi : Construct
         ArgumentNullException.ThrowIfNull(props.Handler);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(props.ThrottleRate);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(props.ThrottleBurst);
+        ArgumentException.ThrowIfNullOrWhiteSpace(props.JwtIssuer);
+        ArgumentNullException.ThrowIfNull(props.JwtAudience);
+        if (props.JwtAudience.Count == 0)
+        {
+            throw new ArgumentException("A JWT authorizer needs at least one audience.", nameof(props));
+        }
+
+        // One authorizer for the whole API, as its default: a route added later cannot be left open by forgetting it.
+        Authorizer = new HttpJwtAuthorizer("Jwt", props.JwtIssuer, new HttpJwtAuthorizerProps
+        {
+            AuthorizerName = "jwt",
+            IdentitySource = [OrderApiTopology.IdentitySource],
+            JwtAudience = props.JwtAudience.ToArray(),
+        });
 
         // The default stage is made below, not by HttpApi, because it carries the throttling and access logs.
         Api = new HttpApi(this, "Api", new HttpApiProps
@@ -47,14 +83,34 @@ public sealed class OrderApi : Construct
             ApiName = Stack.Of(this).StackName + "-orders",
             Description = "Fanout order intake",
             CreateDefaultStage = false,
+            DefaultAuthorizer = Authorizer,
+            // API Gateway answers preflight requests itself, before the authorizer (a browser sends no token with one).
+            CorsPreflight = props.CorsAllowedOrigins.Count == 0 ? null : new CorsPreflightOptions
+            {
+                AllowOrigins = props.CorsAllowedOrigins.ToArray(),
+                AllowMethods = [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+                AllowHeaders = CorsAllowHeaders,
+                ExposeHeaders = CorsExposeHeaders,
+                MaxAge = Duration.Seconds(CorsMaxAgeSeconds),
+                // The token travels in a header, never in a cookie: nothing for credentialed requests to carry.
+                AllowCredentials = false,
+            },
         });
 
         var intake = new HttpLambdaIntegration("OrderIntake", props.Handler, new HttpLambdaIntegrationProps
         {
             PayloadFormatVersion = PayloadFormatVersion.VERSION_2_0,
         });
-        Api.AddRoutes(new AddRoutesOptions { Path = "/orders", Methods = [HttpMethod.POST], Integration = intake });
-        Api.AddRoutes(new AddRoutesOptions { Path = "/orders/{id}", Methods = [HttpMethod.GET], Integration = intake });
+        foreach (var route in OrderApiTopology.Routes)
+        {
+            Api.AddRoutes(new AddRoutesOptions
+            {
+                Path = route.Path,
+                Methods = [Enum.Parse<HttpMethod>(route.Method)],
+                Integration = intake,
+                AuthorizationScopes = route.AuthorizationScopes.ToArray(),
+            });
+        }
 
         AccessLogs = new LogGroup(this, "AccessLogs", new LogGroupProps
         {
@@ -87,6 +143,8 @@ public sealed class OrderApi : Construct
     }
 
     public HttpApi Api { get; }
+
+    public HttpJwtAuthorizer Authorizer { get; }
 
     public HttpStage Stage { get; }
 
