@@ -175,7 +175,7 @@ public sealed partial record StackSettings
             }
 
             problems.Add($"{key} must be a JSON array of strings or a comma-separated list (got '{json}')");
-            return [];
+            return null;
         }
 
         int Int(string key, int fallback, int min, int max)

@@ -139,4 +139,33 @@ public sealed class FunctionTests
         Assert.True(queue.GetProperty("VisibilityTimeout").GetInt32() >= required);
         Assert.Equal(consumer.MinimumVisibilityTimeoutSeconds, required);
     }
+
+    [Fact]
+    public void OrderIntake_DefaultContext_AllowsSmsToCallingCodePlusOneOnly()
+    {
+        var variables = Stack.AtPath(Paths.LambdaFunction(FanoutTopology.OrderIntake.Name)).Resource
+            .GetProperty("Properties").GetProperty("Environment").GetProperty("Variables");
+
+        Assert.Equal("+1", variables.GetProperty(SettingNames.SmsAllowedCountryCodes).GetString());
+    }
+
+    [Theory]
+    [InlineData("+1,+44")]
+    [InlineData(" +1 , +44 ,+1")]
+    public void OrderIntake_SmsAllowedCountryCodesFromContext_ReachesOnlyOrderIntake(string codes)
+    {
+        var stack = SynthesizedStack.Synthesize(new Dictionary<string, object> { [StackSettings.Keys.SmsAllowedCountryCodes] = codes });
+
+        foreach (var function in FanoutTopology.Functions)
+        {
+            var variables = stack.AtPath(Paths.LambdaFunction(function.Name)).Resource
+                .GetProperty("Properties").GetProperty("Environment").GetProperty("Variables");
+            var found = variables.TryGetProperty(SettingNames.SmsAllowedCountryCodes, out var value);
+            Assert.Equal(function == FanoutTopology.OrderIntake, found);
+            if (found)
+            {
+                Assert.Equal("+1,+44", value.GetString());
+            }
+        }
+    }
 }

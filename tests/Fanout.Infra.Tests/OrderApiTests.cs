@@ -86,4 +86,39 @@ public sealed class OrderApiTests
         Assert.Contains(apiId, Cfn.TargetsWithin(url));
         Assert.StartsWith("https://", url.GetProperty("Fn::Join")[1][0].GetString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Cors_DefaultContext_IsNotConfigured()
+    {
+        var api = Stack.AtPath(Paths.Api).Resource.GetProperty("Properties");
+
+        Assert.False(api.TryGetProperty("CorsConfiguration", out _));
+        Assert.DoesNotContain(Stack.Resources("AWS::ApiGatewayV2::Route"), r => r.Resource.GetProperty("Properties").GetProperty("RouteKey").GetString()!.StartsWith("OPTIONS", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Cors_OriginsFromContext_AllowsThoseOriginsWithTheApisHeaders()
+    {
+        var stack = SynthesizedStack.Synthesize(new Dictionary<string, object>
+        {
+            [StackSettings.Keys.CorsAllowedOrigins] = "https://shop.example.com,http://localhost:5173",
+        });
+
+        var cors = stack.AtPath(Paths.Api).Resource.GetProperty("Properties").GetProperty("CorsConfiguration");
+
+        SignInTests.AssertJson(
+            """
+            {
+              "AllowCredentials": false,
+              "AllowHeaders": ["Authorization", "Content-Type", "Idempotency-Key", "X-Correlation-Id"],
+              "AllowMethods": ["GET", "POST", "OPTIONS"],
+              "AllowOrigins": ["https://shop.example.com", "http://localhost:5173"],
+              "ExposeHeaders": ["Location", "X-Correlation-Id", "Idempotent-Replayed", "Retry-After"],
+              "MaxAge": 3600
+            }
+            """,
+            cors);
+        // Preflights are answered by API Gateway itself; every route still carries the authorizer.
+        Assert.All(stack.Resources("AWS::ApiGatewayV2::Route"), r => Assert.Equal("JWT", r.Resource.GetProperty("Properties").GetProperty("AuthorizationType").GetString()));
+    }
 }

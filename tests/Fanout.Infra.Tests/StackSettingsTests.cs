@@ -17,6 +17,11 @@ public sealed class StackSettingsTests
         Assert.False(settings.DestroyTables);
         Assert.Equal(StackSettings.X86, settings.Architecture);
         Assert.Null(settings.AlarmEmail);
+        Assert.Null(settings.JwtIssuer);
+        Assert.Empty(settings.JwtAudience);
+        Assert.False(settings.BringsOwnIssuer);
+        Assert.Equal(["+1"], settings.SmsAllowedCountryCodes);
+        Assert.Empty(settings.CorsAllowedOrigins);
     }
 
     [Fact]
@@ -55,5 +60,172 @@ public sealed class StackSettingsTests
         Assert.Contains("logRetentionDays must be one of", error.Message, StringComparison.Ordinal);
         Assert.Contains("architecture must be one of x86_64, arm64", error.Message, StringComparison.Ordinal);
         Assert.Contains("alarmEmail must be an e-mail address", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a,b")]
+    [InlineData(" a , b ,a,")]
+    [InlineData("[\"a\", \"b\"]")]
+    public void FromContext_OwnIssuerWithAudienceText_ReadsTheList(string audience)
+    {
+        var settings = Read(new()
+        {
+            [StackSettings.Keys.JwtIssuer] = "https://login.example.com/tenant",
+            [StackSettings.Keys.JwtAudience] = audience,
+        });
+
+        Assert.Equal("https://login.example.com/tenant", settings.JwtIssuer);
+        Assert.Equal(["a", "b"], settings.JwtAudience);
+        Assert.True(settings.BringsOwnIssuer);
+    }
+
+    [Fact]
+    public void FromContext_AudienceAsJsonArrayFromCdkJson_ReadsTheList()
+    {
+        var settings = Read(new()
+        {
+            [StackSettings.Keys.JwtIssuer] = "https://login.example.com",
+            [StackSettings.Keys.JwtAudience] = new object[] { "api://orders", "shop" },
+        });
+
+        Assert.Equal(["api://orders", "shop"], settings.JwtAudience);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData(" , ")]
+    public void FromContext_IssuerWithoutAudience_NamesTheMissingKey(string? audience)
+    {
+        var context = new Dictionary<string, object> { [StackSettings.Keys.JwtIssuer] = "https://login.example.com/" };
+        if (audience is not null)
+        {
+            context[StackSettings.Keys.JwtAudience] = audience;
+        }
+
+        var error = Assert.Throws<InfraConfigurationException>(() => Read(context));
+
+        Assert.Contains("jwtAudience is required with jwtIssuer", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromContext_AudienceWithoutIssuer_NamesTheMissingKey()
+    {
+        var error = Assert.Throws<InfraConfigurationException>(() => Read(new() { [StackSettings.Keys.JwtAudience] = "shop" }));
+
+        Assert.Equal(
+            "Invalid CDK context: jwtIssuer is required with jwtAudience: the https URL of the issuer whose tokens carry that audience.",
+            error.Message);
+    }
+
+    [Theory]
+    [InlineData("http://login.example.com/")]
+    [InlineData("login.example.com")]
+    [InlineData("https://login.example.com/?tenant=1")]
+    [InlineData("https://login.example.com/#x")]
+    [InlineData("https://user:pw@login.example.com/")]
+    public void FromContext_IssuerNotAPlainHttpsUrl_IsRefused(string issuer)
+    {
+        var error = Assert.Throws<InfraConfigurationException>(() => Read(new()
+        {
+            [StackSettings.Keys.JwtIssuer] = issuer,
+            [StackSettings.Keys.JwtAudience] = "shop",
+        }));
+
+        Assert.Equal($"Invalid CDK context: jwtIssuer must be an https URL, exactly the 'iss' claim of the issuer's tokens (got '{issuer}').", error.Message);
+    }
+
+    [Theory]
+    [InlineData("+44", new[] { "+44" })]
+    [InlineData("+1,+44,+353", new[] { "+1", "+44", "+353" })]
+    [InlineData("[\"+1\",\"+9\"]", new[] { "+1", "+9" })]
+    public void FromContext_SmsAllowedCountryCodes_ReadsCallingCodes(string codes, string[] expected)
+    {
+        var settings = Read(new() { [StackSettings.Keys.SmsAllowedCountryCodes] = codes });
+
+        Assert.Equal(expected, settings.SmsAllowedCountryCodes);
+    }
+
+    [Fact]
+    public void FromContext_SmsAllowedCountryCodesAsArray_ReadsCallingCodes()
+    {
+        var settings = Read(new() { [StackSettings.Keys.SmsAllowedCountryCodes] = new object[] { "+1", "+44" } });
+
+        Assert.Equal(["+1", "+44"], settings.SmsAllowedCountryCodes);
+    }
+
+    [Theory]
+    [InlineData("44")]
+    [InlineData("+0")]
+    [InlineData("+044")]
+    [InlineData("+1234")]
+    [InlineData("+")]
+    [InlineData("+1a")]
+    [InlineData("++1")]
+    public void FromContext_MalformedCallingCode_IsRefusedWithTheCode(string code)
+    {
+        var error = Assert.Throws<InfraConfigurationException>(() => Read(new() { [StackSettings.Keys.SmsAllowedCountryCodes] = "+1," + code }));
+
+        Assert.Equal(
+            $"Invalid CDK context: smsAllowedCountryCodes must list E.164 calling codes, '+' and 1 to 3 digits not starting with 0, e.g. +1,+44 (got '{code}').",
+            error.Message);
+    }
+
+    [Fact]
+    public void FromContext_EmptyCallingCodeArray_IsRefused()
+    {
+        var error = Assert.Throws<InfraConfigurationException>(() => Read(new() { [StackSettings.Keys.SmsAllowedCountryCodes] = Array.Empty<object>() }));
+
+        Assert.Equal("Invalid CDK context: smsAllowedCountryCodes must list at least one calling code, e.g. +1.", error.Message);
+    }
+
+    [Fact]
+    public void FromContext_ListNotJson_IsRefused()
+    {
+        var error = Assert.Throws<InfraConfigurationException>(() => Read(new() { [StackSettings.Keys.SmsAllowedCountryCodes] = "[+1, +44]" }));
+
+        Assert.Equal("Invalid CDK context: smsAllowedCountryCodes must be a JSON array of strings or a comma-separated list (got '[+1, +44]').", error.Message);
+    }
+
+    [Fact]
+    public void FromContext_CorsOrigins_ReadsHttpsAndLocalhostOrigins()
+    {
+        var settings = Read(new()
+        {
+            [StackSettings.Keys.CorsAllowedOrigins] = "https://shop.example.com,https://admin.shop.example.com:8443,http://localhost,http://localhost:5173",
+        });
+
+        Assert.Equal(
+            ["https://shop.example.com", "https://admin.shop.example.com:8443", "http://localhost", "http://localhost:5173"],
+            settings.CorsAllowedOrigins);
+    }
+
+    [Theory]
+    [InlineData("*")]
+    [InlineData("https://*.example.com")]
+    public void FromContext_WildcardCorsOrigin_IsRefusedWithTheReason(string origin)
+    {
+        var error = Assert.Throws<InfraConfigurationException>(() => Read(new() { [StackSettings.Keys.CorsAllowedOrigins] = origin }));
+
+        Assert.Equal(
+            $"Invalid CDK context: corsAllowedOrigins must name each origin; a wildcard would let script on any web site read the API's answers (got '{origin}').",
+            error.Message);
+    }
+
+    [Theory]
+    [InlineData("http://shop.example.com")]
+    [InlineData("https://shop.example.com/")]
+    [InlineData("https://shop.example.com/app")]
+    [InlineData("https://Shop.example.com")]
+    [InlineData("shop.example.com")]
+    [InlineData("http://localhost.example.com")]
+    [InlineData("https://-shop.example.com")]
+    public void FromContext_MalformedCorsOrigin_IsRefusedWithTheOrigin(string origin)
+    {
+        var error = Assert.Throws<InfraConfigurationException>(() => Read(new() { [StackSettings.Keys.CorsAllowedOrigins] = origin }));
+
+        Assert.Equal(
+            $"Invalid CDK context: corsAllowedOrigins must list origins as https://host[:port] (or http://localhost[:port] for development), lower case, without a path or trailing slash (got '{origin}').",
+            error.Message);
     }
 }

@@ -42,6 +42,8 @@ internal static class Paths
     public const string Api = "OrderApi/Api/Resource";
     public const string Stage = "OrderApi/DefaultStage/Resource";
     public const string Dashboard = "Monitoring/Dashboard/Resource";
+    public const string UserPool = "SignIn/UserPool/Resource";
+    public const string UserPoolClient = "SignIn/UserPool/ShopClient/Resource";
 
     public static TheoryData<string> ConsumerNames() => new(FanoutTopology.Consumers.Select(c => c.Function.Name));
 
