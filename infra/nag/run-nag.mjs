@@ -5,7 +5,8 @@
 // loaded back into a TypeScript-side App with cloudformation-include (CfnInclude turns every resource into
 // its L1 construct, which is what the nag rules inspect). Findings are matched against the committed
 // suppressions file; every suppression must say why. Exits non-zero on any unsuppressed error, on a
-// suppression without a reason, and on a suppression that no longer matches anything (stale ones hide drift).
+// suppression without a reason, and on a suppression whose resources exist but raise no finding any more (stale
+// ones hide drift).
 //
 // Usage: node infra/nag/run-nag.mjs [--assembly cdk.out] [--stack Fanout] [--suppressions infra/nag/suppressions.json]
 import { existsSync, readFileSync } from 'node:fs';
@@ -85,7 +86,11 @@ for (const finding of findings) {
 
 const errors = unsuppressed.filter((f) => f.severity === 'error');
 const warnings = unsuppressed.filter((f) => f.severity !== 'error');
-const stale = suppressions.filter((s) => !used.has(s));
+// A suppression for resources this template does not have (e.g. the user pool, when the stack trusts another
+// issuer) is not stale, only not applicable here: were those resources renamed, their findings would go unsuppressed.
+const logicalIds = Object.keys(JSON.parse(readFileSync(target.template, 'utf8')).Resources ?? {});
+const absent = suppressions.filter((s) => !used.has(s) && !logicalIds.some((id) => s.resourcePattern.test(id)));
+const stale = suppressions.filter((s) => !used.has(s) && !absent.includes(s));
 
 console.log(`cdk-nag AwsSolutions on ${target.template} (${checked} resources)`);
 for (const f of errors) console.log(`  ERROR   ${f.rule} on ${f.logicalId}: ${f.description}`);
@@ -95,6 +100,7 @@ for (const entry of suppressions.filter((s) => used.has(s))) {
   console.log(`  suppressed ${entry.id} (${hits.length}x ${hits[0].severity}) on ${hits.map((f) => f.logicalId).join(', ')}`);
   console.log(`      reason: ${entry.reason}`);
 }
+for (const s of absent) console.log(`  not applicable: ${s.id} on ${s.resources.join(', ')} (no such resource in this template)`);
 for (const s of stale) console.log(`  STALE suppression ${s.id} on ${s.resources.join(', ')}: it matches no finding any more; delete it`);
 console.log(`cdk-nag result: ${errors.length} errors, ${warnings.length} warnings, ${suppressed.length} suppressed findings ` +
   `(${used.size} of ${suppressions.length} suppression entries used)`);
