@@ -2,7 +2,8 @@
 # Checks the deployable stack end to end, without an AWS account: builds the Native AOT functions, runs the
 # CDK assertion tests (Amazon.CDK.Assertions, including "every asset holds an executable bootstrap"),
 # synthesizes with the CDK CLI exactly as `cdk deploy` would (timed), and runs cdk-nag AwsSolutions over the
-# result. Expects the npm packages to be installed (scripts/install-deps.sh, or `npm ci`).
+# result, then again over the stack that trusts an issuer from context instead of creating a user pool.
+# Expects the npm packages to be installed (scripts/install-deps.sh, or `npm ci`).
 set -euo pipefail
 
 usage() {
@@ -83,6 +84,15 @@ node -e "
 
 step "cdk-nag AwsSolutions"
 node infra/nag/run-nag.mjs --assembly cdk.out
+
+# The other shape of the stack: an issuer from context instead of the user pool, with CORS on. Its template has
+# no Cognito resources and a CORS configuration, so it is checked on its own.
+step "cdk synth + cdk-nag with an own issuer (jwtIssuer, jwtAudience, corsAllowedOrigins)"
+own_issuer_out="$(mktemp -d)"
+trap 'rm -rf "$own_issuer_out"' EXIT
+node_modules/.bin/cdk synth --quiet --no-notices -o "$own_issuer_out" -c architecture="$cdk_arch" \
+  -c jwtIssuer=https://login.example.com/ -c jwtAudience=shop-web,shop-app -c corsAllowedOrigins=https://shop.example.com
+node infra/nag/run-nag.mjs --assembly "$own_issuer_out"
 
 echo
 echo "check-infra: passed"
