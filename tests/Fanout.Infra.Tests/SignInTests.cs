@@ -66,6 +66,8 @@ public sealed class SignInTests
         AssertJson("""{"CaseSensitive":false}""", properties.GetProperty("UsernameConfiguration"));
         Assert.True(properties.GetProperty("AdminCreateUserConfig").GetProperty("AllowAdminCreateUserOnly").GetBoolean());
         AssertJson("""["email"]""", properties.GetProperty("AutoVerifiedAttributes"));
+        AssertJson("""[{"Mutable":true,"Name":"email","Required":true}]""", properties.GetProperty("Schema"));
+        AssertJson("""{"AttributesRequireVerificationBeforeUpdate":["email"]}""", properties.GetProperty("UserAttributeUpdateSettings"));
         AssertJson(
             """{"MinimumLength":12,"RequireLowercase":true,"RequireUppercase":true,"RequireNumbers":true,"RequireSymbols":true,"TemporaryPasswordValidityDays":3}""",
             properties.GetProperty("Policies").GetProperty("PasswordPolicy"));
@@ -114,6 +116,7 @@ public sealed class SignInTests
         AssertJson("""{"AccessToken":"minutes","IdToken":"minutes","RefreshToken":"minutes"}""", properties.GetProperty("TokenValidityUnits"));
         Assert.True(properties.GetProperty("EnableTokenRevocation").GetBoolean());
         Assert.Equal("ENABLED", properties.GetProperty("PreventUserExistenceErrors").GetString());
+        Assert.False(properties.GetProperty("AllowedOAuthFlowsUserPoolClient").GetBoolean());
         Assert.False(properties.TryGetProperty("AllowedOAuthFlows", out _));
         Assert.False(properties.TryGetProperty("CallbackURLs", out _));
     }
