@@ -173,10 +173,10 @@ public sealed class JwtAuthorizer
             return null;
         }
 
-        const string scheme = "Bearer ";
-        if (value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+        const string scheme = "Bearer";
+        if (value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) && (value.Length == scheme.Length || char.IsWhiteSpace(value[scheme.Length])))
         {
-            value = value[scheme.Length..].Trim();
+            value = value[scheme.Length..].TrimStart();
         }
 
         return value.Length == 0 ? null : value;
