@@ -184,6 +184,15 @@ public sealed class SignedAwsHttpClient
             request.Headers.TryAddWithoutValidation(name, value);
         }
 
+        foreach (var (name, value) in pending.Headers)
+        {
+            // Signed above; the signer's answer holds only what it added.
+            if (!request.Headers.Contains(name))
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
         using var response = await _http.SendAsync(request, cancellationToken);
         var responseBody = await response.Content.ReadAsStringAsync(cancellationToken);
         if (response.IsSuccessStatusCode)

@@ -10,14 +10,18 @@ namespace Fanout.Harness.Identity;
 /// <summary>A user's sign-in: the e-mail address (the pool's user name) and a generated password.</summary>
 public sealed class LocalCredentials
 {
-    public LocalCredentials(string email, string password, bool isOperator)
+    public LocalCredentials(string email, string password, bool isOperator, string? subject)
     {
         Email = email;
         Password = password;
         IsOperator = isOperator;
+        Subject = subject;
     }
 
     public string Email { get; }
+
+    /// <summary>The user's <c>sub</c>: the customer id the order API takes from the token (null if Cognito did not say).</summary>
+    public string? Subject { get; }
 
     /// <summary>Never printed or logged; written only to the local state file.</summary>
     public string Password { get; }
@@ -160,13 +164,13 @@ public sealed class LocalUserPool : IDisposable
     private static async Task<LocalCredentials> CreateUserAsync(CognitoAdminClient admin, string poolId, string email, bool isOperator, CancellationToken cancellationToken)
     {
         var password = GeneratePassword();
-        await admin.AdminCreateUserAsync(poolId, email, cancellationToken);
+        var subject = await admin.AdminCreateUserAsync(poolId, email, cancellationToken);
         await admin.AdminSetUserPasswordAsync(poolId, email, password, cancellationToken);
         if (isOperator)
         {
             await admin.AdminAddUserToGroupAsync(poolId, email, OrderApiTopology.OperatorsGroup, cancellationToken);
         }
 
-        return new LocalCredentials(email, password, isOperator);
+        return new LocalCredentials(email, password, isOperator, subject);
     }
 }
