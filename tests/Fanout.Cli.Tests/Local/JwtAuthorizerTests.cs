@@ -337,6 +337,31 @@ public sealed class JwtAuthorizerTests : IDisposable
         Assert.IsType<AuthorizerDecision.Allow>(await authorizer.AuthorizeAsync(token, _none, TestContext.Current.CancellationToken));
     }
 
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("{\"keys\":7}")]
+    [InlineData("")]
+    public async Task AuthorizeAsync_IssuerAnswersWithoutAJwks_Is401(string answer)
+    {
+        using var http = new HttpClient(new FixedAnswer(answer));
+        var authorizer = new JwtAuthorizer(TestTokens.Issuer, [TestTokens.ClientId], new HttpJsonWebKeySetSource(http, TestTokens.Issuer), new FakeTimeProvider(TestTokens.Now));
+
+        var decision = await authorizer.AuthorizeAsync(_tokens.Mint(TestTokens.AccessClaims()), _none, TestContext.Current.CancellationToken);
+
+        AssertUnauthorized(decision, "Bearer");
+    }
+
+    [Fact]
+    public async Task HttpJsonWebKeySetSource_JwksAnswer_GivesItsSigningKeys()
+    {
+        using var http = new HttpClient(new FixedAnswer(JsonSerializer.Serialize(TestTokens.JwksOf(_tokens.Key))));
+        var authorizer = new JwtAuthorizer(TestTokens.Issuer, [TestTokens.ClientId], new HttpJsonWebKeySetSource(http, TestTokens.Issuer), new FakeTimeProvider(TestTokens.Now));
+
+        var decision = await authorizer.AuthorizeAsync(_tokens.Mint(TestTokens.AccessClaims()), _none, TestContext.Current.CancellationToken);
+
+        Assert.IsType<AuthorizerDecision.Allow>(decision);
+    }
+
     [Fact]
     public void Constructor_NoAudience_Throws()
     {
@@ -369,5 +394,11 @@ public sealed class JwtAuthorizerTests : IDisposable
         Assert.Equal(401, refuse.StatusCode);
         Assert.Equal(Unauthorized, refuse.Body);
         Assert.Equal(challenge, refuse.WwwAuthenticate);
+    }
+
+    private sealed class FixedAnswer(string body) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new StringContent(body) });
     }
 }

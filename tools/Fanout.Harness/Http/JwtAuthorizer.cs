@@ -130,7 +130,7 @@ public sealed class JwtAuthorizer
 
             validated = jwt;
         }
-        catch (Exception ex) when (ex is HttpRequestException or ArgumentException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException or ArgumentException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             // No keys to check the signature with: the request cannot be authorized.
             return AuthorizerDecision.Unauthorized;
