@@ -13,6 +13,7 @@ using Fanout.Functions.Common.Configuration;
 using Fanout.Functions.Common.Publishing;
 using Fanout.Harness.Emulators;
 using Fanout.Harness.EventSources;
+using Fanout.Harness.Identity;
 using Fanout.Harness.Provisioning;
 using Fanout.Inventory;
 
@@ -38,6 +39,11 @@ public sealed record LocalFanoutOptions
     public EmulatorChoice Emulators { get; init; } = EmulatorChoiceFromEnvironment();
 
     public string Region { get; init; } = "us-east-1";
+
+    /// <summary>Whether to start cognito-local and provision the shop's user pool (<see cref="LocalFanout.Identity"/>),
+    /// whatever <see cref="Emulators"/> is: LocalStack's community image has no Cognito. Tests that call the handler
+    /// directly turn it off and start faster.</summary>
+    public bool SignIn { get; init; } = true;
 
     /// <summary>Locally, failed records come back after this many seconds (AWS: 6 × function timeout).</summary>
     public int VisibilityTimeoutSeconds { get; init; } = 30;
@@ -85,11 +91,14 @@ public sealed record LocalFanoutOptions
 public sealed class LocalFanout : IAsyncDisposable
 {
     private readonly IEmulatorSet? _emulators;
+    private readonly EmulatorProcess? _cognito;
     private readonly List<SqsEventSourceMapping> _mappings;
 
-    private LocalFanout(IEmulatorSet? emulators, AwsTarget target, ProvisionedTopology topology, IAmazonSQS sqs, IAmazonDynamoDB dynamo, SnsClient sns, ILambdaHandler orderApi, List<SqsEventSourceMapping> mappings)
+    private LocalFanout(IEmulatorSet? emulators, EmulatorProcess? cognito, LocalUserPool? identity, AwsTarget target, ProvisionedTopology topology, IAmazonSQS sqs, IAmazonDynamoDB dynamo, SnsClient sns, ILambdaHandler orderApi, List<SqsEventSourceMapping> mappings)
     {
         _emulators = emulators;
+        _cognito = cognito;
+        Identity = identity;
         Target = target;
         Topology = topology;
         Sqs = sqs;
@@ -102,7 +111,13 @@ public sealed class LocalFanout : IAsyncDisposable
 
     public AwsTarget Target { get; }
 
-    public string Description => _emulators?.Description ?? $"external endpoints: {Target.Sqs}";
+    public string Description =>
+        (_emulators?.Description ?? $"external endpoints: {Target.Sqs}")
+        + (_cognito is null ? "" : $", cognito-local on 127.0.0.1:{_cognito.Port} (pid {_cognito.ProcessId})");
+
+    /// <summary>The local sign-in (cognito-local's pool, app client and demo users); null when
+    /// <see cref="LocalFanoutOptions.SignIn"/> is off.</summary>
+    public LocalUserPool? Identity { get; }
 
     public ProvisionedTopology Topology { get; }
 
@@ -122,16 +137,33 @@ public sealed class LocalFanout : IAsyncDisposable
     public static async Task<LocalFanout> StartAsync(LocalFanoutOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var repoRoot = options.Emulators == EmulatorChoice.Embedded ? RepositoryLayout.FindRoot() : "";
-        IEmulatorSet? emulators = options.Emulators switch
-        {
-            EmulatorChoice.Embedded => await EmbeddedEmulators.StartAsync(repoRoot, options.Region, cancellationToken),
-            EmulatorChoice.LocalStack => await LocalStackEmulator.StartAsync(options.Region, cancellationToken),
-            _ => null,
-        };
-
+        var repoRoot = options.Emulators == EmulatorChoice.Embedded || options.SignIn ? RepositoryLayout.FindRoot() : "";
+        var cognitoTask = options.SignIn ? StartCognitoLocalAsync(repoRoot, cancellationToken) : Task.FromResult<EmulatorProcess?>(null);
+        IEmulatorSet? emulators;
         try
         {
+            emulators = options.Emulators switch
+            {
+                EmulatorChoice.Embedded => await EmbeddedEmulators.StartAsync(repoRoot, options.Region, cancellationToken),
+                EmulatorChoice.LocalStack => await LocalStackEmulator.StartAsync(options.Region, cancellationToken),
+                _ => null,
+            };
+        }
+        catch
+        {
+            await DisposeStartedAsync(cognitoTask);
+            throw;
+        }
+
+        LocalUserPool? identity = null;
+        try
+        {
+            var cognito = await cognitoTask;
+            if (cognito is not null)
+            {
+                identity = await LocalUserPool.ProvisionAsync(new Uri($"http://127.0.0.1:{cognito.Port}/"), options.Region, cancellationToken);
+            }
+
             var target = emulators?.Target ?? ExternalTarget(options.Region);
             target.ApplyToProcess();
             var sqs = new AmazonSQSClient(new AmazonSQSConfig());
@@ -158,10 +190,12 @@ public sealed class LocalFanout : IAsyncDisposable
                 mappings.Add(mapping);
             }
 
-            return new LocalFanout(emulators, target, topology, sqs, dynamo, sns, orderApi, mappings);
+            return new LocalFanout(emulators, cognito, identity, target, topology, sqs, dynamo, sns, orderApi, mappings);
         }
         catch
         {
+            identity?.Dispose();
+            await DisposeStartedAsync(cognitoTask);
             if (emulators is not null)
             {
                 await emulators.DisposeAsync();
@@ -186,9 +220,42 @@ public sealed class LocalFanout : IAsyncDisposable
         await Task.WhenAll(_mappings.Select(m => m.DisposeAsync().AsTask()));
         Sqs.Dispose();
         Dynamo.Dispose();
+        Identity?.Dispose();
+        if (_cognito is not null)
+        {
+            await _cognito.DisposeAsync();
+        }
+
         if (_emulators is not null)
         {
             await _emulators.DisposeAsync();
+        }
+    }
+
+    private static async Task<EmulatorProcess?> StartCognitoLocalAsync(string repoRoot, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(Path.Combine(repoRoot, "node_modules", "cognito-local")))
+        {
+            throw new InvalidOperationException("The npm package 'cognito-local' is not installed; run scripts/install-deps.sh first.");
+        }
+
+        return await EmulatorProcess.StartAsync(repoRoot, "cognito-local.mjs", "cognito-local", TimeSpan.FromSeconds(30), cancellationToken);
+    }
+
+    // Never leave a started emulator behind when a later step fails.
+    private static async Task DisposeStartedAsync(Task<EmulatorProcess?> starting)
+    {
+        try
+        {
+            if (await starting is { } process)
+            {
+                await process.DisposeAsync();
+            }
+        }
+#pragma warning disable CA1031 // The failure that brought us here is the one to report; this one only means nothing started.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 

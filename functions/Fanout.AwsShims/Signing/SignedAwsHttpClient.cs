@@ -81,10 +81,17 @@ public sealed class SignedAwsHttpClient
     /// <exception cref="AwsTransportException">No answer: DNS or connection failure, lost connection, or the
     /// <see cref="HttpClient.Timeout"/> passed, after the retries this call allows.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task<AwsHttpResult> SendAsync(
+        HttpMethod method, string pathAndQuery, string contentType, byte[] content, CallIdempotency idempotency, CancellationToken cancellationToken) =>
+        SendAsync(method, pathAndQuery, contentType, content, idempotency, new Dictionary<string, string>(), cancellationToken);
+
+    /// <summary>As the overload without <paramref name="headers"/>, also sending (and signing) those headers, e.g. the
+    /// <c>X-Amz-Target</c> of an AWS JSON 1.1 call.</summary>
     public async Task<AwsHttpResult> SendAsync(
-        HttpMethod method, string pathAndQuery, string contentType, byte[] content, CallIdempotency idempotency, CancellationToken cancellationToken)
+        HttpMethod method, string pathAndQuery, string contentType, byte[] content, CallIdempotency idempotency, IReadOnlyDictionary<string, string> headers, CancellationToken cancellationToken)
     {
-        var request = new PendingRequest(method, new Uri(Endpoint, pathAndQuery), contentType, content);
+        ArgumentNullException.ThrowIfNull(headers);
+        var request = new PendingRequest(method, new Uri(Endpoint, pathAndQuery), contentType, content, headers);
         var pipeline = idempotency == CallIdempotency.Idempotent ? _idempotent : _notIdempotent;
         try
         {
@@ -152,6 +159,11 @@ public sealed class SignedAwsHttpClient
         {
             ["content-type"] = pending.ContentType,
         };
+        foreach (var (name, value) in pending.Headers)
+        {
+            headers[name] = value;
+        }
+
         var signedAt = _time.GetUtcNow() + ClockOffset;
         var signed = Sign(pending.Method, pending.Uri, headers, pending.Content, signedAt.UtcDateTime);
         using var request = new HttpRequestMessage(pending.Method, pending.Uri);
@@ -170,6 +182,15 @@ public sealed class SignedAwsHttpClient
             }
 
             request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        foreach (var (name, value) in pending.Headers)
+        {
+            // Signed above; the signer's answer holds only what it added.
+            if (!request.Headers.Contains(name))
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
         }
 
         using var response = await _http.SendAsync(request, cancellationToken);
@@ -191,7 +212,7 @@ public sealed class SignedAwsHttpClient
         return new AwsHttpResult(response.StatusCode, responseBody) { ErrorCode = code, IsClockSkewRefusal = skewed };
     }
 
-    private sealed record PendingRequest(HttpMethod Method, Uri Uri, string ContentType, byte[] Content);
+    private sealed record PendingRequest(HttpMethod Method, Uri Uri, string ContentType, byte[] Content, IReadOnlyDictionary<string, string> Headers);
 }
 
 /// <summary>The outcome of one signed call: HTTP status, raw body and, for an error answer, AWS's error code.</summary>

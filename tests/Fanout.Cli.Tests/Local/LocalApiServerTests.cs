@@ -6,12 +6,14 @@ using System.Text.Json;
 using Fanout.AwsShims.Events;
 using Fanout.AwsShims.Json;
 using Fanout.AwsShims.Runtime;
-using Fanout.Cli.Local;
+using Fanout.Contracts.Topology;
+using Fanout.Harness.Http;
 
 namespace Fanout.Cli.Tests.Local;
 
 /// <summary>The local API server hands bodies to the function the way API Gateway's HTTP API does: as text only for
-/// text/*, application/json, application/javascript and application/xml; base64-encoded otherwise.</summary>
+/// text/*, application/json, application/javascript and application/xml; base64-encoded otherwise. It matches the
+/// topology's routes and runs the JWT authorizer before the function, answering refusals itself.</summary>
 [Trait("Category", "Unit")]
 public sealed class LocalApiServerTests
 {
@@ -120,6 +122,123 @@ public sealed class LocalApiServerTests
 
         Assert.Equal("HTTP/1.1 202 Accepted", statusLine);
         Assert.Equal("h\uFFFDllo", Assert.Single(capture.Requests).GetHeader("x-correlation-id"));
+    }
+
+    [Theory]
+    [InlineData("POST", "/orders", "POST /orders", null)]
+    [InlineData("GET", "/orders/o-1", "GET /orders/{id}", "o-1")]
+    [InlineData("GET", "/orders/%41", "GET /orders/{id}", "%41")]
+    [InlineData("GET", "/orders/", null, null)]
+    [InlineData("GET", "/orders", null, null)]
+    [InlineData("GET", "/orders/a/b", null, null)]
+    [InlineData("POST", "/orders/o-1", null, null)]
+    [InlineData("post", "/orders", null, null)]
+    [InlineData("PUT", "/orders", null, null)]
+    [InlineData("POST", "/Orders", null, null)]
+    [InlineData("POST", "/orders/", null, null)]
+    public void MatchRoute_TopologyRoutes_MatchesLikeHttpApiRouteKeys(string method, string path, string? routeKey, string? id)
+    {
+        var match = LocalApiServer.MatchRoute(OrderApiTopology.Routes, method, path);
+
+        Assert.Equal(routeKey, match?.Route.RouteKey);
+        Assert.Equal(id, match?.PathParameters?["id"]);
+        if (routeKey == "POST /orders")
+        {
+            Assert.Null(match!.Value.PathParameters);
+        }
+    }
+
+    [Fact]
+    public async Task Request_WithoutToken_Is401FromTheAuthorizerAndNeverReachesTheFunction()
+    {
+        using var tokens = new TestTokens();
+        var capture = new CapturingHandler();
+        await using var server = await LocalApiServer.StartAsync(capture, new LocalApiOptions { Authorizer = tokens.Authorizer(TimeProvider.System) }, TestContext.Current.CancellationToken);
+        using var client = new HttpClient { BaseAddress = server.Url };
+
+        using var response = await client.GetAsync(new Uri("/orders/o-1", UriKind.Relative), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("{\"message\":\"Unauthorized\"}", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.ToString());
+        Assert.Equal("Bearer", Assert.Single(response.Headers.WwwAuthenticate).ToString());
+        Assert.Empty(capture.Requests);
+    }
+
+    [Fact]
+    public async Task Request_WithWrongAudience_Is401WithTheAudienceDescription()
+    {
+        using var tokens = new TestTokens();
+        var capture = new CapturingHandler();
+        await using var server = await LocalApiServer.StartAsync(capture, new LocalApiOptions { Authorizer = tokens.Authorizer(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TestTokens.Now)) }, TestContext.Current.CancellationToken);
+        using var client = new HttpClient { BaseAddress = server.Url };
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/orders/o-1", UriKind.Relative));
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + tokens.Mint(c => c["client_id"] = "other"));
+
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(
+            "Bearer error=\"invalid_token\", error_description=\"the token does not have a valid audience\"",
+            string.Join(", ", response.Headers.GetValues("WWW-Authenticate")));
+        Assert.Empty(capture.Requests);
+    }
+
+    [Fact]
+    public async Task Request_WithValidToken_ReachesTheFunctionWithTheJwtAuthorizerBlock()
+    {
+        using var tokens = new TestTokens();
+        var capture = new CapturingHandler();
+        await using var server = await LocalApiServer.StartAsync(capture, new LocalApiOptions { Authorizer = tokens.Authorizer(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TestTokens.Now)) }, TestContext.Current.CancellationToken);
+        using var client = new HttpClient { BaseAddress = server.Url };
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/orders/o-1", UriKind.Relative));
+        request.Headers.TryAddWithoutValidation("Authorization", tokens.Mint(c => c["cognito:groups"] = new List<string> { "operators" }));
+
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var jwt = Assert.Single(capture.Requests).RequestContext.Authorizer!.Jwt!;
+        Assert.Equal("[operators]", jwt.Claims["cognito:groups"]);
+        Assert.Equal("5b1c1b52-0c1e-4a55-9a8e-1f2f7b9e0c11", jwt.Claims["sub"]);
+        Assert.Null(jwt.Scopes);
+    }
+
+    [Fact]
+    public async Task Request_ValidTokenWithoutTheRouteScope_Is403AndNeverReachesTheFunction()
+    {
+        using var tokens = new TestTokens();
+        var capture = new CapturingHandler();
+        var options = new LocalApiOptions
+        {
+            Authorizer = tokens.Authorizer(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TestTokens.Now)),
+            Routes = [new ApiRoute("POST", "/orders", ["orders/write"])],
+        };
+        await using var server = await LocalApiServer.StartAsync(capture, options, TestContext.Current.CancellationToken);
+        using var client = new HttpClient { BaseAddress = server.Url };
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/orders", UriKind.Relative)) { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + tokens.Mint(TestTokens.AccessClaims()));
+
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("{\"message\":\"Forbidden\"}", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Empty(response.Headers.WwwAuthenticate);
+        Assert.Empty(capture.Requests);
+    }
+
+    [Fact]
+    public async Task Request_UnknownRoute_Is404BeforeAnyAuthorization()
+    {
+        using var tokens = new TestTokens();
+        var capture = new CapturingHandler();
+        await using var server = await LocalApiServer.StartAsync(capture, new LocalApiOptions { Authorizer = tokens.Authorizer(TimeProvider.System) }, TestContext.Current.CancellationToken);
+        using var client = new HttpClient { BaseAddress = server.Url };
+
+        using var response = await client.GetAsync(new Uri("/customers", UriKind.Relative), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("{\"message\":\"Not Found\"}", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(0, tokens.Keys.Fetches);
     }
 
     private static async Task<string?> SendRawAsync(int port, byte[] request)

@@ -17,6 +17,8 @@ public abstract class FanoutFixture : IAsyncLifetime
 
     protected virtual LocalFanoutOptions Options => new()
     {
+        // These tests call the handler directly: no sign-in emulator needed (see Auth/SignedInFixture).
+        SignIn = false,
         VisibilityTimeoutSeconds = 3,
         FunctionTimeout = TimeSpan.FromSeconds(10),
         DecorateSmsSender = SmsCalls.Wrap,

@@ -68,13 +68,29 @@ public sealed class LocalState
         }
     }
 
+    /// <summary>Writes the file atomically (a temporary file, then a rename). On Unix it is readable and writable by
+    /// its owner only (mode 0600) from its creation on, since it holds the demo users' passwords.</summary>
     public void Write(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(this, LocalStateJsonContext.Default.LocalState));
+        File.Delete(temp);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnly;
+        }
+
+        using (var stream = new FileStream(temp, options))
+        {
+            JsonSerializer.Serialize(stream, this, LocalStateJsonContext.Default.LocalState);
+        }
+
         File.Move(temp, path, overwrite: true);
     }
+
+    /// <summary>Mode 0600.</summary>
+    internal const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 }
 
 public sealed class LocalQueueUrls

@@ -5,6 +5,8 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Fanout.Contracts.Topology;
 using Fanout.Harness;
+using Fanout.Harness.Http;
+using Fanout.Harness.Identity;
 using Spectre.Console;
 
 namespace Fanout.Cli.Local;
@@ -63,7 +65,7 @@ public static class UpRunner
         LocalApiServer? api = null;
         try
         {
-            AnsiConsole.MarkupLine($"Starting [bold]{options.Emulators}[/] emulators and provisioning the topology...");
+            AnsiConsole.MarkupLine($"Starting [bold]{options.Emulators}[/] emulators and cognito-local, provisioning the topology and the user pool...");
             fanout = await LocalFanout.StartAsync(
                 new LocalFanoutOptions
                 {
@@ -82,17 +84,23 @@ public static class UpRunner
                 await fanout.Stock.SetAsync(sku, units, stop.Token);
             }
 
-            api = await LocalApiServer.StartAsync(fanout.OrderApi, options.Port, stop.Token);
-            WriteState(statePath, api.Url, fanout);
+            var identity = fanout.Identity ?? throw new InvalidOperationException("The local sign-in did not start.");
+            api = await LocalApiServer.StartAsync(
+                fanout.OrderApi,
+                new LocalApiOptions { Port = options.Port, Authorizer = identity.CreateAuthorizer(TimeProvider.System) },
+                stop.Token);
+            WriteState(statePath, api.Url, fanout, identity, options.Emulators);
 
             AnsiConsole.MarkupLine($"[green]Fanout is running[/] on {Markup.Escape(fanout.Description)}");
             AnsiConsole.MarkupLine($"Seeded {seeded.Count} SKUs from {Markup.Escape(Path.GetRelativePath(repoRoot, stockFile))}; function logs: {Markup.Escape(Path.GetRelativePath(repoRoot, functionLogPath))}");
             Console.WriteLine();
             Console.WriteLine($"API: {api.Url}");
+            Console.WriteLine($"Sign-in: cognito-local pool {identity.UserPoolId}; demo users {LocalUserPool.CustomerEmail} and {LocalUserPool.OperatorEmail} (operators), passwords in {Path.GetRelativePath(repoRoot, statePath)}");
             Console.WriteLine("Try:");
-            Console.WriteLine($"  curl -si -X POST {api.Url}orders -H 'Content-Type: application/json' -H 'Idempotency-Key: demo-1' \\");
-            Console.WriteLine("       -d '{\"customer\":{\"id\":\"c-1\",\"email\":\"ada@example.com\",\"phone\":\"+14155550123\"},\"items\":[{\"sku\":\"MUG-WHITE\",\"quantity\":2}]}'");
-            Console.WriteLine($"  curl -s {api.Url}orders/<orderId>");
+            Console.WriteLine($"  curl -si -X POST {api.Url}orders -H \"Authorization: Bearer $(scripts/fanout token)\" \\");
+            Console.WriteLine("       -H 'Content-Type: application/json' -H 'Idempotency-Key: demo-1' \\");
+            Console.WriteLine("       -d '{\"customer\":{\"email\":\"ada@example.com\",\"phone\":\"+14155550123\"},\"items\":[{\"sku\":\"MUG-WHITE\",\"quantity\":2}]}'");
+            Console.WriteLine($"  curl -s {api.Url}orders/<orderId> -H \"Authorization: Bearer $(scripts/fanout token)\"");
             Console.WriteLine("  dotnet tools/Fanout.Cli/bin/Release/net10.0/fanout.dll watch");
             Console.WriteLine();
             // Tests and scripts wait for this exact line.
@@ -159,7 +167,7 @@ public static class UpRunner
         return (function, handler) => function == FanoutTopology.Inventory.Function.Name ? new BreakableHandler(handler, marker, () => File.Exists(file)) : handler;
     }
 
-    private static void WriteState(string path, Uri apiUrl, LocalFanout fanout)
+    private static void WriteState(string path, Uri apiUrl, LocalFanout fanout, LocalUserPool identity, EmulatorChoice emulators)
     {
         var state = new LocalState
         {
@@ -170,13 +178,29 @@ public static class UpRunner
             SnsEndpoint = fanout.Target.Sns.ToString(),
             DynamoDbEndpoint = fanout.Target.DynamoDb.ToString(),
             AccessKeyId = fanout.Target.AccessKeyId,
-            SecretAccessKey = fanout.Target.SecretAccessKey,
+            // The embedded emulators' key is a fixed fake; external endpoints' real credentials stay where they came from.
+            SecretAccessKey = emulators == EmulatorChoice.External ? null : fanout.Target.SecretAccessKey,
             TopicArn = fanout.Topology.TopicArn,
             Queues = fanout.Topology.Queues.ToDictionary(q => q.Key, q => new LocalQueueUrls { QueueUrl = q.Value.QueueUrl, DeadLetterQueueUrl = q.Value.DeadLetterQueueUrl }),
             Tables = new Dictionary<string, string>(fanout.Topology.Tables),
+            Identity = ToState(identity),
         };
         state.Write(path);
     }
+
+    /// <summary>The state file's view of the local pool; the only place the demo passwords are written.</summary>
+    internal static LocalIdentity ToState(LocalUserPool identity) => new()
+    {
+        Endpoint = identity.Endpoint.ToString(),
+        UserPoolId = identity.UserPoolId,
+        ClientId = identity.ClientId,
+        Issuer = identity.Issuer,
+        Users = new Dictionary<string, LocalUser>
+        {
+            ["customer"] = new() { Email = identity.Customer.Email, Password = identity.Customer.Password, Operator = false },
+            ["operator"] = new() { Email = identity.Operator.Email, Password = identity.Operator.Password, Operator = true },
+        },
+    };
 
     private static bool IsAlive(int pid)
     {

@@ -4,17 +4,39 @@ using System.Text.Json;
 using Fanout.AwsShims.Events;
 using Fanout.AwsShims.Json;
 using Fanout.AwsShims.Runtime;
+using Fanout.Contracts.Topology;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Fanout.Cli.Local;
+namespace Fanout.Harness.Http;
+
+/// <summary>How the local API server is set up.</summary>
+public sealed record LocalApiOptions
+{
+    /// <summary>The loopback port; 0 picks a free one (read it back from <see cref="LocalApiServer.Url"/>).</summary>
+    public int Port { get; init; }
+
+    /// <summary>The routes, each with its required scopes (default: the stack's, <see cref="OrderApiTopology.Routes"/>).</summary>
+    public IReadOnlyList<ApiRoute> Routes { get; init; } = OrderApiTopology.Routes;
+
+    /// <summary>The JWT authorizer on every route. Null only for tests of the HTTP mapping itself: the routes are
+    /// then open, as before sign-in existed; <c>fanout up</c> always sets one.</summary>
+    public JwtAuthorizer? Authorizer { get; init; }
+
+    /// <summary>The clock for the event's <c>requestContext.time</c> and the invocation deadline.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}
 
 /// <summary>Serves the OrderIntake function over HTTP the way API Gateway's HTTP API does: it turns each
-/// request into a payload-2.0 event for the routes the stack defines, invokes the same handler the Lambda
-/// runs, and writes its structured response back. Unmatched routes get API Gateway's own
-/// <c>404 {"message":"Not Found"}</c>.</summary>
+/// request into a payload-2.0 event for the routes the stack defines, runs the routes' JWT authorizer (a refusal
+/// is answered here and the function never sees the request), invokes the same handler the Lambda runs, and
+/// writes its structured response back. Unmatched routes get API Gateway's own <c>404 {"message":"Not Found"}</c>,
+/// before any authorization.</summary>
 public sealed class LocalApiServer : IAsyncDisposable
 {
     /// <summary>API Gateway's HTTP API payload limit.</summary>
@@ -29,9 +51,16 @@ public sealed class LocalApiServer : IAsyncDisposable
 
     public Uri Url { get; }
 
-    public static async Task<LocalApiServer> StartAsync(ILambdaHandler orderApi, int port, CancellationToken cancellationToken)
+    /// <summary>Starts an open server (no authorizer) on <paramref name="port"/>, for tests of the HTTP mapping.</summary>
+    public static Task<LocalApiServer> StartAsync(ILambdaHandler orderApi, int port, CancellationToken cancellationToken) =>
+        StartAsync(orderApi, new LocalApiOptions { Port = port }, cancellationToken);
+
+    /// <summary>Starts the server on 127.0.0.1 and returns once it accepts connections.</summary>
+    public static async Task<LocalApiServer> StartAsync(ILambdaHandler orderApi, LocalApiOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(orderApi);
+        ArgumentNullException.ThrowIfNull(options);
+        var port = options.Port;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k =>
@@ -45,9 +74,11 @@ public sealed class LocalApiServer : IAsyncDisposable
         });
         builder.WebHost.UseUrls($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
         var app = builder.Build();
-        app.Run(context => HandleAsync(context, orderApi));
+        app.Run(context => HandleAsync(context, orderApi, options));
         await app.StartAsync(cancellationToken);
-        return new LocalApiServer(app, new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}"));
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+            ?? $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        return new LocalApiServer(app, new Uri(bound.TrimEnd('/') + "/"));
     }
 
     public async ValueTask DisposeAsync()
@@ -57,32 +88,52 @@ public sealed class LocalApiServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    /// <summary>Maps a request to its route key, as the stack's routes do; null when no route matches.</summary>
+    /// <summary>Maps a request to its route, as API Gateway's HTTP API matches route keys: the method and every
+    /// literal segment equal, each <c>{name}</c> segment one non-empty path segment; null when no route matches.</summary>
     /// <param name="path">The request path, percent-decoded once, as API Gateway's HTTP API decodes it.</param>
-    internal static (string RouteKey, Dictionary<string, string>? PathParameters)? MatchRoute(string method, string path)
+    internal static (ApiRoute Route, Dictionary<string, string>? PathParameters)? MatchRoute(IReadOnlyList<ApiRoute> routes, string method, string path)
     {
-        if (method == "POST" && path == "/orders")
+        // The path is already percent-decoded (by Kestrel here, by API Gateway there): decoding it again would
+        // turn /orders/%2541 into the id "A" instead of "%41".
+        var segments = path.Split('/');
+        foreach (var route in routes)
         {
-            return ("POST /orders", null);
-        }
+            var template = route.Path.Split('/');
+            if (!string.Equals(route.Method, method, StringComparison.Ordinal) || template.Length != segments.Length)
+            {
+                continue;
+            }
 
-        const string prefix = "/orders/";
-        if (method == "GET" && path.StartsWith(prefix, StringComparison.Ordinal) && path.Length > prefix.Length && path.IndexOf('/', prefix.Length) < 0)
-        {
-            // The path is already percent-decoded (by Kestrel here, by API Gateway there): decoding it again would
-            // turn /orders/%2541 into the id "A" instead of "%41".
-            return ("GET /orders/{id}", new Dictionary<string, string> { ["id"] = path[prefix.Length..] });
+            Dictionary<string, string>? parameters = null;
+            var matched = true;
+            for (var i = 0; i < template.Length && matched; i++)
+            {
+                if (template[i] is ['{', .. var name, '}'])
+                {
+                    matched = segments[i].Length > 0;
+                    (parameters ??= new Dictionary<string, string>(StringComparer.Ordinal))[name] = segments[i];
+                }
+                else
+                {
+                    matched = string.Equals(template[i], segments[i], StringComparison.Ordinal);
+                }
+            }
+
+            if (matched)
+            {
+                return (route, parameters);
+            }
         }
 
         return null;
     }
 
-    private static async Task HandleAsync(HttpContext context, ILambdaHandler orderApi)
+    private static async Task HandleAsync(HttpContext context, ILambdaHandler orderApi, LocalApiOptions options)
     {
         var requestId = Guid.NewGuid().ToString();
         context.Response.Headers["apigw-requestid"] = requestId;
         var request = context.Request;
-        var route = MatchRoute(request.Method, request.Path.Value ?? "/");
+        var route = MatchRoute(options.Routes, request.Method, request.Path.Value ?? "/");
         if (route is null)
         {
             context.Response.StatusCode = 404;
@@ -91,11 +142,31 @@ public sealed class LocalApiServer : IAsyncDisposable
             return;
         }
 
+        HttpApiAuthorizerDescription? authorizer = null;
+        if (options.Authorizer is { } jwtAuthorizer)
+        {
+            var decision = await jwtAuthorizer.AuthorizeAsync(request.Headers.Authorization.FirstOrDefault(), route.Value.Route.AuthorizationScopes, context.RequestAborted);
+            if (decision is AuthorizerDecision.Refuse refusal)
+            {
+                context.Response.StatusCode = refusal.StatusCode;
+                context.Response.ContentType = "application/json";
+                if (refusal.WwwAuthenticate is { } challenge)
+                {
+                    context.Response.Headers.WWWAuthenticate = challenge;
+                }
+
+                await context.Response.WriteAsync(refusal.Body, context.RequestAborted);
+                return;
+            }
+
+            authorizer = new HttpApiAuthorizerDescription { Jwt = ((AuthorizerDecision.Allow)decision).Jwt };
+        }
+
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, context.RequestAborted);
         var body = buffer.ToArray();
         var textual = IsTextual(request.ContentType);
-        var now = TimeProvider.System.GetUtcNow();
+        var now = options.Time.GetUtcNow();
 
         var headers = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, values) in request.Headers)
@@ -110,7 +181,7 @@ public sealed class LocalApiServer : IAsyncDisposable
 
         var apiEvent = new HttpApiRequest
         {
-            RouteKey = route.Value.RouteKey,
+            RouteKey = route.Value.Route.RouteKey,
             RawPath = request.Path.Value ?? "/",
             RawQueryString = request.QueryString.HasValue ? request.QueryString.Value![1..] : "",
             Cookies = request.Cookies.Count > 0 ? request.Cookies.Select(c => $"{c.Key}={c.Value}").ToList() : null,
@@ -126,10 +197,11 @@ public sealed class LocalApiServer : IAsyncDisposable
                 DomainName = request.Host.Value,
                 DomainPrefix = "local",
                 RequestId = requestId,
-                RouteKey = route.Value.RouteKey,
+                RouteKey = route.Value.Route.RouteKey,
                 Stage = "$default",
                 Time = now.ToString("dd/MMM/yyyy:HH:mm:ss +0000", CultureInfo.InvariantCulture),
                 TimeEpoch = now.ToUnixTimeMilliseconds(),
+                Authorizer = authorizer,
                 Http = new HttpApiHttpDescription
                 {
                     Method = request.Method,
