@@ -19,7 +19,7 @@ namespace Fanout.EndToEndTests;
 [Trait("Category", "EndToEnd")]
 public sealed partial class QuickStartTests
 {
-    private static readonly TimeSpan FanoutTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan _fanoutTimeout = TimeSpan.FromSeconds(90);
 
     [Fact]
     public async Task RunScript_OrdersPoisonRedriveAndSigterm_NothingLostAndNothingLeftRunning()
@@ -172,7 +172,7 @@ public sealed partial class QuickStartTests
         var clock = Stopwatch.StartNew();
         while (!await condition())
         {
-            if (clock.Elapsed > FanoutTimeout)
+            if (clock.Elapsed > _fanoutTimeout)
             {
                 throw new TimeoutException($"timed out waiting for {what}");
             }
