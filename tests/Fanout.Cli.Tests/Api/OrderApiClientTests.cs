@@ -63,12 +63,12 @@ public sealed class OrderApiClientTests
     [Fact]
     public void EnsureAuthorized_401WithToken_NamesWhoseTokenWasRefused()
     {
-        var client = new OrderApiClient(new HttpClient(), _base, new GivenAccessToken("eyJ.x", "the given token"));
+        var client = new OrderApiClient(new HttpClient(), _base, new GivenAccessToken("eyJ.x", "the --token/FANOUT_TOKEN holder"));
 
         var error = Assert.Throws<SignInException>(() => client.EnsureAuthorized(HttpStatusCode.Unauthorized));
 
         Assert.Equal(
-            "The API at http://api.test/ answered 401 Unauthorized: it did not accept the access token of the given token (expired, or not issued for this API). Sign in again (`scripts/fanout token`), or drop --token to let the command sign in by itself.",
+            "The API at http://api.test/ answered 401 Unauthorized: it did not accept the access token of the --token/FANOUT_TOKEN holder (expired, or not issued for this API). Sign in again (`scripts/fanout token`), or drop --token to let the command sign in by itself.",
             error.Message);
     }
 

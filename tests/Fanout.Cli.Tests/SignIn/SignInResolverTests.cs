@@ -142,7 +142,7 @@ public sealed class SignInResolverTests
         var (token, source) = await SignInAsync(Resolver(http), new SignInRequest { Token = "Bearer eyJ.given.token" }, _stack);
 
         Assert.Equal("eyJ.given.token", token);
-        Assert.Equal("the given token", source.Description);
+        Assert.Equal("the --token/FANOUT_TOKEN holder", source.Description);
         Assert.Empty(cognito.Calls);
     }
 

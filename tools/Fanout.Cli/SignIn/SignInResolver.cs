@@ -70,7 +70,7 @@ internal sealed class SignInResolver
 
         if (!string.IsNullOrWhiteSpace(request.Token))
         {
-            return new GivenAccessToken(request.Token, "the given token");
+            return new GivenAccessToken(request.Token, "the --token/FANOUT_TOKEN holder");
         }
 
         return target.Source == TargetSource.Stack
