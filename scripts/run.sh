@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The run command: installs what is missing, builds the CLI, then runs `fanout up` — the whole system on
-# this machine (emulators, topology, HTTP API on 127.0.0.1:5080, every consumer) until Ctrl-C.
+# The run command: installs what is missing, then runs `fanout up` through scripts/fanout (which builds the CLI
+# when its sources changed) — the whole system on this machine (emulators including cognito-local, topology,
+# demo users, HTTP API on 127.0.0.1:5080, every consumer) until Ctrl-C.
 # Options after the script name go to `fanout up` (e.g. --port 5081, --emulator localstack).
 set -euo pipefail
 
@@ -32,8 +33,5 @@ if [[ $install == true ]]; then
   scripts/install-deps.sh --skip-nuget >/dev/null
 fi
 
-echo "==> building the fanout CLI"
-dotnet build tools/Fanout.Cli -c Release --nologo -v quiet -clp:ErrorsOnly
-
-# exec: the CLI takes this shell's pid, so Ctrl-C and SIGTERM reach it directly.
-exec dotnet tools/Fanout.Cli/bin/Release/net10.0/fanout.dll up "${args[@]}"
+# exec (here and in scripts/fanout): the CLI takes this shell's pid, so Ctrl-C and SIGTERM reach it directly.
+exec scripts/fanout up "${args[@]}"

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
@@ -11,12 +13,13 @@ using Fanout.Cli.Local;
 
 namespace Fanout.EndToEndTests;
 
-/// <summary>The README's Quick start, exercised as a user would: scripts/run.sh in a child process, HTTP
-/// from outside, the fanout CLI for DLQ redrive, then SIGTERM and a check for leftover processes.</summary>
+/// <summary>The README's Quick start, exercised as a user would: scripts/run.sh in a child process, the README's
+/// own curl lines with a token from <c>scripts/fanout token</c>, more signed-in orders over HTTP, the fanout CLI for
+/// DLQ redrive, then SIGTERM and a check for leftover processes.</summary>
 [Trait("Category", "EndToEnd")]
-public sealed class QuickStartTests
+public sealed partial class QuickStartTests
 {
-    private static readonly TimeSpan FanoutTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan _fanoutTimeout = TimeSpan.FromSeconds(90);
 
     [Fact]
     public async Task RunScript_OrdersPoisonRedriveAndSigterm_NothingLostAndNothingLeftRunning()
@@ -33,9 +36,47 @@ public sealed class QuickStartTests
         var ready = await run.WaitUntilReadyAsync(TimeSpan.FromMinutes(5));
         Assert.Contains($"http://127.0.0.1:{port}/", ready, StringComparison.Ordinal);
 
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
         var state = LocalState.TryRead(LocalState.DefaultPath(RunScriptProcess.RepoRoot)) ?? throw new InvalidOperationException("no state file");
         Assert.Equal(run.Pid, state.Pid);
+        Assert.NotNull(state.Identity);
+        Assert.Contains("customer", state.Identity.Users.Keys);
+        Assert.Contains("operator", state.Identity.Users.Keys);
+
+        // 0. The Quick start's curl lines, word for word: signed in, the order completes; unsigned, 401.
+        var (postLine, getLine) = ReadmeQuickStart.Commands();
+        var post = await ReadmeQuickStart.RunAsync(postLine, port, ct);
+        Assert.True(post.ExitCode == 0, post.Stderr);
+        var posted = ReadmeQuickStart.ParseResponse(post.Stdout);
+        Assert.True(posted.Status == 202, $"README POST answered {posted.Status}: {posted.Body}\n{post.Stderr}");
+        string readmeOrder;
+        using (var accepted = JsonDocument.Parse(posted.Body))
+        {
+            readmeOrder = accepted.RootElement.GetProperty("orderId").GetString()!;
+        }
+
+        Assert.EndsWith("/orders/" + readmeOrder, posted.Headers["location"], StringComparison.Ordinal);
+        var readmeView = await WaitUntilReadmeGetAsync(getLine.Replace("<orderId>", readmeOrder, StringComparison.Ordinal), port, ct);
+        Assert.Equal("COMPLETED", readmeView.GetProperty("status").GetString());
+
+        var unsigned = await ReadmeQuickStart.RunAsync(ReadmeQuickStart.WithoutAuthorization(postLine), port, ct);
+        var refused = ReadmeQuickStart.ParseResponse(unsigned.Stdout);
+        Assert.Equal(401, refused.Status);
+        Assert.Equal("{\"message\":\"Unauthorized\"}", refused.Body);
+        Assert.StartsWith("application/json", refused.Headers["content-type"], StringComparison.Ordinal);
+        Assert.StartsWith("Bearer", refused.Headers["www-authenticate"], StringComparison.Ordinal);
+
+        // The token command prints the token alone: one line, a JWT (RFC 7519 compact form), nothing else.
+        var token = await RunCliAsync("token", ct);
+        Assert.True(token.ExitCode == 0, token.Output);
+        Assert.Matches(JwtLine(), token.Stdout);
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        using (var anonymous = await http.GetAsync(new Uri("orders/" + readmeOrder, UriKind.Relative), ct))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Stdout.TrimEnd('\n'));
 
         // A second `fanout up` says so clearly instead of crashing on the taken port.
         var second = await RunCliAsync($"up --port {port}", ct);
@@ -60,7 +101,7 @@ public sealed class QuickStartTests
         }
 
         // 3. The poison message reaches the inventory DLQ after maxReceiveCount failed receives.
-        using var sqs = new AmazonSQSClient(new BasicAWSCredentials(state.AccessKeyId, state.SecretAccessKey), new AmazonSQSConfig { ServiceURL = state.SqsEndpoint, AuthenticationRegion = state.Region });
+        using var sqs = new AmazonSQSClient(new BasicAWSCredentials(state.AccessKeyId, state.SecretAccessKey ?? throw new InvalidOperationException("embedded emulators write their fake secret")), new AmazonSQSConfig { ServiceURL = state.SqsEndpoint, AuthenticationRegion = state.Region });
         var inventory = state.Queues["inventory"];
         await WaitUntilAsync(async () => await DepthAsync(sqs, inventory.DeadLetterQueueUrl) == 1, "the poison message in the inventory DLQ", ct);
         var stuck = await Get(http, poisonOrder, ct);
@@ -100,10 +141,11 @@ public sealed class QuickStartTests
         Assert.False(File.Exists(LocalState.DefaultPath(RunScriptProcess.RepoRoot)), "the state file should be removed on exit");
     }
 
-    private static async Task<string> PlaceAsync(HttpClient http, string customerId, string? phone, CancellationToken ct)
+    // The customer is the signed-in user, so the body names none; the mailbox carries the test's marker.
+    private static async Task<string> PlaceAsync(HttpClient http, string mailbox, string? phone, CancellationToken ct)
     {
         var phonePart = phone is null ? "" : $",\"phone\":\"{phone}\"";
-        var body = $"{{\"customer\":{{\"id\":\"{customerId}\",\"email\":\"{customerId}@example.com\"{phonePart}}},\"items\":[{{\"sku\":\"MUG-WHITE\",\"quantity\":1}}]}}";
+        var body = $"{{\"customer\":{{\"email\":\"{mailbox}@example.com\"{phonePart}}},\"items\":[{{\"sku\":\"MUG-WHITE\",\"quantity\":1}}]}}";
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
         using var response = await http.PostAsync(new Uri("orders", UriKind.Relative), content, ct);
         var text = await response.Content.ReadAsStringAsync(ct);
@@ -129,7 +171,7 @@ public sealed class QuickStartTests
         var clock = Stopwatch.StartNew();
         while (!await condition())
         {
-            if (clock.Elapsed > FanoutTimeout)
+            if (clock.Elapsed > _fanoutTimeout)
             {
                 throw new TimeoutException($"timed out waiting for {what}");
             }
@@ -145,11 +187,28 @@ public sealed class QuickStartTests
             + int.Parse(attributes.Attributes["ApproximateNumberOfMessagesNotVisible"], CultureInfo.InvariantCulture);
     }
 
-    private static async Task<(int ExitCode, string Output)> RunCliAsync(string arguments, CancellationToken ct)
+    private static async Task<JsonElement> WaitUntilReadmeGetAsync(string getLine, int port, CancellationToken ct)
     {
-        var cli = Path.Combine(RunScriptProcess.RepoRoot, "tools", "Fanout.Cli", "bin", "Release", "net10.0", "fanout.dll");
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = RunScriptProcess.RepoRoot, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(cli);
+        JsonElement last = default;
+        await WaitUntilAsync(
+            async () =>
+            {
+                var got = await ReadmeQuickStart.RunAsync(getLine, port, ct);
+                Assert.True(got.ExitCode == 0, got.Stderr);
+                using var json = JsonDocument.Parse(got.Stdout);
+                last = json.RootElement.Clone();
+                return last.GetProperty("status").GetString() != "PENDING";
+            },
+            "the README's order",
+            ct);
+        return last;
+    }
+
+    /// <summary>Runs <c>scripts/fanout</c> as a user types it, from the repository root.</summary>
+    private static async Task<(int ExitCode, string Stdout, string Output)> RunCliAsync(string arguments, CancellationToken ct)
+    {
+        var start = new ProcessStartInfo("bash") { WorkingDirectory = RunScriptProcess.RepoRoot, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(RunScriptProcess.RepoRoot, "scripts", "fanout"));
         foreach (var argument in arguments.Split(' '))
         {
             start.ArgumentList.Add(argument);
@@ -159,6 +218,10 @@ public sealed class QuickStartTests
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
         var stderr = process.StandardError.ReadToEndAsync(ct);
         await process.WaitForExitAsync(ct);
-        return (process.ExitCode, await stdout + await stderr);
+        var output = await stdout;
+        return (process.ExitCode, output, output + await stderr);
     }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\n$")]
+    private static partial Regex JwtLine();
 }

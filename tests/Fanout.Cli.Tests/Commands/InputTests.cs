@@ -16,6 +16,23 @@ public sealed class InputTests
         Assert.Null(order.Customer.Phone);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("  ")]
+    public void BuildOrder_NoCustomerId_LeavesItEmptyForTheTokensSub(string? customerId)
+    {
+        var order = OrderCommand.BuildOrder(["MUG-WHITE"], [], _demoSkus, customerId, "c1@example.com", null);
+
+        Assert.Equal("", order.Customer.Id);
+        Assert.Equal("c1@example.com", order.Customer.Email);
+    }
+
+    [Fact]
+    public void BuildOrder_CustomerId_IsTrimmedAndKept()
+    {
+        Assert.Equal("c-7", OrderCommand.BuildOrder(["MUG-WHITE"], [], _demoSkus, " c-7 ", "c1@example.com", null).Customer.Id);
+    }
+
     [Fact]
     public void BuildOrder_MoreQuantitiesThanSkus_IsAUsageError()
     {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Fanout.Cli.Api;
 using Fanout.Cli.Load;
+using Fanout.Cli.SignIn;
 using Fanout.Cli.Tests.TestDoubles;
 using Fanout.Contracts.Orders;
 
@@ -75,6 +76,33 @@ public sealed class LoadRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_TokenSource_EveryPostAndPollCarriesTheBearerToken()
+    {
+        var api = new FakeOrderApi { AcceptedTokens = new HashSet<string> { "eyJ.load" } };
+        using var http = new HttpClient(api);
+        var runner = new LoadRunner(new OrderApiClient(http, new Uri("http://api.test/"), new GivenAccessToken("eyJ.load", "t")), TimeProvider.System);
+        var generator = new OrderGenerator(["MUG-WHITE"], new Random(7), "t1");
+
+        var run = await runner.RunAsync(_fast with { Orders = 3 }, generator.Next, null, TestContext.Current.CancellationToken);
+
+        Assert.All(run.Outcomes, o => Assert.Equal("COMPLETED", o.FinalStatus));
+        Assert.All(api.Authorizations, a => Assert.Equal("Bearer eyJ.load", a));
+        Assert.True(api.Authorizations.Count >= 6);
+    }
+
+    [Fact]
+    public async Task RunAsync_RefusedToken_EachOrderSaysTheTokenWasRefused()
+    {
+        var api = new FakeOrderApi { AcceptedTokens = new HashSet<string> { "eyJ.other" } };
+
+        var summary = LoadSummary.From(await RunAsync(api, _fast with { Orders = 3 }), _fast with { Orders = 3 });
+
+        Assert.Equal(0, summary.Accepted);
+        Assert.Equal(3, summary.Rejected);
+        Assert.Contains(summary.TopErrors, e => e.Error == "HTTP 401 Unauthorized: the access token was refused (expired, or not issued for this API)" && e.Count == 3);
+    }
+
+    [Fact]
     public async Task RunAsync_GeneratedOrders_AreValidForTheApi()
     {
         var api = new FakeOrderApi();
@@ -86,7 +114,8 @@ public sealed class LoadRunnerTests
         {
             using var json = JsonDocument.Parse(body);
             var customer = json.RootElement.GetProperty("customer");
-            Assert.True(OrderRules.IsValidCustomerId(customer.GetProperty("id").GetString()));
+            // The customer is the signed-in user (the token's sub): a generated order names none.
+            Assert.False(customer.TryGetProperty("id", out _));
             Assert.True(OrderRules.IsValidEmail(customer.GetProperty("email").GetString()));
             if (customer.TryGetProperty("phone", out var phone))
             {

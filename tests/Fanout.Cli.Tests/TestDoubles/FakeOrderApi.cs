@@ -5,7 +5,9 @@ using System.Text;
 namespace Fanout.Cli.Tests.TestDoubles;
 
 /// <summary>An in-memory order API: POST answers per <see cref="PostStatus"/>, and each accepted order reports
-/// PENDING for <see cref="PendingPolls"/> GETs, then <see cref="FinalStatus"/>.</summary>
+/// PENDING for <see cref="PendingPolls"/> GETs, then <see cref="FinalStatus"/>. With <see cref="AcceptedTokens"/> set it
+/// answers like API Gateway's JWT authorizer: 401 <c>{"message":"Unauthorized"}</c> unless the request carries
+/// <c>Authorization: Bearer</c> with one of them.</summary>
 internal sealed class FakeOrderApi : HttpMessageHandler
 {
     private readonly ConcurrentDictionary<string, int> _polls = new();
@@ -22,9 +24,24 @@ internal sealed class FakeOrderApi : HttpMessageHandler
 
     public ConcurrentBag<string> PostedBodies { get; } = [];
 
+    /// <summary>Null: no sign-in required.</summary>
+    public IReadOnlySet<string>? AcceptedTokens { get; init; }
+
+    /// <summary>The <c>Authorization</c> header of every request, in arrival order ("" when absent).</summary>
+    public ConcurrentQueue<string> Authorizations { get; } = [];
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var path = request.RequestUri!.AbsolutePath;
+        var authorization = request.Headers.Authorization;
+        Authorizations.Enqueue(authorization?.ToString() ?? "");
+        if (AcceptedTokens is not null && (authorization?.Scheme != "Bearer" || authorization.Parameter is null || !AcceptedTokens.Contains(authorization.Parameter)))
+        {
+            var refused = Json(HttpStatusCode.Unauthorized, "{\"message\":\"Unauthorized\"}");
+            refused.Headers.WwwAuthenticate.ParseAdd("Bearer");
+            return refused;
+        }
+
         if (request.Method == HttpMethod.Post && path.EndsWith("/orders", StringComparison.Ordinal))
         {
             PostedBodies.Add(await request.Content!.ReadAsStringAsync(cancellationToken));

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Fanout.Cli.SignIn;
 using Fanout.OrderIntake.Core;
 
 namespace Fanout.Cli.Api;
@@ -16,20 +18,25 @@ internal sealed record PostOrderResult(HttpStatusCode Status, string? OrderId, s
 internal sealed record GetOrderResult(HttpStatusCode Status, OrderView? Order, ProblemDetails? Problem);
 
 /// <summary>A client of the order API, local or deployed. It shares the server's JSON contract
-/// (<see cref="OrderIntakeJsonContext"/>), so client and API cannot disagree on field names.</summary>
+/// (<see cref="OrderIntakeJsonContext"/>), so client and API cannot disagree on field names. Every request carries
+/// <c>Authorization: Bearer &lt;token&gt;</c> (RFC 6750 §2.1) from its token source, asked per request so a renewed
+/// token is picked up.</summary>
 internal sealed class OrderApiClient
 {
     public const string PendingStatus = "PENDING";
     private const string IdempotencyHeader = "Idempotency-Key";
     private const string CorrelationHeader = "X-Correlation-Id";
     private readonly HttpClient _http;
+    private readonly IAccessTokenSource? _token;
 
-    public OrderApiClient(HttpClient http, Uri baseUrl)
+    /// <param name="token">Where the bearer token comes from; null sends none (the API then answers 401).</param>
+    public OrderApiClient(HttpClient http, Uri baseUrl, IAccessTokenSource? token = null)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(baseUrl);
         _http = http;
         BaseUrl = baseUrl;
+        _token = token;
     }
 
     public Uri BaseUrl { get; }
@@ -43,12 +50,14 @@ internal sealed class OrderApiClient
         ArgumentNullException.ThrowIfNull(order);
         using var request = new HttpRequestMessage(HttpMethod.Post, OrdersUrl)
         {
-            Content = new StringContent(JsonSerializer.Serialize(order, OrderIntakeJsonContext.Default.PlaceOrderCommand), Encoding.UTF8, "application/json"),
+            Content = new StringContent(Body(order), Encoding.UTF8, "application/json"),
         };
         if (idempotencyKey is not null)
         {
             request.Headers.TryAddWithoutValidation(IdempotencyHeader, idempotencyKey);
         }
+
+        await AuthorizeAsync(request, cancellationToken);
 
         using var response = await _http.SendAsync(request, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
@@ -76,11 +85,53 @@ internal sealed class OrderApiClient
 
     public async Task<GetOrderResult> GetAsync(string orderId, CancellationToken cancellationToken)
     {
-        using var response = await _http.GetAsync(OrderUrl(orderId), cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Get, OrderUrl(orderId));
+        await AuthorizeAsync(request, cancellationToken);
+        using var response = await _http.SendAsync(request, cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         return response.StatusCode == HttpStatusCode.OK
             ? new GetOrderResult(response.StatusCode, TryDeserialize(body, OrderIntakeJsonContext.Default.OrderView), null)
             : new GetOrderResult(response.StatusCode, null, TryDeserialize(body, OrderIntakeJsonContext.Default.ProblemDetails));
+    }
+
+    /// <summary>Turns the API's 401 (API Gateway's JWT authorizer: <c>{"message":"Unauthorized"}</c>) into a message
+    /// that says what to do, for commands where a refused token ends the command.</summary>
+    /// <exception cref="SignInException"><paramref name="status"/> is 401.</exception>
+    public void EnsureAuthorized(HttpStatusCode status)
+    {
+        if (status == HttpStatusCode.Unauthorized)
+        {
+            throw new SignInException(
+                $"The API at {BaseUrl} answered 401 Unauthorized: " + (_token is null ? "no access token was sent." : $"it did not accept the access token of {_token.Description} (expired, or not issued for this API).")
+                + " Sign in again (`scripts/fanout token`), or drop --token to let the command sign in by itself.");
+        }
+    }
+
+    /// <summary>The POST body. Without a customer id the body has no <c>customer.id</c> at all: the API then takes
+    /// the customer from the token's <c>sub</c>, whereas an empty id would count as naming another customer.</summary>
+    internal static string Body(PlaceOrderCommand order)
+    {
+        var json = JsonSerializer.Serialize(order, OrderIntakeJsonContext.Default.PlaceOrderCommand);
+        if (!string.IsNullOrEmpty(order.Customer?.Id))
+        {
+            return json;
+        }
+
+        var node = JsonNode.Parse(json)!.AsObject();
+        if (node["customer"] is JsonObject customer)
+        {
+            customer.Remove("id");
+        }
+
+        return node.ToJsonString();
+    }
+
+    private async Task AuthorizeAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (_token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await _token.GetAsync(cancellationToken));
+        }
     }
 
     private static string? Header(HttpResponseHeaders headers, string name) =>

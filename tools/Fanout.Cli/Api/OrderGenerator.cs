@@ -34,7 +34,7 @@ internal sealed class OrderGenerator
         // Random is not thread-safe; orders are generated from the dispatcher, but guard anyway.
         lock (_gate)
         {
-            var customerId = string.Create(CultureInfo.InvariantCulture, $"load-{_runId}-{sequence}");
+            var mailbox = string.Create(CultureInfo.InvariantCulture, $"load-{_runId}-{sequence}");
 #pragma warning disable CA5394 // Synthetic test data: no security decision depends on these numbers.
             var lines = _skus.OrderBy(_ => _random.Next()).Take(_random.Next(1, Math.Min(3, _skus.Count) + 1))
                 .Select(sku => new OrderLine { Sku = sku, Quantity = _random.Next(1, 4) })
@@ -45,7 +45,8 @@ internal sealed class OrderGenerator
 #pragma warning restore CA5394
             return new PlaceOrderCommand
             {
-                Customer = new CustomerInfo { Id = customerId, Email = customerId + "@example.com", Phone = phone },
+                // No customer id: the API takes the customer from the signed-in user's token.
+                Customer = new CustomerInfo { Email = mailbox + "@example.com", Phone = phone },
                 Items = lines,
             };
         }

@@ -8,6 +8,7 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return UpCommand.Create();
+        yield return TokenCommand.Create();
         yield return OrderCommand.Create();
         yield return LoadCommand.Create();
         yield return StatusCommand.Create();

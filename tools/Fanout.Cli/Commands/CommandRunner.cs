@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Amazon.Runtime;
 using Fanout.AwsShims.Signing;
+using Fanout.Cli.SignIn;
 using Fanout.Cli.Targeting;
 
 namespace Fanout.Cli.Commands;
@@ -68,6 +69,7 @@ internal static class CommandRunner
     internal static (string Message, int Code)? Classify(Exception ex) => ex switch
     {
         TargetResolutionException or UsageException or FormatException => (ex.Message, ExitCodes.Usage),
+        SignInException => (ex.Message, ExitCodes.NotSignedIn),
         NotSupportedException => (ex.Message, ExitCodes.Failed),
         HttpRequestException http => (
             "Cannot reach the API: " + http.Message + (http.InnerException is { } inner && !http.Message.Contains(inner.Message, StringComparison.Ordinal) ? " (" + inner.Message + ")" : "")

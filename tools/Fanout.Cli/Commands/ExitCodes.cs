@@ -14,6 +14,9 @@ internal static class ExitCodes
     /// <summary>The API or AWS could not be reached, or answered with an error.</summary>
     public const int Unavailable = 3;
 
+    /// <summary>Sign-in was refused, or the API answered 401 (no token, or an expired or invalid one).</summary>
+    public const int NotSignedIn = 4;
+
     /// <summary>Ctrl-C (128 + SIGINT, as shells report it).</summary>
     public const int Cancelled = 130;
 }

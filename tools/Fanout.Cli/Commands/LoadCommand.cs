@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Fanout.Cli.Api;
 using Fanout.Cli.Load;
+using Fanout.Cli.SignIn;
 using Fanout.Cli.Targeting;
 using Spectre.Console;
 
@@ -14,6 +15,7 @@ internal static class LoadCommand
     public static Command Create()
     {
         var target = TargetOptions.For(TargetNeeds.Api);
+        var signIn = SignInOptions.ForApiCalls();
         var orders = new Option<int>("--orders") { Description = "How many orders to send", DefaultValueFactory = _ => 100 };
         var rate = new Option<double>("--rate") { Description = "Orders per second", DefaultValueFactory = _ => 10 };
         var concurrency = new Option<int>("--concurrency") { Description = "POST requests in flight at most (fan-out polls get as many again)", DefaultValueFactory = _ => 8 };
@@ -28,6 +30,7 @@ internal static class LoadCommand
         {
             orders, rate, concurrency, fanoutTimeout.Option, pollInterval.Option, seed, json,
         };
+        signIn.AddTo(command);
         target.AddTo(command);
         command.SetGuardedAction(async (parse, ct) =>
         {
@@ -41,16 +44,21 @@ internal static class LoadCommand
             };
             var asJson = parse.GetValue(json);
             var resolved = await target.ResolveAsync(parse, ct);
+            var token = await signIn.ResolveAsync(parse, resolved, ct);
+
+            // Signing in before the first order keeps a refused sign-in from counting as N failed orders; the
+            // source signs in again by itself if the run outlasts the token.
+            await token.GetAsync(ct);
             var catalog = await DemoCatalog.LoadAsync(ct);
             var runId = Guid.NewGuid().ToString("N")[..8];
             var generator = new OrderGenerator(catalog.Skus, parse.GetValue(seed) is { } s ? new Random(s) : new Random(), runId);
 
             // Each in-flight POST and poll needs its own connection; the default pool would queue them and distort latency.
             using var http = CliHttp.Create(options.Concurrency * 2, TimeSpan.FromSeconds(30));
-            var api = new OrderApiClient(http, resolved.RequireApiUrl());
+            var api = new OrderApiClient(http, resolved.RequireApiUrl(), token);
             var runner = new LoadRunner(api, TimeProvider.System);
             CliConsole.WriteNote(string.Create(CultureInfo.InvariantCulture,
-                $"Sending {options.Orders} orders at {options.RatePerSecond}/s, {options.Concurrency} in flight, to {api.OrdersUrl} ({resolved.Description}); SKUs from {catalog.Source}; run {runId}."));
+                $"Sending {options.Orders} orders at {options.RatePerSecond}/s, {options.Concurrency} in flight, to {api.OrdersUrl} ({resolved.Description}) as {token.Description}; SKUs from {catalog.Source}; run {runId}."));
 
             var progressConsole = asJson ? CliConsole.Error : CliConsole.Out;
             var run = CliConsole.IsInteractive(progressConsole)

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using Fanout.Cli.Api;
 using Fanout.Cli.Output;
+using Fanout.Cli.SignIn;
 using Fanout.Cli.Targeting;
 using Fanout.Contracts.Events;
 using Fanout.OrderIntake.Core;
@@ -18,9 +19,10 @@ internal static class OrderCommand
     public static Command Create()
     {
         var target = TargetOptions.For(TargetNeeds.Api);
+        var signIn = SignInOptions.ForApiCalls();
         var sku = new Option<string[]>("--sku") { Description = "A SKU to order; repeat for more lines (default: two demo SKUs)", HelpName = "sku", Arity = ArgumentArity.ZeroOrMore };
         var quantity = new Option<int[]>("--quantity") { Description = "Units of the matching --sku, in order (default 1)", HelpName = "n", Arity = ArgumentArity.ZeroOrMore };
-        var customer = new Option<string>("--customer-id") { Description = "Customer id", DefaultValueFactory = _ => "cli-demo" };
+        var customer = new Option<string?>("--customer-id") { Description = "Place the order for this customer (operators only; by default the API takes the customer from the token)", HelpName = "id" };
         var email = new Option<string>("--email") { Description = "Customer e-mail", DefaultValueFactory = _ => "demo@example.com" };
         var phone = new Option<string?>("--phone") { Description = $"Customer phone, E.164 (default {DemoPhone})" };
         var noPhone = new Option<bool>("--no-phone") { Description = "Order without a phone (the SMS service then skips it)" };
@@ -31,16 +33,19 @@ internal static class OrderCommand
         {
             sku, quantity, customer, email, phone, noPhone, key, wait, timeout.Option,
         };
+        signIn.AddTo(command);
         target.AddTo(command);
         command.SetGuardedAction(async (parse, ct) =>
         {
             var skus = parse.GetValue(sku) ?? [];
             var demoSkus = skus.Length == 0 ? (await DemoCatalog.LoadAsync(ct)).Skus : [];
-            var order = BuildOrder(skus, parse.GetValue(quantity) ?? [], demoSkus, parse.GetValue(customer)!, parse.GetValue(email)!, parse.GetValue(noPhone) ? null : parse.GetValue(phone) ?? DemoPhone);
+            var order = BuildOrder(skus, parse.GetValue(quantity) ?? [], demoSkus, parse.GetValue(customer), parse.GetValue(email)!, parse.GetValue(noPhone) ? null : parse.GetValue(phone) ?? DemoPhone);
             var resolved = await target.ResolveAsync(parse, ct);
-            var api = new OrderApiClient(CliHttp.Shared, resolved.RequireApiUrl());
-            CliConsole.WriteNote($"POST {api.OrdersUrl} ({resolved.Description})");
+            var token = await signIn.ResolveAsync(parse, resolved, ct);
+            var api = new OrderApiClient(CliHttp.Shared, resolved.RequireApiUrl(), token);
+            CliConsole.WriteNote($"POST {api.OrdersUrl} ({resolved.Description}) as {token.Description}");
             var placed = await api.PlaceAsync(order, parse.GetValue(key), ct);
+            api.EnsureAuthorized(placed.Status);
             if (!placed.Accepted)
             {
                 OrderRendering.WriteProblem(CliConsole.Out, (int)placed.Status, placed.Problem, placed.Body);
@@ -73,7 +78,8 @@ internal static class OrderCommand
         return command;
     }
 
-    internal static PlaceOrderCommand BuildOrder(IReadOnlyList<string> skus, IReadOnlyList<int> quantities, IReadOnlyList<string> demoSkus, string customerId, string email, string? phone)
+    /// <param name="customerId">Null or blank leaves <c>customer.id</c> out: the API uses the token's <c>sub</c>.</param>
+    internal static PlaceOrderCommand BuildOrder(IReadOnlyList<string> skus, IReadOnlyList<int> quantities, IReadOnlyList<string> demoSkus, string? customerId, string email, string? phone)
     {
         if (quantities.Count > skus.Count)
         {
@@ -92,7 +98,7 @@ internal static class OrderCommand
         // The API validates everything and answers with every problem at once; the CLI does not second-guess it.
         return new PlaceOrderCommand
         {
-            Customer = new CustomerInfo { Id = customerId, Email = email, Phone = phone },
+            Customer = new CustomerInfo { Id = string.IsNullOrWhiteSpace(customerId) ? "" : customerId.Trim(), Email = email, Phone = phone },
             Items = [.. lines],
         };
     }
@@ -104,6 +110,7 @@ internal static class OrderCommand
         while (clock.Elapsed < timeout)
         {
             var got = await api.GetAsync(orderId, cancellationToken);
+            api.EnsureAuthorized(got.Status);
             if (got.Order is { } view && view.Status != OrderApiClient.PendingStatus)
             {
                 return view;

@@ -205,7 +205,9 @@ internal sealed class LoadRunner
     }
 
     private static string Describe(PostOrderResult placed) =>
-        placed.Problem is { } problem
+        placed.Status == HttpStatusCode.Unauthorized
+            ? "HTTP 401 Unauthorized: the access token was refused (expired, or not issued for this API)"
+            : placed.Problem is { } problem
             ? $"HTTP {(int)placed.Status} {problem.Title}{(problem.Errors is { Count: > 0 } errors ? ": " + string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}")) : "")}"
             : $"HTTP {(int)placed.Status}";
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Amazon.Runtime;
+using Fanout.AwsShims.Signing;
 using Fanout.Cli.Local;
 using Fanout.Harness;
 using Fanout.Harness.Emulators;
@@ -47,16 +49,41 @@ internal sealed class LocalUpStateFile : ILocalUpSource
         return state is not null && IsAlive(state.Pid) ? state : null;
     }
 
-    public static AwsTarget ToAwsTarget(LocalState state)
+    /// <summary>The emulators of a running <c>fanout up</c>. The embedded ones have a fixed, fake key pair written in
+    /// the state file; with <c>--emulators external</c> the file holds no secret key, so the key pair comes from the
+    /// SDK's default credential chain (environment variables, then the shared profile), as it did for
+    /// <c>fanout up</c> itself.</summary>
+    /// <param name="credentials">The chain to ask when the file holds no secret; defaults to the SDK's.</param>
+    /// <exception cref="TargetResolutionException">A field is missing, or no credentials were found.</exception>
+    public static AwsTarget ToAwsTarget(LocalState state, Func<AWSCredentials>? credentials = null)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return new AwsTarget(
-            Endpoint(state.SqsEndpoint, "sqsEndpoint"),
-            Endpoint(state.SnsEndpoint, "snsEndpoint"),
-            Endpoint(state.DynamoDbEndpoint, "dynamoDbEndpoint"),
-            string.IsNullOrWhiteSpace(state.Region) ? throw Incomplete("region") : state.Region,
-            state.AccessKeyId,
-            state.SecretAccessKey ?? throw Incomplete("secretAccessKey"));
+        var sqs = Endpoint(state.SqsEndpoint, "sqsEndpoint");
+        var sns = Endpoint(state.SnsEndpoint, "snsEndpoint");
+        var dynamo = Endpoint(state.DynamoDbEndpoint, "dynamoDbEndpoint");
+        var region = string.IsNullOrWhiteSpace(state.Region) ? throw Incomplete("region") : state.Region;
+        if (state.SecretAccessKey is { } secret)
+        {
+            return new AwsTarget(sqs, sns, dynamo, region, state.AccessKeyId, secret);
+        }
+
+        // Only the key pair travels: the endpoints are emulators, which check no session token.
+        var pair = ChainKeyPair(credentials ?? SignedAwsHttpClient.DefaultCredentials);
+        return new AwsTarget(sqs, sns, dynamo, region, pair.AccessKey, pair.SecretKey);
+    }
+
+    private static ImmutableCredentials ChainKeyPair(Func<AWSCredentials> credentials)
+    {
+        try
+        {
+            return credentials().GetCredentials();
+        }
+        catch (AmazonClientException ex)
+        {
+            throw new TargetResolutionException(
+                $"The running `fanout up` uses external endpoints and keeps no secret key; none was found in the environment or the AWS profile either ({ex.Message}). Set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE as for `fanout up`.",
+                ex);
+        }
     }
 
     private static Uri Endpoint(string value, string field) =>
