@@ -8,6 +8,8 @@ namespace Fanout.UnitTests.OrderIntake.Core;
 [Trait("Category", "Unit")]
 public sealed class OrderServiceTests
 {
+    private static readonly Caller Owner = new("c1", IsOperator: false);
+
     [Theory]
     [InlineData("PENDING", "PENDING", "PENDING", "PENDING")]
     [InlineData("SENT", "SENT", "PENDING", "PENDING")]
@@ -48,7 +50,7 @@ public sealed class OrderServiceTests
         var publisher = new RecordingEventPublisher();
         var service = new OrderService(store, publisher, TestClock.Create());
 
-        var result = await service.PlaceAsync(Command(2), "key-1", "corr-1", TestContext.Current.CancellationToken);
+        var result = await service.PlaceAsync(Command(2), Owner, "key-1", "corr-1", TestContext.Current.CancellationToken);
 
         Assert.Equal(PlaceOrderStatus.Accepted, result.Status);
         var order = Assert.Single(store.Orders);
@@ -66,7 +68,7 @@ public sealed class OrderServiceTests
         var failure = new TimeoutException("SNS timed out");
         var service = new OrderService(store, new RecordingEventPublisher { FailWith = failure }, TestClock.Create());
 
-        var result = await service.PlaceAsync(Command(1), "key-1", "corr-1", TestContext.Current.CancellationToken);
+        var result = await service.PlaceAsync(Command(1), Owner, "key-1", "corr-1", TestContext.Current.CancellationToken);
 
         Assert.Equal(PlaceOrderStatus.PublishFailed, result.Status);
         Assert.Same(failure, result.Error);
@@ -81,7 +83,7 @@ public sealed class OrderServiceTests
         var publisher = new RecordingEventPublisher();
         var service = new OrderService(store, publisher, TestClock.Create());
 
-        var result = await service.PlaceAsync(Command(1), "key-1", "corr-1", TestContext.Current.CancellationToken);
+        var result = await service.PlaceAsync(Command(1), Owner, "key-1", "corr-1", TestContext.Current.CancellationToken);
 
         Assert.Equal(PlaceOrderStatus.InProgress, result.Status);
         Assert.Null(result.OrderId);
@@ -95,9 +97,9 @@ public sealed class OrderServiceTests
         var store = new InMemoryOrderStore();
         var publisher = new RecordingEventPublisher();
         var service = new OrderService(store, publisher, TestClock.Create());
-        await service.PlaceAsync(Command(1), "key-1", "corr-1", TestContext.Current.CancellationToken);
+        await service.PlaceAsync(Command(1), Owner, "key-1", "corr-1", TestContext.Current.CancellationToken);
 
-        var result = await service.PlaceAsync(Command(2), "key-1", "corr-2", TestContext.Current.CancellationToken);
+        var result = await service.PlaceAsync(Command(2), Owner, "key-1", "corr-2", TestContext.Current.CancellationToken);
 
         Assert.Equal(PlaceOrderStatus.KeyConflict, result.Status);
         Assert.Null(result.OrderId);
@@ -113,7 +115,7 @@ public sealed class OrderServiceTests
         var timeout = new TaskCanceledException("The request timed out.");
         var service = new OrderService(store, new RecordingEventPublisher { FailWith = timeout }, TestClock.Create());
 
-        var result = await service.PlaceAsync(Command(1), "key-1", "corr-1", TestContext.Current.CancellationToken);
+        var result = await service.PlaceAsync(Command(1), Owner, "key-1", "corr-1", TestContext.Current.CancellationToken);
 
         Assert.Equal(PlaceOrderStatus.PublishFailed, result.Status);
         Assert.Same(timeout, result.Error);
@@ -128,7 +130,7 @@ public sealed class OrderServiceTests
         var store = new InMemoryOrderStore();
         var service = new OrderService(store, publisher, TestClock.Create());
 
-        await Assert.ThrowsAsync<OperationCanceledException>(() => service.PlaceAsync(Command(1), "key-1", "corr-1", cancellation.Token));
+        await Assert.ThrowsAsync<OperationCanceledException>(() => service.PlaceAsync(Command(1), Owner, "key-1", "corr-1", cancellation.Token));
 
         Assert.Null(Assert.Single(store.Orders).PublishedAt);
     }
@@ -140,7 +142,7 @@ public sealed class OrderServiceTests
         var failure = new TimeoutException("SNS timed out");
         var service = new OrderService(new InMemoryOrderStore(), new CancellingPublisher(cancellation, failure), TestClock.Create());
 
-        var result = await service.PlaceAsync(Command(1), "key-1", "corr-1", cancellation.Token);
+        var result = await service.PlaceAsync(Command(1), Owner, "key-1", "corr-1", cancellation.Token);
 
         Assert.Equal(PlaceOrderStatus.PublishFailed, result.Status);
         Assert.Same(failure, result.Error);
@@ -163,7 +165,7 @@ public sealed class OrderServiceTests
     {
         var service = new OrderService(new InMemoryOrderStore(), new RecordingEventPublisher(), TestClock.Create());
 
-        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => service.PlaceAsync(null!, null, "corr-1", TestContext.Current.CancellationToken));
+        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => service.PlaceAsync(null!, Owner, null, "corr-1", TestContext.Current.CancellationToken));
 
         Assert.Equal("command", error.ParamName);
     }
