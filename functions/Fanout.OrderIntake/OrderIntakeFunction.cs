@@ -95,13 +95,23 @@ public sealed class OrderIntakeFunction : ILambdaHandler
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            _log.Error("Unhandled error", ex, ("path", request.RawPath));
+            _log.Error("Unhandled error", ex, ("path", LoggedPath(request.RawPath)));
             response = Problem(500, "Internal error", correlationId, "Something went wrong; retry with the same Idempotency-Key.");
         }
 
         response.Headers[CorrelationHeader] = correlationId;
-        _log.Info("HTTP request handled", ("method", request.RequestContext.Http.Method), ("path", request.RawPath), ("status", response.StatusCode));
+        _log.Info("HTTP request handled", ("method", request.RequestContext.Http.Method), ("path", LoggedPath(request.RawPath)), ("status", response.StatusCode));
         return response;
+    }
+
+    /// <summary>The path as a log line may show it: <c>/orders</c> or <c>/orders/&lt;uuid&gt;</c> as sent; any other
+    /// path is whatever the client typed (an e-mail address, say), so only its length is shown.</summary>
+    internal static string LoggedPath(string rawPath)
+    {
+        var path = rawPath.TrimEnd('/');
+        var isOrders = path == "/orders";
+        var isOrder = path.Length == "/orders/".Length + 36 && path.StartsWith("/orders/", StringComparison.Ordinal) && Guid.TryParseExact(path["/orders/".Length..], "D", out _);
+        return isOrders || isOrder ? path : $"(other path, {rawPath.Length} characters)";
     }
 
     /// <summary>No signed-in caller: the route has no JWT authorizer (a deployment mistake) or the token had no

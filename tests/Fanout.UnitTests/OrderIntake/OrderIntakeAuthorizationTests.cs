@@ -289,6 +289,21 @@ public sealed class OrderIntakeAuthorizationTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("/orders", "/orders")]
+    [InlineData("/orders/", "/orders")]
+    [InlineData("/orders/0195a1b2-c3d4-7e5f-8a9b-000000000000", "/orders/0195a1b2-c3d4-7e5f-8a9b-000000000000")]
+    [InlineData("/orders/0195a1b2-c3d4-7e5f-8a9b-00000000000", "(other path, 43 characters)")]
+    [InlineData("/orders/0195a1b2-c3d4-7e5f-8a9b-0000000000000", "(other path, 45 characters)")]
+    [InlineData("/orders/0195a1b2xc3d4-7e5f-8a9b-000000000000", "(other path, 44 characters)")]
+    [InlineData("/xrders/0195a1b2-c3d4-7e5f-8a9b-000000000000", "(other path, 44 characters)")]
+    [InlineData("/orders/ada@example.com", "(other path, 23 characters)")]
+    [InlineData("/ordersx", "(other path, 8 characters)")]
+    public void LoggedPath_OnlyTheApisOwnPathsAreShown(string rawPath, string expected)
+    {
+        Assert.Equal(expected, OrderIntakeFunction.LoggedPath(rawPath));
+    }
+
     private async Task<HttpApiResponse> Answer(string @case)
     {
         var valid = OrderRequestBuilder.ValidOrder().Build();

@@ -45,9 +45,12 @@ public sealed class PersonalDataLogTests : IDisposable
         Assert.Equal(403, (await function.HandleAsync(HttpApiRequestBuilder.PostOrder(valid).WithCaller("cust-43").Build(), Ct)).StatusCode);
         store.FailCreateWith = new AmazonDynamoDBException($"One or more parameter values were invalid: {Email} {Phone}", null, ErrorType.Sender, "ValidationException", "req-1", HttpStatusCode.BadRequest);
         Assert.Equal(500, (await function.HandleAsync(HttpApiRequestBuilder.PostOrder(valid).Build(), Ct)).StatusCode);
+        Assert.Equal(400, (await function.HandleAsync(HttpApiRequestBuilder.GetOrder(Email).Build(), Ct)).StatusCode);
+        Assert.Equal(404, (await function.HandleAsync(HttpApiRequestBuilder.PostOrder(valid).WithPath("/customers/" + Phone).Build(), Ct)).StatusCode);
 
         AssertNoPersonalData(_log.ToString());
         Assert.Contains("\"error\":\"ValidationException (HTTP 400)\"", _log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("\"path\":\"(other path, 33 characters)\"", _log.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
