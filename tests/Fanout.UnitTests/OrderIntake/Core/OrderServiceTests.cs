@@ -177,11 +177,12 @@ public sealed class OrderServiceTests
         var publisher = new RecordingEventPublisher();
         var service = new OrderService(store, publisher, TestClock.Create());
 
-        var result = await service.PlaceAsync(Command(2, customerId: ""), new Caller("cust-42", false), null, "corr-1", Ct);
+        var result = await service.PlaceAsync(Command(2, customerId: "", phone: "+14155550123"), new Caller("cust-42", false), null, "corr-1", Ct);
 
         Assert.Equal(PlaceOrderStatus.Accepted, result.Status);
-        Assert.Equal("cust-42", PlacedCustomer(Assert.Single(publisher.Published).Json).Id);
-        Assert.Equal(OrderService.RequestHash(Command(2, customerId: "cust-42")), Assert.Single(store.Orders).RequestHash);
+        var customer = PlacedCustomer(Assert.Single(publisher.Published).Json);
+        Assert.Equal(("cust-42", "a@example.com", "+14155550123"), (customer.Id, customer.Email, customer.Phone));
+        Assert.Equal(OrderService.RequestHash(Command(2, customerId: "cust-42", phone: "+14155550123")), Assert.Single(store.Orders).RequestHash);
     }
 
     [Fact]
@@ -332,9 +333,9 @@ public sealed class OrderServiceTests
     private static Fanout.Contracts.Events.CustomerInfo PlacedCustomer(string envelopeJson) =>
         Fanout.Contracts.Events.EventParser.Parse(envelopeJson, Fanout.Contracts.Events.EventTypes.OrderPlaced, Fanout.Contracts.Events.ContractsJsonContext.Default.OrderPlaced).Data.Customer;
 
-    private static PlaceOrderCommand Command(int quantity, string customerId = "c1") => new()
+    private static PlaceOrderCommand Command(int quantity, string customerId = "c1", string? phone = null) => new()
     {
-        Customer = new Fanout.Contracts.Events.CustomerInfo { Id = customerId, Email = "a@example.com" },
+        Customer = new Fanout.Contracts.Events.CustomerInfo { Id = customerId, Email = "a@example.com", Phone = phone },
         Items = [new Fanout.Contracts.Events.OrderLine { Sku = "MUG-01", Quantity = quantity }],
     };
 
