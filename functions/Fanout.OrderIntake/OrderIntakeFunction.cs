@@ -10,20 +10,31 @@ namespace Fanout.OrderIntake;
 
 /// <summary>Adapter: API Gateway HTTP API (payload 2.0) ⇄ <see cref="OrderService"/>. Owns HTTP concerns
 /// only: routing, headers, status codes and problem documents.</summary>
+/// <remarks>Every route sits behind the API's JWT authorizer, which has checked the token before the request gets
+/// here; the handler reads the caller from <c>requestContext.authorizer.jwt.claims</c> and never sees the token. A
+/// request without a caller is refused with <c>401</c> rather than served anonymously. Every answer carries
+/// <c>Cache-Control: no-store</c> (RFC 9111 section 5.2.2.5): orders hold personal data and answers depend on who asks.</remarks>
 public sealed class OrderIntakeFunction : ILambdaHandler
 {
     public const string CorrelationHeader = "X-Correlation-Id";
     public const string IdempotencyHeader = "Idempotency-Key";
+    public const string CacheControlHeader = "Cache-Control";
+    public const string NoStore = "no-store";
     private const string ProblemJson = "application/problem+json";
     private readonly OrderService _service;
     private readonly FanoutLogger _log;
+    private readonly IReadOnlyList<string> _smsAllowedCountryCodes;
 
-    public OrderIntakeFunction(OrderService service, FanoutLogger log)
+    /// <param name="smsAllowedCountryCodes">The E.164 calling codes a customer's phone may start with (settings:
+    /// <c>FunctionSettings.SmsAllowedCountryCodes</c>).</param>
+    public OrderIntakeFunction(OrderService service, FanoutLogger log, IReadOnlyList<string> smsAllowedCountryCodes)
     {
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(smsAllowedCountryCodes);
         _service = service;
         _log = log;
+        _smsAllowedCountryCodes = smsAllowedCountryCodes;
     }
 
     public async Task<byte[]> InvokeAsync(ReadOnlyMemory<byte> payload, LambdaInvocation invocation, CancellationToken cancellationToken)
@@ -73,7 +84,8 @@ public sealed class OrderIntakeFunction : ILambdaHandler
         HttpApiResponse response;
         try
         {
-            response = await RouteAsync(request, correlationId, cancellationToken);
+            var caller = Caller.FromClaims(request.RequestContext.Authorizer?.Jwt?.Claims);
+            response = caller is null ? Unauthorized(request, correlationId) : await RouteAsync(request, caller, correlationId, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -83,23 +95,48 @@ public sealed class OrderIntakeFunction : ILambdaHandler
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            _log.Error("Unhandled error", ex, ("path", request.RawPath));
+            _log.Error("Unhandled error", ex, ("path", LoggedPath(request.RawPath)));
             response = Problem(500, "Internal error", correlationId, "Something went wrong; retry with the same Idempotency-Key.");
         }
 
         response.Headers[CorrelationHeader] = correlationId;
-        _log.Info("HTTP request handled", ("method", request.RequestContext.Http.Method), ("path", request.RawPath), ("status", response.StatusCode));
+        _log.Info("HTTP request handled", ("method", request.RequestContext.Http.Method), ("path", LoggedPath(request.RawPath)), ("status", response.StatusCode));
         return response;
     }
 
-    private Task<HttpApiResponse> RouteAsync(HttpApiRequest request, string correlationId, CancellationToken cancellationToken)
+    /// <summary>The path as a log line may show it: <c>/orders</c> or <c>/orders/&lt;uuid&gt;</c> as sent; any other
+    /// path is whatever the client typed (an e-mail address, say), so only its length is shown.</summary>
+    internal static string LoggedPath(string rawPath)
+    {
+        var path = rawPath.TrimEnd('/');
+        var isOrders = path == "/orders";
+        var isOrder = path.Length == "/orders/".Length + 36 && path.StartsWith("/orders/", StringComparison.Ordinal) && Guid.TryParseExact(path["/orders/".Length..], "D", out _);
+        return isOrders || isOrder ? path : $"(other path, {rawPath.Length} characters)";
+    }
+
+    /// <summary>No signed-in caller: the route has no JWT authorizer (a deployment mistake) or the token had no
+    /// <c>sub</c>. Answered like a missing token (RFC 6750 section 3) instead of serving an anonymous caller.</summary>
+    private HttpApiResponse Unauthorized(HttpApiRequest request, string correlationId)
+    {
+        // Which part was missing, never a claim's value: claims may hold personal data.
+        var jwt = request.RequestContext.Authorizer?.Jwt;
+        _log.Warn(
+            "No signed-in caller (is the route missing its JWT authorizer?); answered 401",
+            ("authorizer", request.RequestContext.Authorizer is not null),
+            ("claims", jwt?.Claims.Count ?? 0));
+        var response = Problem(401, "Unauthorized", correlationId, "Sign in and send the access token as Authorization: Bearer <token>.");
+        response.Headers["WWW-Authenticate"] = "Bearer";
+        return response;
+    }
+
+    private Task<HttpApiResponse> RouteAsync(HttpApiRequest request, Caller caller, string correlationId, CancellationToken cancellationToken)
     {
         var method = request.RequestContext.Http.Method.ToUpperInvariant();
         var path = request.RawPath.TrimEnd('/');
         if (path == "/orders")
         {
             return method == "POST"
-                ? PlaceAsync(request, correlationId, cancellationToken)
+                ? PlaceAsync(request, caller, correlationId, cancellationToken)
                 : Task.FromResult(MethodNotAllowed("POST", correlationId));
         }
 
@@ -107,14 +144,14 @@ public sealed class OrderIntakeFunction : ILambdaHandler
         {
             var id = request.PathParameters is { } parameters && parameters.TryGetValue("id", out var fromRoute) ? fromRoute : Uri.UnescapeDataString(path["/orders/".Length..]);
             return method == "GET"
-                ? GetAsync(id, correlationId, cancellationToken)
+                ? GetAsync(id, caller, correlationId, cancellationToken)
                 : Task.FromResult(MethodNotAllowed("GET", correlationId));
         }
 
         return Task.FromResult(Problem(404, "Not found", correlationId, $"No route for {method} {request.RawPath}."));
     }
 
-    private async Task<HttpApiResponse> PlaceAsync(HttpApiRequest request, string correlationId, CancellationToken cancellationToken)
+    private async Task<HttpApiResponse> PlaceAsync(HttpApiRequest request, Caller caller, string correlationId, CancellationToken cancellationToken)
     {
         var idempotencyKey = RequestHeaders.ParseIdempotencyKey(request.GetHeader(IdempotencyHeader));
         if (!idempotencyKey.IsValid)
@@ -132,16 +169,19 @@ public sealed class OrderIntakeFunction : ILambdaHandler
             ? OrderRequestValidator.CheckBody(body)
             : OrderRequestValidator.CheckContentType(request.GetHeader("content-type"))
                 ?? OrderRequestValidator.CheckContentEncoding(request.GetHeader("content-encoding"))
-                ?? OrderRequestValidator.CheckBody(body);
+                ?? OrderRequestValidator.CheckBody(body, _smsAllowedCountryCodes);
         if (!check.IsValid)
         {
             _log.Info("Order rejected", ("status", check.Status), ("errors", check.Errors.Count));
             return Problem(check.Status, check.Title, correlationId, errors: [.. check.Errors]);
         }
 
-        var result = await _service.PlaceAsync(check.Command!, idempotencyKey.Key, correlationId, cancellationToken);
+        var result = await _service.PlaceAsync(check.Command!, caller, idempotencyKey.Key, correlationId, cancellationToken);
         switch (result.Status)
         {
+            case PlaceOrderStatus.Forbidden:
+                _log.Info("Order refused: the caller may not place it", ("operator", caller.IsOperator));
+                return Problem(403, "Forbidden", correlationId, result.Refusal);
             case PlaceOrderStatus.KeyConflict:
                 return Problem(409, "Idempotency key reused", correlationId, "This Idempotency-Key was already used with a different request body.");
             case PlaceOrderStatus.InProgress:
@@ -169,7 +209,7 @@ public sealed class OrderIntakeFunction : ILambdaHandler
         return accepted;
     }
 
-    private async Task<HttpApiResponse> GetAsync(string id, string correlationId, CancellationToken cancellationToken)
+    private async Task<HttpApiResponse> GetAsync(string id, Caller caller, string correlationId, CancellationToken cancellationToken)
     {
         // Guid.TryParseExact trims white space, so "<uuid>\n" would parse, miss the table and answer 404 with the
         // newline echoed back: a UUID in "D" form is exactly 36 characters, and the parsed value is the key.
@@ -179,7 +219,8 @@ public sealed class OrderIntakeFunction : ILambdaHandler
         }
 
         var orderId = guid.ToString("D");
-        var view = await _service.GetAsync(orderId, cancellationToken);
+        // Someone else's order gets the very answer a missing one gets, so order ids cannot be probed.
+        var view = await _service.GetAsync(orderId, caller, cancellationToken);
         return view is null
             ? Problem(404, "Order not found", correlationId, $"There is no order {orderId}.")
             : Json(200, JsonSerializer.Serialize(view, OrderIntakeJsonContext.Default.OrderView));
@@ -220,7 +261,7 @@ public sealed class OrderIntakeFunction : ILambdaHandler
     private static HttpApiResponse Json(int status, string body) => new()
     {
         StatusCode = status,
-        Headers = new Dictionary<string, string> { ["Content-Type"] = "application/json" },
+        Headers = new Dictionary<string, string> { ["Content-Type"] = "application/json", [CacheControlHeader] = NoStore },
         Body = body,
     };
 
@@ -230,7 +271,7 @@ public sealed class OrderIntakeFunction : ILambdaHandler
         return new HttpApiResponse
         {
             StatusCode = status,
-            Headers = new Dictionary<string, string> { ["Content-Type"] = ProblemJson },
+            Headers = new Dictionary<string, string> { ["Content-Type"] = ProblemJson, [CacheControlHeader] = NoStore },
             Body = JsonSerializer.Serialize(problem, OrderIntakeJsonContext.Default.ProblemDetails),
         };
     }

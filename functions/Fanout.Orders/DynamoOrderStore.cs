@@ -7,7 +7,10 @@ using Fanout.Orders.Core;
 namespace Fanout.Orders;
 
 /// <summary>The orders table: <c>ORDER#id</c> items (the order, its OrderPlaced event and per-service
-/// statuses) and <c>IDEMPOTENCY#key</c> items (which order a client's key created, and with what request).</summary>
+/// statuses) and <c>IDEMPOTENCY#key</c> items (which order a client's key created, and with what request). The key
+/// is stored as given; order intake passes it already scoped to the caller
+/// (<c>IDEMPOTENCY#&lt;hex SHA-256 of sub&gt;#&lt;client key&gt;</c>), so every key item still starts with
+/// <see cref="KeyPrefix"/> and IAM <c>dynamodb:LeadingKeys</c> patterns on that prefix keep matching.</summary>
 public sealed class DynamoOrderStore : IOrderStore
 {
     public const string OrderPrefix = "ORDER#";

@@ -31,7 +31,9 @@ public sealed class BadHttpInputTests(DefaultFanoutFixture fixture) : IClassFixt
         ["too deep"] = (() => Api.Post(new string('[', 40) + new string(']', 40)), 400, "$"),
         ["missing customer"] = (() => Api.Post("{\"items\":[{\"sku\":\"WIDGET-1\",\"quantity\":1}]}"), 400, "customer"),
         ["customer not object"] = (() => Api.Post(Valid.Replace("{\"id\":\"c-1\",\"email\":\"c1@example.com\"}", "\"c-1\"", StringComparison.Ordinal)), 400, "customer"),
-        ["missing customer id"] = (() => Api.Post(Valid.Replace("\"id\":\"c-1\",", "", StringComparison.Ordinal)), 400, "customer.id"),
+        ["another customer's id"] = (() => Api.Post(Valid, caller: Api.Customer("c-2")), 403, null),
+        ["no signed-in caller"] = (() => { var r = Api.Post(Valid); r.RequestContext.Authorizer = null; return r; }, 401, null),
+        ["phone outside the allowed calling codes"] = (() => Api.Post(Valid.Replace("\"c1@example.com\"", "\"c1@example.com\",\"phone\":\"+447911123456\"", StringComparison.Ordinal)), 400, "customer.phone"),
         ["customer id with spaces"] = (() => Api.Post(Valid.Replace("c-1", "c 1", StringComparison.Ordinal)), 400, "customer.id"),
         ["missing email"] = (() => Api.Post(Valid.Replace(",\"email\":\"c1@example.com\"", "", StringComparison.Ordinal)), 400, "customer.email"),
         ["bad email"] = (() => Api.Post(Valid.Replace("c1@example.com", "not-an-email", StringComparison.Ordinal)), 400, "customer.email"),
@@ -89,6 +91,7 @@ public sealed class BadHttpInputTests(DefaultFanoutFixture fixture) : IClassFixt
         ["charset given twice"] = (() => Api.Post(Valid, contentType: "application/json; charset=utf-8; charset=iso-8859-1"), 415, "Content-Type"),
         ["byte order mark"] = (() => Api.Post("\uFEFF" + Valid), 400, "$"),
         ["unknown order id"] = (() => Api.Get(Guid.NewGuid().ToString()), 404, null),
+        ["unknown order id, as a customer"] = (() => Api.Get(Guid.NewGuid().ToString(), Api.Customer("c-1")), 404, null),
         ["wrong method"] = (() => { var r = Api.Post(Valid); r.RequestContext.Http.Method = "PUT"; r.RouteKey = "$default"; return r; }, 405, null),
         ["unknown route"] = (() => { var r = Api.Get("x"); r.RawPath = "/customers"; r.PathParameters = null; r.RouteKey = "$default"; return r; }, 404, null),
     };

@@ -69,7 +69,7 @@ public sealed class IdempotencyKeyTests(SwitchableIntakeFixture fixture) : IClas
         Assert.Equal("true", retry.Headers["Idempotent-Replayed"]);
         Assert.Equal(OrderId(first), OrderId(retry));
         var bare = firstForm.Trim('"');
-        var key = Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, DynamoOrderStore.KeyPrefix + bare));
+        var key = Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, Api.StoredKey(bare)));
         Assert.Equal(OrderId(first), key["orderId"].S);
     }
 
@@ -81,7 +81,7 @@ public sealed class IdempotencyKeyTests(SwitchableIntakeFixture fixture) : IClas
         var ct = TestContext.Current.CancellationToken;
         var body = Api.OrderJson("expired", null, ("KEYED-4", 1));
         var first = await Api.PlaceAsync(fanout, body, ct, idempotencyKey: "key-expired-1");
-        var pk = DynamoOrderStore.KeyPrefix + "key-expired-1";
+        var pk = Api.StoredKey("key-expired-1");
         var expiredAt = DateTimeOffset.FromUnixTimeSeconds(long.Parse(Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, pk))[FanoutTopology.TtlAttribute].N, CultureInfo.InvariantCulture)) - TimeSpan.FromHours(24) - TimeSpan.FromSeconds(5);
         await fanout.Dynamo.UpdateItemAsync(new UpdateItemRequest
         {
@@ -118,7 +118,7 @@ public sealed class IdempotencyKeyTests(SwitchableIntakeFixture fixture) : IClas
         Assert.All(responses, r => Assert.True(r.StatusCode is 202 or 409, $"{r.StatusCode}: {r.Body}"));
         Assert.All(responses.Where(r => r.StatusCode == 409), r => Assert.Equal("1", r.Headers["Retry-After"]));
         Assert.Single(responses.Where(r => r.StatusCode == 202).Select(OrderId).Distinct());
-        Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, DynamoOrderStore.KeyPrefix + "key-race-1"));
+        Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, Api.StoredKey("key-race-1")));
     }
 
     [Fact]

@@ -316,9 +316,10 @@ public static class EventParser
         CheckOrderId(checks, data);
         if (checks.Member(data, "data", "customer", true, out var customer) && checks.ClosedObject(customer, "data.customer", "id", "email", "phone"))
         {
-            checks.String(customer, "data.customer", "id", true, OrderRules.IsValidCustomerId, "must be 1 to 64 letters, digits, '.', '_' or '-'");
-            checks.String(customer, "data.customer", "email", true, OrderRules.IsValidEmail, "must be an e-mail address of at most 254 characters");
-            checks.String(customer, "data.customer", "phone", false, OrderRules.IsValidPhone, "must be E.164, e.g. +14155550123");
+            // Personal data: a poison reason lands in logs and failure records, so these values are never quoted.
+            checks.String(customer, "data.customer", "id", true, OrderRules.IsValidCustomerId, "must be 1 to 64 letters, digits, '.', '_' or '-'", personal: true);
+            checks.String(customer, "data.customer", "email", true, OrderRules.IsValidEmail, "must be an e-mail address of at most 254 characters", personal: true);
+            checks.String(customer, "data.customer", "phone", false, OrderRules.IsValidPhone, "must be E.164, e.g. +14155550123", personal: true);
         }
 
         CheckLines(checks, data);

@@ -5,7 +5,8 @@ using System.Text.Json;
 namespace Fanout.Contracts.Events;
 
 /// <summary>Collects what is wrong with a JSON tree, one readable reason per problem, named by its path
-/// (<c>data.items[0].quantity</c>). Values are quoted JSON-escaped and cut short, so a reason is safe to log.</summary>
+/// (<c>data.items[0].quantity</c>). Values are quoted JSON-escaped and cut short, so a reason is safe to log; a
+/// personal value (an e-mail address, a phone number, a customer id) is never quoted, only its length given.</summary>
 internal sealed class JsonChecks
 {
     private const int QuoteLimit = 64;
@@ -22,6 +23,10 @@ internal sealed class JsonChecks
     /// <summary>A JSON string literal for <paramref name="text"/>, escaped and at most 64 characters of it.</summary>
     public static string Quote(string text) =>
         "\"" + JsonEncodedText.Encode(text.Length > QuoteLimit ? text[..QuoteLimit] + "…" : text, JavaScriptEncoder.UnsafeRelaxedJsonEscaping) + "\"";
+
+    /// <summary>How a reason shows a value: quoted, or for personal data only its length, e.g. <c>12 characters, not shown</c>.</summary>
+    public static string Shown(string text, bool personal) =>
+        personal ? text.Length.ToString(CultureInfo.InvariantCulture) + " characters, not shown" : Quote(text);
 
     /// <summary>Checks that <paramref name="value"/> is an object holding no member outside <paramref name="members"/>.</summary>
     /// <returns>False when it is not an object at all.</returns>
@@ -62,19 +67,20 @@ internal sealed class JsonChecks
     }
 
     /// <summary>A string member free of control characters that satisfies <paramref name="rule"/>.</summary>
+    /// <param name="personal">True for personal data: a reason then says how long the value is, not what it is.</param>
     /// <returns>The string, or null when it is absent or broken (then a reason was added, if it was required).</returns>
-    public string? String(JsonElement parent, string path, string name, bool required, Func<string, bool> rule, string ruleText)
+    public string? String(JsonElement parent, string path, string name, bool required, Func<string, bool> rule, string ruleText, bool personal = false)
     {
         if (!Member(parent, path, name, required, out var value))
         {
             return null;
         }
 
-        return String(value, Join(path, name), rule, ruleText);
+        return String(value, Join(path, name), rule, ruleText, personal);
     }
 
     /// <summary>The same checks for a value already in hand, e.g. an array item.</summary>
-    public string? String(JsonElement value, string at, Func<string, bool> rule, string ruleText)
+    public string? String(JsonElement value, string at, Func<string, bool> rule, string ruleText, bool personal = false)
     {
         if (value.ValueKind != JsonValueKind.String)
         {
@@ -88,13 +94,13 @@ internal sealed class JsonChecks
         // "\n" through; a control character anywhere is refused here first, so none reaches them.
         if (EventRules.HasControlCharacter(text))
         {
-            Add($"{at} holds a control character (got {Quote(text)})");
+            Add($"{at} holds a control character (got {Shown(text, personal)})");
             return null;
         }
 
         if (!rule(text))
         {
-            Add($"{at} {ruleText} (got {Quote(text)})");
+            Add($"{at} {ruleText} (got {Shown(text, personal)})");
             return null;
         }
 

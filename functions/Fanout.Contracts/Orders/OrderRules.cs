@@ -66,6 +66,36 @@ public static partial class OrderRules
 
     public static bool IsValidCustomerId(string? value) => value is not null && CustomerIdPattern().IsMatch(value);
 
+    /// <summary>An E.164 country calling code as written in front of a number: <c>+</c>, then 1 to 3 digits, the
+    /// first not 0 (ITU-T E.164 section 6.2.1; e.g. <c>+1</c>, <c>+44</c>, <c>+353</c>).</summary>
+    public static bool IsValidCallingCode(string? value)
+    {
+        if (value is not { Length: >= 2 and <= 4 } || value[0] != '+' || value[1] is < '1' or > '9')
+        {
+            return false;
+        }
+
+        return !value.AsSpan(2).ContainsAnyExceptInRange('0', '9');
+    }
+
+    /// <summary>True when the E.164 <paramref name="phone"/> starts with one of <paramref name="callingCodes"/>.
+    /// E.164 calling codes are a prefix-free code (no assigned code begins another), so a number starting with a
+    /// listed code belongs to that country and a prefix test is exact.</summary>
+    public static bool HasCallingCode(string phone, IReadOnlyList<string> callingCodes)
+    {
+        ArgumentNullException.ThrowIfNull(phone);
+        ArgumentNullException.ThrowIfNull(callingCodes);
+        foreach (var code in callingCodes)
+        {
+            if (phone.StartsWith(code, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public static bool IsValidQuantity(int quantity) => quantity is >= MinQuantity and <= MaxQuantity;
 
     private static bool IsDotAtomLocalPart(ReadOnlySpan<char> local)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Fanout.Contracts.Configuration;
+using Fanout.Contracts.Orders;
 using Fanout.Contracts.Topology;
 using Fanout.Functions.Common.Logging;
 
@@ -38,6 +39,11 @@ public sealed record FunctionSettings
     public string EmailSender { get; init; } = "record";
 
     public string? EmailFromAddress { get; init; }
+
+    /// <summary>The E.164 calling codes (e.g. <c>+1</c>, <c>+44</c>) a customer's phone may start with for an order
+    /// to be accepted (<see cref="SettingNames.SmsAllowedCountryCodes"/>); by default
+    /// <see cref="OrderApiTopology.DefaultSmsAllowedCountryCodes"/>.</summary>
+    public IReadOnlyList<string> SmsAllowedCountryCodes { get; init; } = OrderApiTopology.DefaultSmsAllowedCountryCodes;
 
     /// <summary>The topic ARN, or a clear error when the function publishes and none is configured.</summary>
     public string RequireTopicArn() => TopicArn ?? throw new InvalidOperationException($"{SettingNames.TopicArn} is not set.");
@@ -95,6 +101,8 @@ public sealed record FunctionSettings
             problems.Add($"{SettingNames.EmailFromAddress} is required when {SettingNames.EmailSender} is 'ses'");
         }
 
+        var callingCodes = ReadCallingCodes(Read(SettingNames.SmsAllowedCountryCodes), problems);
+
         if (problems.Count > 0)
         {
             throw new InvalidOperationException("Invalid function configuration: " + string.Join("; ", problems) + ".");
@@ -112,7 +120,27 @@ public sealed record FunctionSettings
             SmsSender = sms,
             EmailSender = email,
             EmailFromAddress = from,
+            SmsAllowedCountryCodes = callingCodes,
         };
+    }
+
+    /// <summary>A comma-separated list of calling codes (<c>+1,+44</c>; spaces around entries are ignored).
+    /// Every entry must be one (an empty entry, as in <c>+1,,+44</c>, is a typo, not a default); repeats count once.</summary>
+    private static IReadOnlyList<string> ReadCallingCodes(string? raw, List<string> problems)
+    {
+        if (raw is null)
+        {
+            return OrderApiTopology.DefaultSmsAllowedCountryCodes;
+        }
+
+        var codes = raw.Split(',', StringSplitOptions.TrimEntries);
+        var malformed = codes.Where(c => !OrderRules.IsValidCallingCode(c)).ToList();
+        if (malformed.Count > 0)
+        {
+            problems.Add($"{SettingNames.SmsAllowedCountryCodes} must list E.164 calling codes separated by commas, each '+' and 1 to 3 digits, the first not 0, e.g. '+1,+44' (got '{raw}'; not a calling code: {string.Join(", ", malformed.Select(c => $"'{c}'"))})");
+        }
+
+        return [.. codes.Distinct(StringComparer.Ordinal)];
     }
 
     private static int ReadPositiveInt(string? raw, string name, int fallback, List<string> problems)

@@ -149,7 +149,7 @@ public sealed class IdempotentEffect
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            _log?.Warn("Could not release the idempotency lease; it expires at the invocation deadline", ("eventId", eventId), ("error", ex.Message));
+            _log?.Warn("Could not release the idempotency lease; it expires at the invocation deadline", ("eventId", eventId), ("errorType", ex.GetType().Name), ("error", ErrorText.Describe(ex)));
         }
     }
 

@@ -13,7 +13,8 @@ public enum LogLevel
 
 /// <summary>Structured JSON log lines (one object per line, as CloudWatch Logs Insights likes them). Every
 /// line carries the service name, the Lambda request id of the invocation in progress
-/// (<see cref="Runtime.InvocationContext"/>) and the current correlation id from <see cref="CorrelationContext"/>.</summary>
+/// (<see cref="Runtime.InvocationContext"/>) and the current correlation id from <see cref="CorrelationContext"/>.
+/// An exception is written as its type and <see cref="ErrorText.Describe"/>, never an AWS error's own message.</summary>
 public sealed class FanoutLogger
 {
     private readonly string _service;
@@ -96,7 +97,7 @@ public sealed class FanoutLogger
             if (exception is not null)
             {
                 json.WriteString("errorType", exception.GetType().Name);
-                json.WriteString("error", exception.Message);
+                json.WriteString("error", ErrorText.Describe(exception));
             }
 
             json.WriteEndObject();

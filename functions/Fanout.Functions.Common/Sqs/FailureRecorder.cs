@@ -2,6 +2,7 @@ using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Fanout.Contracts.Topology;
+using Fanout.Functions.Common.Logging;
 
 namespace Fanout.Functions.Common.Sqs;
 
@@ -37,7 +38,9 @@ public sealed class DynamoFailureRecorder : IFailureRecorder
     {
         ArgumentNullException.ThrowIfNull(exception);
         var now = _time.GetUtcNow();
-        var reason = exception.Message.Length > 1000 ? exception.Message[..1000] : exception.Message;
+        // ErrorText: an AWS error's message may quote the address or number the request carried.
+        var described = ErrorText.Describe(exception);
+        var reason = described.Length > 1000 ? described[..1000] : described;
         return _dynamo.PutItemAsync(
             new PutItemRequest
             {

@@ -190,7 +190,7 @@ public sealed class SqsBatchFunction : ILambdaHandler
                 ("messageId", message.MessageId),
                 ("receiveCount", message.ApproximateReceiveCount),
                 ("errorType", ex.GetType().Name),
-                ("error", ex.Message));
+                ("error", ErrorText.Describe(ex)));
             await RecordFailureAsync(message, ex, poison: false, deadline);
             return Outcome.Transient;
         }
@@ -246,7 +246,7 @@ public sealed class SqsBatchFunction : ILambdaHandler
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            _log.Warn("Could not delay the retries of failed records", ("records", changes.Count), ("errorType", ex.GetType().Name), ("error", ex.Message));
+            _log.Warn("Could not delay the retries of failed records", ("records", changes.Count), ("errorType", ex.GetType().Name), ("error", ErrorText.Describe(ex)));
         }
     }
 
@@ -283,7 +283,7 @@ public sealed class SqsBatchFunction : ILambdaHandler
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            _log.Warn("Could not record the failure reason", ("messageId", message.MessageId), ("error", ex.Message));
+            _log.Warn("Could not record the failure reason", ("messageId", message.MessageId), ("errorType", ex.GetType().Name), ("error", ErrorText.Describe(ex)));
         }
     }
 }

@@ -80,9 +80,18 @@ public static class OrderRequestValidator
         return RequestCheck.Invalid(415, "Unsupported media type", new FieldError("Content-Encoding", $"Content-Encoding '{contentEncoding}' is not supported; send the body uncompressed."));
     }
 
+    /// <summary>Validates a UTF-8 JSON body with the default SMS calling codes
+    /// (<see cref="Contracts.Topology.OrderApiTopology.DefaultSmsAllowedCountryCodes"/>).</summary>
+    public static RequestCheck CheckBody(ReadOnlyMemory<byte> body) => CheckBody(body, Contracts.Topology.OrderApiTopology.DefaultSmsAllowedCountryCodes);
+
     /// <summary>Validates a UTF-8 JSON body already known to be within the size limit.</summary>
-    public static RequestCheck CheckBody(ReadOnlyMemory<byte> body)
+    /// <param name="smsAllowedCountryCodes">The E.164 calling codes (e.g. <c>+1</c>) a <c>customer.phone</c> may start
+    /// with; a number elsewhere is a field error, since the order's SMS could not be sent there.</param>
+    /// <remarks>A valid command's <c>Customer.Id</c> is empty when the body leaves <c>customer.id</c> out (or sets it
+    /// to null): an empty string is never a valid id, so it cannot be confused with one.</remarks>
+    public static RequestCheck CheckBody(ReadOnlyMemory<byte> body, IReadOnlyList<string> smsAllowedCountryCodes)
     {
+        ArgumentNullException.ThrowIfNull(smsAllowedCountryCodes);
         if (body.Length > OrderRules.MaxBodyBytes)
         {
             return RequestCheck.Invalid(413, "Payload too large", new FieldError("$", $"The body is {body.Length} bytes; the limit is {OrderRules.MaxBodyBytes}."));
@@ -150,12 +159,12 @@ public static class OrderRequestValidator
                 return new RequestCheck(null, 400, "Invalid order", errors);
             }
 
-            var command = Read(document.RootElement, errors);
+            var command = Read(document.RootElement, smsAllowedCountryCodes, errors);
             return errors.Count == 0 ? RequestCheck.Valid(command) : new RequestCheck(null, 400, "Invalid order", errors);
         }
     }
 
-    private static PlaceOrderCommand Read(JsonElement root, List<FieldError> errors)
+    private static PlaceOrderCommand Read(JsonElement root, IReadOnlyList<string> smsAllowedCountryCodes, List<FieldError> errors)
     {
         var command = new PlaceOrderCommand();
         if (root.ValueKind != JsonValueKind.Object)
@@ -177,7 +186,12 @@ public static class OrderRequestValidator
         else
         {
             RejectUnknown(customer, ["id", "email", "phone"], "customer.", errors);
-            command.Customer.Id = RequiredString(customer, "id", "customer.id", errors, OrderRules.IsValidCustomerId, "must be 1 to 64 letters, digits, '.', '_' or '-'");
+            // Optional: the signed-in caller is the customer; only operators have reason to name one.
+            if (customer.TryGetProperty("id", out var id) && id.ValueKind != JsonValueKind.Null)
+            {
+                command.Customer.Id = RequiredString(customer, "id", "customer.id", errors, OrderRules.IsValidCustomerId, "must be 1 to 64 letters, digits, '.', '_' or '-' when given (leave it out to order for yourself)");
+            }
+
             command.Customer.Email = RequiredString(customer, "email", "customer.email", errors, OrderRules.IsValidEmail, "must be an address such as ada@example.com: at most 254 characters, a local part of at most 64 without leading, trailing or doubled dots, and a domain of dot-separated labels (letters, digits, inner hyphens) whose last label is not all digits");
             if (customer.TryGetProperty("phone", out var phone) && phone.ValueKind != JsonValueKind.Null)
             {
@@ -188,6 +202,10 @@ public static class OrderRequestValidator
                 else if (!OrderRules.IsValidPhone(phone.GetString()))
                 {
                     errors.Add(new FieldError("customer.phone", "customer.phone must be an E.164 number such as +14155550123."));
+                }
+                else if (!OrderRules.HasCallingCode(phone.GetString()!, smsAllowedCountryCodes))
+                {
+                    errors.Add(new FieldError("customer.phone", $"customer.phone must start with a calling code SMS may go to: {string.Join(", ", smsAllowedCountryCodes)}."));
                 }
                 else
                 {

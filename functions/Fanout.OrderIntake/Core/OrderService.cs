@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Fanout.Contracts.Events;
 using Fanout.Functions.Common.Publishing;
@@ -21,9 +22,14 @@ public enum PlaceOrderStatus
 
     /// <summary>Stored, but OrderPlaced could not be published; retrying with the same key publishes it.</summary>
     PublishFailed,
+
+    /// <summary>The caller may not place this order (another customer's, or no customer id of their own);
+    /// <see cref="PlaceOrderResult.Refusal"/> says why. Nothing was stored.</summary>
+    Forbidden,
 }
 
-public sealed record PlaceOrderResult(PlaceOrderStatus Status, string? OrderId, Exception? Error = null);
+/// <param name="Refusal">Why the order was <see cref="PlaceOrderStatus.Forbidden"/>; null otherwise.</param>
+public sealed record PlaceOrderResult(PlaceOrderStatus Status, string? OrderId, Exception? Error = null, string? Refusal = null);
 
 /// <summary>The order service's rules: store first (conditionally, never overwriting), then publish the
 /// fact; a key replays the same order and settles a publish that failed before.</summary>
@@ -51,9 +57,36 @@ public sealed class OrderService
     public static string RequestHash(PlaceOrderCommand command) =>
         Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(command, OrderIntakeJsonContext.Default.PlaceOrderCommand)));
 
-    public async Task<PlaceOrderResult> PlaceAsync(PlaceOrderCommand command, string? idempotencyKey, string correlationId, CancellationToken cancellationToken)
+    /// <summary>The idempotency key as stored: the caller's own namespace (lower-case hex SHA-256 of their
+    /// <c>sub</c>, 64 characters), <c>#</c>, then the key. The digest has a fixed length and no <c>#</c>, so no pair of
+    /// subject and key can spell another pair's scoped key, whatever characters a subject holds.</summary>
+    public static string ScopeIdempotencyKey(string subject, string idempotencyKey)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        ArgumentNullException.ThrowIfNull(idempotencyKey);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(subject))) + "#" + idempotencyKey;
+    }
+
+    /// <summary>Places the order <paramref name="command"/> describes for <paramref name="caller"/>.</summary>
+    /// <param name="command">A validated request; <c>Customer.Id</c> is empty when the body named no customer.</param>
+    /// <param name="idempotencyKey">The client's key, or null; keys are scoped to the caller, so two callers'
+    /// equal keys are two keys.</param>
+    public async Task<PlaceOrderResult> PlaceAsync(PlaceOrderCommand command, Caller caller, string? idempotencyKey, string correlationId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(caller);
+        var decision = caller.DecideCustomer(command.Customer.Id.Length == 0 ? null : command.Customer.Id);
+        if (!decision.IsAllowed)
+        {
+            return new PlaceOrderResult(PlaceOrderStatus.Forbidden, null, Refusal: decision.Refusal);
+        }
+
+        // The hash covers the resolved customer, so a replay that resolves to someone else is a different request.
+        command = new PlaceOrderCommand
+        {
+            Customer = new CustomerInfo { Id = decision.CustomerId!, Email = command.Customer.Email, Phone = command.Customer.Phone },
+            Items = command.Items,
+        };
         var now = _time.GetUtcNow();
         var orderId = Guid.CreateVersion7(now).ToString();
         var placed = new OrderPlaced { OrderId = orderId, Customer = command.Customer, Items = command.Items, PlacedAt = now };
@@ -69,7 +102,8 @@ public sealed class OrderService
         var statuses = TrackedServices.All.ToDictionary(s => s, _ => ServiceStatus.Pending);
         var record = new OrderRecord(orderId, outgoing.Json, correlationId, RequestHash(command), now, null, statuses);
 
-        var created = await _store.CreateAsync(record, idempotencyKey, cancellationToken);
+        var scopedKey = idempotencyKey is null ? null : ScopeIdempotencyKey(caller.Subject, idempotencyKey);
+        var created = await _store.CreateAsync(record, scopedKey, cancellationToken);
         switch (created.Status)
         {
             case CreateOrderStatus.KeyConflict:
@@ -101,8 +135,12 @@ public sealed class OrderService
         return new PlaceOrderResult(status, order.OrderId);
     }
 
-    public async Task<OrderView?> GetAsync(string orderId, CancellationToken cancellationToken)
+    /// <summary>The order as <paramref name="caller"/> may see it.</summary>
+    /// <returns>Null when there is no such order, and equally when the caller is neither its customer nor an
+    /// operator: the answer must not reveal that someone else's order exists.</returns>
+    public async Task<OrderView?> GetAsync(string orderId, Caller caller, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(caller);
         var order = await _store.GetAsync(orderId, cancellationToken);
         if (order is null)
         {
@@ -110,6 +148,11 @@ public sealed class OrderService
         }
 
         var placed = EventParser.Bind(EventParser.ParseEnvelope(order.EventJson), ContractsJsonContext.Default.OrderPlaced).Data;
+        if (!caller.MayRead(placed.Customer.Id))
+        {
+            return null;
+        }
+
         return new OrderView
         {
             OrderId = order.OrderId,

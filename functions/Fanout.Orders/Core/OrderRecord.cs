@@ -63,6 +63,8 @@ public enum ApplyOutcomeStatus
 /// <summary>The order service's storage. Every write is conditional; nothing is ever blindly overwritten.</summary>
 public interface IOrderStore
 {
+    /// <param name="idempotencyKey">The key that names this request, or null; callers scope it (one namespace per
+    /// customer) before passing it, the store compares it as an opaque string.</param>
     Task<CreateOrderResult> CreateAsync(OrderRecord order, string? idempotencyKey, CancellationToken cancellationToken);
 
     Task<OrderRecord?> GetAsync(string orderId, CancellationToken cancellationToken);

@@ -4,6 +4,7 @@ using Fanout.AwsShims.Events;
 using Fanout.AwsShims.Json;
 using Fanout.AwsShims.Runtime;
 using Fanout.Contracts.Events;
+using Fanout.Contracts.Topology;
 using Fanout.Functions.Common.Logging;
 using Fanout.OrderIntake;
 using Fanout.OrderIntake.Core;
@@ -28,7 +29,7 @@ public sealed class OrderIntakeFunctionTests : IDisposable
     public OrderIntakeFunctionTests()
     {
         _store = new InMemoryOrderStore(_time);
-        _function = new OrderIntakeFunction(new OrderService(_store, _publisher, _time), new FanoutLogger("orders", _time, _log));
+        _function = new OrderIntakeFunction(new OrderService(_store, _publisher, _time), new FanoutLogger("orders", _time, _log), OrderApiTopology.DefaultSmsAllowedCountryCodes);
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -102,7 +103,8 @@ public sealed class OrderIntakeFunctionTests : IDisposable
         { OrderRequestBuilder.ValidOrder().With("items[1].sku", "mug-01").Build(), ["items[1].sku"] },
         { OrderRequestBuilder.ValidOrder().With("items[1].sku", "TSHIRT-RED-M").Build(), ["items[1].sku"] },
         { OrderRequestBuilder.ValidOrder().With("giftWrap", true).Build(), ["giftWrap"] },
-        { OrderRequestBuilder.ValidOrder().With("customer.id", null).With("items[0].sku", "x").With("extra", 1).Build(), ["customer.id", "extra", "items[0].sku"] },
+        { OrderRequestBuilder.ValidOrder().With("customer.id", 7).With("items[0].sku", "x").With("extra", 1).Build(), ["customer.id", "extra", "items[0].sku"] },
+        { OrderRequestBuilder.ValidOrder().With("customer.phone", "+447911123456").Build(), ["customer.phone"] },
         { "[]", ["$"] },
         { "", ["$"] },
     };
@@ -272,7 +274,7 @@ public sealed class OrderIntakeFunctionTests : IDisposable
         var response = await Send(HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build()).WithIdempotencyKey(new string('k', 128)));
 
         Assert.Equal(202, response.StatusCode);
-        Assert.Equal([new string('k', 128)], _store.IdempotencyKeys);
+        Assert.Equal([OrderService.ScopeIdempotencyKey(HttpApiRequestBuilder.DefaultSubject, new string('k', 128))], _store.IdempotencyKeys);
     }
 
     [Theory]
@@ -332,7 +334,7 @@ public sealed class OrderIntakeFunctionTests : IDisposable
         Assert.Equal(202, second.StatusCode);
         Assert.Equal(AcceptedOrderId(first), AcceptedOrderId(second));
         Assert.Equal("true", second.Headers["Idempotent-Replayed"]);
-        Assert.Equal([firstForm.Trim().Trim('"')], _store.IdempotencyKeys);
+        Assert.Equal([OrderService.ScopeIdempotencyKey(HttpApiRequestBuilder.DefaultSubject, firstForm.Trim().Trim('"'))], _store.IdempotencyKeys);
         Assert.Single(_publisher.Published);
     }
 
@@ -480,8 +482,8 @@ public sealed class OrderIntakeFunctionTests : IDisposable
     [Fact]
     public async Task HandleAsync_SameKeyBodyDifferingOnlyInLayout_ReplaysTheSameOrder()
     {
-        const string compact = "{\"customer\":{\"id\":\"c1\",\"email\":\"a@example.com\"},\"items\":[{\"sku\":\"MUG-01\",\"quantity\":3}]}";
-        const string reordered = "{ \"items\": [ { \"quantity\": 3, \"sku\": \"MUG-01\" } ],\n  \"customer\": { \"email\": \"a@example.com\", \"id\": \"c1\" } }";
+        const string compact = "{\"customer\":{\"id\":\"cust-42\",\"email\":\"a@example.com\"},\"items\":[{\"sku\":\"MUG-01\",\"quantity\":3}]}";
+        const string reordered = "{ \"items\": [ { \"quantity\": 3, \"sku\": \"MUG-01\" } ],\n  \"customer\": { \"email\": \"a@example.com\", \"id\": \"cust-42\" } }";
         var first = await Send(HttpApiRequestBuilder.PostOrder(compact).WithIdempotencyKey("key-layout"));
         var second = await Send(HttpApiRequestBuilder.PostOrder(reordered).WithIdempotencyKey("key-layout"));
 
@@ -673,14 +675,31 @@ public sealed class OrderIntakeFunctionTests : IDisposable
     [Fact]
     public async Task InvokeAsync_AwsSampleHttpApiEvent_AnswersWithASerializedProblemResponse()
     {
-        // AWS's documented example posts to /my/path, which Fanout does not serve.
+        // AWS's documented example carries JWT claims without a sub: nobody is signed in, whatever the path.
         var bytes = await _function.InvokeAsync(SampleEvents.Read(SampleEvents.HttpApi), Invocation(), Ct);
 
         using var document = JsonDocument.Parse(bytes);
         var root = document.RootElement;
-        Assert.Equal(404, root.GetProperty("statusCode").GetInt32());
-        Assert.Equal("application/problem+json", root.GetProperty("headers").GetProperty("Content-Type").GetString());
+        Assert.Equal(401, root.GetProperty("statusCode").GetInt32());
+        var headers = root.GetProperty("headers");
+        Assert.Equal("application/problem+json", headers.GetProperty("Content-Type").GetString());
+        Assert.Equal("Bearer", headers.GetProperty("WWW-Authenticate").GetString());
+        Assert.Equal("no-store", headers.GetProperty("Cache-Control").GetString());
         Assert.False(root.GetProperty("isBase64Encoded").GetBoolean());
+        Assert.Contains("\"title\":\"Unauthorized\"", root.GetProperty("body").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_AwsSampleHttpApiEventWithASubject_AnswersUnknownRoute404()
+    {
+        // AWS's documented example posts to /my/path, which Fanout does not serve.
+        var sample = System.Text.Json.Nodes.JsonNode.Parse(SampleEvents.Read(SampleEvents.HttpApi))!;
+        sample["requestContext"]!["authorizer"]!["jwt"]!["claims"]!["sub"] = "cust-42";
+        var bytes = await _function.InvokeAsync(Encoding.UTF8.GetBytes(sample.ToJsonString()), Invocation(), Ct);
+
+        using var document = JsonDocument.Parse(bytes);
+        var root = document.RootElement;
+        Assert.Equal(404, root.GetProperty("statusCode").GetInt32());
         Assert.Contains("/my/path", root.GetProperty("body").GetString(), StringComparison.Ordinal);
     }
 

@@ -4,7 +4,9 @@ using Fanout.AwsShims.Events;
 namespace Fanout.UnitTests.TestEvents;
 
 /// <summary>Builds API Gateway HTTP API (payload 2.0) requests the way API Gateway delivers them: lower-case
-/// header names, the route's path parameters, the method in <c>requestContext.http</c>.</summary>
+/// header names, the route's path parameters, the method in <c>requestContext.http</c>, and the JWT authorizer's
+/// <c>requestContext.authorizer.jwt</c> block. The default caller is the customer <see cref="DefaultSubject"/>, the
+/// customer the default <see cref="OrderRequestBuilder"/> body names.</summary>
 internal sealed class HttpApiRequestBuilder
 {
     private readonly Dictionary<string, string> _headers = new(StringComparer.Ordinal);
@@ -14,6 +16,29 @@ internal sealed class HttpApiRequestBuilder
     private string? _body;
     private bool _isBase64Encoded;
     private Dictionary<string, string>? _pathParameters;
+    private Dictionary<string, string>? _claims = Claims(DefaultSubject);
+    private bool _authorizer = true;
+
+    public const string DefaultSubject = "cust-42";
+
+    /// <summary>Claims as API Gateway renders them: <c>sub</c>, plus <c>cognito:groups</c> as <c>"[a b]"</c> when given.</summary>
+    public static Dictionary<string, string> Claims(string subject, params string[] groups)
+    {
+        var claims = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["sub"] = subject,
+            ["client_id"] = "shop-client",
+            ["iss"] = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example",
+            ["token_use"] = "access",
+            ["scope"] = "aws.cognito.signin.user.admin",
+        };
+        if (groups.Length > 0)
+        {
+            claims["cognito:groups"] = "[" + string.Join(' ', groups) + "]";
+        }
+
+        return claims;
+    }
 
     public static HttpApiRequestBuilder PostOrder(string body) =>
         new HttpApiRequestBuilder().WithHeader("content-type", "application/json").WithBody(body);
@@ -53,6 +78,27 @@ internal sealed class HttpApiRequestBuilder
 
     public HttpApiRequestBuilder WithIdempotencyKey(string key) => WithHeader("Idempotency-Key", key);
 
+    /// <summary>The caller API Gateway's JWT authorizer verified: <paramref name="subject"/> in <paramref name="groups"/>.</summary>
+    public HttpApiRequestBuilder WithCaller(string subject, params string[] groups) => WithClaims(Claims(subject, groups));
+
+    /// <summary>A member of the operators group, with a subject of its own.</summary>
+    public HttpApiRequestBuilder AsOperator(string subject = "operator-7") => WithCaller(subject, "operators");
+
+    /// <summary>Exactly these claims (null: an authorizer block whose <c>jwt</c> has no claims at all).</summary>
+    public HttpApiRequestBuilder WithClaims(Dictionary<string, string>? claims)
+    {
+        _claims = claims;
+        _authorizer = true;
+        return this;
+    }
+
+    /// <summary>No <c>requestContext.authorizer</c> at all, as on a route without an authorizer.</summary>
+    public HttpApiRequestBuilder WithoutAuthorizer()
+    {
+        _authorizer = false;
+        return this;
+    }
+
     public HttpApiRequestBuilder WithBody(string? body)
     {
         _body = body;
@@ -86,6 +132,10 @@ internal sealed class HttpApiRequestBuilder
             RequestId = "request-1",
             RouteKey = _routeKey,
             Stage = "$default",
+            Authorizer = !_authorizer ? null : new HttpApiAuthorizerDescription
+            {
+                Jwt = _claims is null ? null : new HttpApiJwtDescription { Claims = new Dictionary<string, string>(_claims, StringComparer.Ordinal) },
+            },
             Http = new HttpApiHttpDescription { Method = _method, Path = _path, Protocol = "HTTP/1.1", SourceIp = "192.0.2.1", UserAgent = "unit-test" },
         },
     };

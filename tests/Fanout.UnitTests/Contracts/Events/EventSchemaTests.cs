@@ -38,7 +38,7 @@ public sealed class EventSchemaTests
             Items = [new OrderLine { Sku = "TSHIRT-RED-M", Quantity = 1000 }, new OrderLine { Sku = "MUG-01", Quantity = 1 }],
         };
 
-        await service.PlaceAsync(command, "key-1", "corr-1", Ct);
+        await service.PlaceAsync(command, new Caller("cust-42", IsOperator: false), "key-1", "corr-1", Ct);
 
         await AssertValid(EventTypes.OrderPlaced, Assert.Single(publisher.Published).Json);
     }

@@ -28,6 +28,7 @@ public sealed class FunctionSettingsTests
         Assert.Equal("record", settings.SmsSender);
         Assert.Equal("record", settings.EmailSender);
         Assert.Null(settings.EmailFromAddress);
+        Assert.Equal(["+1"], settings.SmsAllowedCountryCodes);
     }
 
     [Fact]
@@ -41,6 +42,50 @@ public sealed class FunctionSettingsTests
         Assert.Equal(TimeSpan.FromDays(FunctionSettings.DefaultIdempotencyTtlDays), settings.IdempotencyRetention);
         Assert.Equal(FunctionSettings.DefaultRetryBackoffBaseSeconds, settings.RetryBackoffBaseSeconds);
         Assert.Equal(FunctionSettings.DefaultRetryBackoffCapSeconds, settings.RetryBackoffCapSeconds);
+        Assert.Equal(["+1"], settings.SmsAllowedCountryCodes);
+    }
+
+    [Theory]
+    [InlineData("+1", new[] { "+1" })]
+    [InlineData("+44", new[] { "+44" })]
+    [InlineData("+1,+44", new[] { "+1", "+44" })]
+    [InlineData(" +44 , +1 ", new[] { "+44", "+1" })]
+    [InlineData("+1,+44,+1", new[] { "+1", "+44" })]
+    [InlineData("+9,+999", new[] { "+9", "+999" })]
+    public void FromEnvironment_SmsAllowedCountryCodes_ReadsTheList(string raw, string[] expected)
+    {
+        _environment[SettingNames.SmsAllowedCountryCodes] = raw;
+
+        Assert.Equal(expected, Read().SmsAllowedCountryCodes);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public void FromEnvironment_SmsAllowedCountryCodesBlank_IsTheDefault(string raw)
+    {
+        _environment[SettingNames.SmsAllowedCountryCodes] = raw;
+
+        Assert.Equal(["+1"], Read().SmsAllowedCountryCodes);
+    }
+
+    [Theory]
+    [InlineData("44", "'44'")]
+    [InlineData("+0", "'+0'")]
+    [InlineData("+1234", "'+1234'")]
+    [InlineData("+1,,+44", "''")]
+    [InlineData("+1,", "''")]
+    [InlineData("+1;+44", "'+1;+44'")]
+    [InlineData("+1,+4a,UK", "'+4a', 'UK'")]
+    public void FromEnvironment_SmsAllowedCountryCodesMalformed_FailsNamingTheEntries(string raw, string named)
+    {
+        _environment[SettingNames.SmsAllowedCountryCodes] = raw;
+
+        var error = Assert.Throws<InvalidOperationException>(() => Read());
+
+        Assert.Equal(
+            $"Invalid function configuration: {SettingNames.SmsAllowedCountryCodes} must list E.164 calling codes separated by commas, each '+' and 1 to 3 digits, the first not 0, e.g. '+1,+44' (got '{raw.Trim()}'; not a calling code: {named}).",
+            error.Message);
     }
 
     [Fact]

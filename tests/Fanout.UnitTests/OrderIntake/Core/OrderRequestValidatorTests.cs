@@ -29,6 +29,76 @@ public sealed class OrderRequestValidatorTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    public void CheckBody_CustomerIdAbsentOrNull_IsValidWithAnEmptyId(bool explicitNull)
+    {
+        var builder = explicitNull ? OrderRequestBuilder.ValidOrder().With("customer.id", null) : OrderRequestBuilder.ValidOrder().Without("customer.id");
+
+        var check = Check(builder);
+
+        Assert.True(check.IsValid, string.Join("; ", check.Errors));
+        Assert.Equal("", check.Command!.Customer.Id);
+        Assert.Equal("ada@example.com", check.Command.Customer.Email);
+    }
+
+    [Theory]
+    [InlineData("+1", "+14155550123", true)]
+    [InlineData("+1", "+447911123456", false)]
+    [InlineData("+44", "+447911123456", true)]
+    [InlineData("+44", "+4307911123456", false)]
+    [InlineData("+44", "+14155550123", false)]
+    [InlineData("+1,+44", "+447911123456", true)]
+    [InlineData("+1,+44", "+14155550123", true)]
+    [InlineData("+1,+44", "+33612345678", false)]
+    [InlineData("+353", "+353861234567", true)]
+    [InlineData("+353", "+354861234567", false)]
+    public void CheckBody_PhoneCallingCode_AcceptedOnlyWhenListed(string codes, string phone, bool allowed)
+    {
+        var allowedCodes = codes.Split(',');
+        var check = OrderRequestValidator.CheckBody(Encoding.UTF8.GetBytes(OrderRequestBuilder.ValidOrder().With("customer.phone", phone).Build()), allowedCodes);
+
+        if (allowed)
+        {
+            Assert.True(check.IsValid, string.Join("; ", check.Errors));
+            Assert.Equal(phone, check.Command!.Customer.Phone);
+        }
+        else
+        {
+            AssertOnlyError(check, "customer.phone");
+            Assert.Equal($"customer.phone must start with a calling code SMS may go to: {string.Join(", ", allowedCodes)}.", check.Errors[0].Message);
+        }
+    }
+
+    [Theory]
+    [InlineData("+14155550123", true)]
+    [InlineData("+447911123456", false)]
+    public void CheckBody_NoCallingCodesGiven_AllowsTheDefaultPlusOneOnly(string phone, bool allowed)
+    {
+        var check = OrderRequestValidator.CheckBody(Encoding.UTF8.GetBytes(OrderRequestBuilder.ValidOrder().With("customer.phone", phone).Build()));
+
+        Assert.Equal(allowed, check.IsValid);
+        if (!allowed)
+        {
+            Assert.Equal("customer.phone must start with a calling code SMS may go to: +1.", Assert.Single(check.Errors).Message);
+        }
+    }
+
+    [Fact]
+    public void CheckBody_PhoneAbsentAndNoCodeAllowed_IsValid()
+    {
+        var check = OrderRequestValidator.CheckBody(Encoding.UTF8.GetBytes(OrderRequestBuilder.ValidOrder().Without("customer.phone").Build()), ["+44"]);
+
+        Assert.True(check.IsValid);
+    }
+
+    [Fact]
+    public void CheckBody_NullCallingCodes_ThrowsArgumentNullException()
+    {
+        Assert.Equal("smsAllowedCountryCodes", Assert.Throws<ArgumentNullException>(() => OrderRequestValidator.CheckBody(Encoding.UTF8.GetBytes("{}"), null!)).ParamName);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
     public void CheckBody_PhoneAbsentOrNull_IsValidWithoutPhone(bool explicitNull)
     {
         var builder = explicitNull ? OrderRequestBuilder.ValidOrder().With("customer.phone", null) : OrderRequestBuilder.ValidOrder().Without("customer.phone");
@@ -41,7 +111,6 @@ public sealed class OrderRequestValidatorTests
 
     [Theory]
     [InlineData("customer")]
-    [InlineData("customer.id")]
     [InlineData("customer.email")]
     [InlineData("items")]
     [InlineData("items[0].sku")]
@@ -56,7 +125,6 @@ public sealed class OrderRequestValidatorTests
 
     [Theory]
     [InlineData("customer")]
-    [InlineData("customer.id")]
     [InlineData("customer.email")]
     [InlineData("items")]
     [InlineData("items[1].sku")]
@@ -355,7 +423,7 @@ public sealed class OrderRequestValidatorTests
     {
         var builder = OrderRequestBuilder.ValidOrder()
             .With("coupon", "FREE")
-            .Without("customer.id")
+            .With("customer.id", "a b")
             .With("customer.email", "not-an-email")
             .With("customer.phone", "555-0123")
             .WithItems(
@@ -436,7 +504,7 @@ public sealed class OrderRequestValidatorTests
     [InlineData("items[0].quantity", "1.5", "quantity must be an integer written without a fraction or exponent (2, not 2.0), from 1 to 1000.")]
     [InlineData("items[0].quantity", "\"5\"", "quantity must be an integer written without a fraction or exponent (2, not 2.0), from 1 to 1000.")]
     [InlineData("items[0].quantity", "0", "quantity must be from 1 to 1000 (got 0).")]
-    [InlineData("customer.id", "\"a b\"", "customer.id must be 1 to 64 letters, digits, '.', '_' or '-'.")]
+    [InlineData("customer.id", "\"a b\"", "customer.id must be 1 to 64 letters, digits, '.', '_' or '-' when given (leave it out to order for yourself).")]
     [InlineData("customer.phone", "\"555-0123\"", "customer.phone must be an E.164 number such as +14155550123.")]
     [InlineData("items[0].sku", "\"mug\"", "items[0].sku must be 3 to 32 upper-case letters or digits in hyphen-separated groups, e.g. TSHIRT-RED-M.")]
     public void CheckBody_FieldBreaksItsRule_ExplainsTheRule(string path, string json, string expected)
@@ -845,7 +913,10 @@ public sealed class OrderRequestValidatorTests
 
     private static RequestCheck Check(OrderRequestBuilder builder) => Check(builder.Build());
 
-    private static RequestCheck Check(string json) => OrderRequestValidator.CheckBody(Encoding.UTF8.GetBytes(json));
+    /// <summary>Every calling code the syntax tests use, so they judge E.164 syntax alone.</summary>
+    private static readonly string[] _syntaxTestCallingCodes = ["+1", "+44"];
+
+    private static RequestCheck Check(string json) => OrderRequestValidator.CheckBody(Encoding.UTF8.GetBytes(json), _syntaxTestCallingCodes);
 
     private static void AssertOnlyError(RequestCheck check, string field)
     {

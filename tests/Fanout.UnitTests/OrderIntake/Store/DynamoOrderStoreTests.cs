@@ -219,7 +219,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
     {
         _dynamo.OnTransactWrite = _ => throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason("TransactionConflict"), ScriptedDynamoDb.Reason("None"));
         var publisher = new RecordingEventPublisher();
-        var function = new OrderIntakeFunction(new OrderService(_store, publisher, _time), new FanoutLogger("orders", _time, TextWriter.Null));
+        var function = new OrderIntakeFunction(new OrderService(_store, publisher, _time), new FanoutLogger("orders", _time, TextWriter.Null), OrderApiTopology.DefaultSmsAllowedCountryCodes);
 
         var response = await function.HandleAsync(HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build()).WithIdempotencyKey(Key).Build(), Ct);
 
@@ -242,7 +242,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
             throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason("ConditionalCheckFailed"), ScriptedDynamoDb.Reason("ConditionalCheckFailed"));
         };
         var publisher = new RecordingEventPublisher();
-        var function = new OrderIntakeFunction(new OrderService(_store, publisher, _time), new FanoutLogger("orders", _time, TextWriter.Null));
+        var function = new OrderIntakeFunction(new OrderService(_store, publisher, _time), new FanoutLogger("orders", _time, TextWriter.Null), OrderApiTopology.DefaultSmsAllowedCountryCodes);
 
         var response = await function.HandleAsync(HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build()).WithIdempotencyKey(Key).Build(), Ct);
 
