@@ -101,7 +101,7 @@ public static class UpRunner
             Console.WriteLine("       -H 'Content-Type: application/json' -H 'Idempotency-Key: demo-1' \\");
             Console.WriteLine("       -d '{\"customer\":{\"email\":\"ada@example.com\",\"phone\":\"+14155550123\"},\"items\":[{\"sku\":\"MUG-WHITE\",\"quantity\":2}]}'");
             Console.WriteLine($"  curl -s {api.Url}orders/<orderId> -H \"Authorization: Bearer $(scripts/fanout token)\"");
-            Console.WriteLine("  dotnet tools/Fanout.Cli/bin/Release/net10.0/fanout.dll watch");
+            Console.WriteLine("  scripts/fanout watch");
             Console.WriteLine();
             // Tests and scripts wait for this exact line.
             Console.WriteLine($"ready in {clock.Elapsed.TotalSeconds:0.0} s: {api.Url} (Ctrl-C to stop)");
