@@ -142,27 +142,26 @@ public sealed class CustomerAccessFixture : SignedInFixture
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class RunsLastAttribute : Attribute;
 
-/// <summary>Keeps xunit's default order but moves tests marked <see cref="RunsLastAttribute"/> to the end, so a
-/// check over the whole class's run sees everything the other tests did.</summary>
-public sealed class RunsLastOrderer : ITestCaseOrderer
+/// <summary>Keeps xunit's default method order but moves methods marked <see cref="RunsLastAttribute"/> to the end,
+/// so a check over the whole class's run sees everything the other tests did.</summary>
+public sealed class RunsLastOrderer : ITestMethodOrderer
 {
-    public IReadOnlyCollection<TTestCase> OrderTestCases<TTestCase>(IReadOnlyCollection<TTestCase> testCases)
-        where TTestCase : notnull, ITestCase
+    public IReadOnlyCollection<TTestMethod?> OrderTestMethods<TTestMethod>(IReadOnlyCollection<TTestMethod?> testMethods)
+        where TTestMethod : notnull, ITestMethod
     {
-        var ordered = DefaultTestCaseOrderer.Instance.OrderTestCases(testCases);
-        return [.. ordered.OrderBy(RunsLast)];
+        var ordered = DefaultTestMethodOrderer.Instance.OrderTestMethods(testMethods);
+        return [.. ordered.OrderBy(m => RunsLast(m))];
     }
 
-    private static bool RunsLast<TTestCase>(TTestCase testCase)
-        where TTestCase : notnull, ITestCase =>
-        testCase is IXunitTestCase { TestMethod.Method: var method } && method.IsDefined(typeof(RunsLastAttribute), inherit: false);
+    private static bool RunsLast(ITestMethod? testMethod) =>
+        testMethod is IXunitTestMethod { Method: var method } && method.IsDefined(typeof(RunsLastAttribute), inherit: false);
 }
 
 /// <summary>Who may do what, end to end over HTTP: access tokens that the real cognito-local issued to users this class
 /// created, the local API server's JWT authorizer, the real OrderIntake handler, store, topic and consumers. Ends
 /// with a scan of everything logged during the run for the users' personal data and secrets.</summary>
 [Trait("Category", "Integration")]
-[TestCaseOrderer(typeof(RunsLastOrderer))]
+[TestMethodOrderer(typeof(RunsLastOrderer))]
 public sealed class CustomerAccessTests(CustomerAccessFixture fixture) : IClassFixture<CustomerAccessFixture>
 {
     /// <summary>A UK mobile number from Ofcom's drama range: outside the default SMS calling codes (+1).</summary>
