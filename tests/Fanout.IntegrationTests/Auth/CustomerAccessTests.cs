@@ -289,18 +289,28 @@ public sealed class CustomerAccessTests(CustomerAccessFixture fixture) : IClassF
 
     [Fact]
     [RunsLast]
-    public void Logs_AfterEveryOtherTest_HoldTheOrderIdsAndNoPersonalDataTokensOrPasswords()
+    public async Task Logs_AfterEveryOtherTest_HoldTheOrderIdsAndNoPersonalDataTokensOrPasswords()
     {
         var others = typeof(CustomerAccessTests).GetMethods()
             .Where(m => m.IsDefined(typeof(FactAttribute), inherit: false) && !m.IsDefined(typeof(RunsLastAttribute), inherit: false))
             .Select(m => m.Name)
             .ToList();
         Assert.True(others.All(fixture.Finished.ContainsKey), "The scan reads the log of the whole class: every other test of it must have run and passed first.");
+        // Every order fanned out and every consumer done, so the scan also covers what the consumers log.
+        foreach (var orderId in fixture.OrderIds)
+        {
+            await Eventually.WaitAsync(() => GetViewAsync(fixture.Operator, orderId), v => v is { Status: not "PENDING" }, CompletionTimeout, "an order to finish");
+        }
+
+        await Eventually.WaitAsync(() => Inspect.AllQueuesEmptyAsync(fixture.Fanout), empty => empty, CompletionTimeout, "every queue to drain");
         var logged = string.Join("\n", fixture.FunctionLog, fixture.HarnessLog, fixture.ConsoleOutput);
 
         Assert.False(string.IsNullOrWhiteSpace(fixture.FunctionLog));
         Assert.NotEmpty(fixture.OrderIds);
         Assert.All(fixture.OrderIds, id => Assert.Contains(id, logged, StringComparison.Ordinal));
+        // The services that hold the addresses and numbers are among the writers scanned.
+        Assert.Contains("\"service\":\"sms\"", fixture.FunctionLog, StringComparison.Ordinal);
+        Assert.Contains("\"service\":\"email\"", fixture.FunctionLog, StringComparison.Ordinal);
         var users = new[] { fixture.CustomerA, fixture.CustomerB, fixture.Operator };
         var secrets = new List<(string What, string Value)> { ("a rejected phone number", UkPhone), ("a rejected phone number without +", UkPhone[1..]) };
         foreach (var user in users)
