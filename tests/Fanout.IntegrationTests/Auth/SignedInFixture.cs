@@ -15,10 +15,11 @@ namespace Fanout.IntegrationTests.Auth;
 /// <summary>The signed-in system over HTTP, for one test class: the emulators, the topology and the consumers, plus
 /// cognito-local with the shop's pool, and the local API server with its JWT authorizer in front of the real
 /// OrderIntake handler. Every event the handler receives is recorded (<see cref="Invocations"/>), and every function
-/// log line is kept (<see cref="FunctionLog"/>) for scans.</summary>
+/// log line and harness diagnostic is kept (<see cref="FunctionLog"/>, <see cref="HarnessLog"/>) for scans.</summary>
 public class SignedInFixture : IAsyncLifetime
 {
     private readonly StringWriter _log = new();
+    private readonly StringWriter _harnessLog = new();
     private LocalFanout? _fanout;
     private LocalApiServer? _api;
 
@@ -44,6 +45,18 @@ public class SignedInFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Every harness diagnostic so far (poll errors, failed invocations), one per line.</summary>
+    public string HarnessLog
+    {
+        get
+        {
+            lock (_harnessLog)
+            {
+                return _harnessLog.ToString();
+            }
+        }
+    }
+
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     protected virtual LocalFanoutOptions Options => new()
@@ -52,9 +65,16 @@ public class SignedInFixture : IAsyncLifetime
         VisibilityTimeoutSeconds = 3,
         FunctionTimeout = TimeSpan.FromSeconds(10),
         FunctionLog = new LockedWriter(_log),
+        HarnessLog = line =>
+        {
+            lock (_harnessLog)
+            {
+                _harnessLog.WriteLine(line);
+            }
+        },
     };
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         _fanout = await LocalFanout.StartAsync(Options, TestContext.Current.CancellationToken);
         _api = await StartApiAsync(TimeProvider.System);
@@ -96,7 +116,7 @@ public class SignedInFixture : IAsyncLifetime
         return await Http.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (_api is not null)
         {
@@ -110,6 +130,7 @@ public class SignedInFixture : IAsyncLifetime
 
         Http.Dispose();
         await _log.DisposeAsync();
+        await _harnessLog.DisposeAsync();
         GC.SuppressFinalize(this);
     }
 
