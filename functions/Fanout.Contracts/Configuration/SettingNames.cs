@@ -39,4 +39,12 @@ public static class SettingNames
     /// <c>+1,+44</c>). Set from CDK context <c>smsAllowedCountryCodes</c>; unset means
     /// <see cref="Topology.OrderApiTopology.DefaultSmsAllowedCountryCodes"/>.</summary>
     public const string SmsAllowedCountryCodes = "FANOUT_SMS_ALLOWED_COUNTRY_CODES";
+
+    /// <summary>OrderIntake: how long a request waits for its inline publish before answering anyway, in milliseconds
+    /// (the outbox relay publishes what it could not). Default <see cref="Topology.OutboxSpec.InlinePublishTimeoutMs"/>.</summary>
+    public const string InlinePublishTimeoutMs = "FANOUT_INLINE_PUBLISH_TIMEOUT_MS";
+
+    /// <summary>Reconciler: an order <c>PENDING</c> or <c>CANCELLING</c> for longer than this many seconds is stuck.
+    /// Set from CDK context <c>stuckOrderThresholdMinutes</c> (default 15 minutes).</summary>
+    public const string StuckOrderThresholdSeconds = "FANOUT_STUCK_ORDER_THRESHOLD_SECONDS";
 }

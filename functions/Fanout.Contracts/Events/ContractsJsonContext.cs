@@ -13,9 +13,13 @@ namespace Fanout.Contracts.Events;
 [JsonSerializable(typeof(CloudEvent<EmailSent>))]
 [JsonSerializable(typeof(CloudEvent<InventoryReserved>))]
 [JsonSerializable(typeof(CloudEvent<InventoryRejected>))]
+[JsonSerializable(typeof(CloudEvent<OrderCancelled>))]
+[JsonSerializable(typeof(CloudEvent<InventoryReleased>))]
 [JsonSerializable(typeof(OrderPlaced))]
 [JsonSerializable(typeof(SmsSent))]
 [JsonSerializable(typeof(EmailSent))]
 [JsonSerializable(typeof(InventoryReserved))]
 [JsonSerializable(typeof(InventoryRejected))]
+[JsonSerializable(typeof(OrderCancelled))]
+[JsonSerializable(typeof(InventoryReleased))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

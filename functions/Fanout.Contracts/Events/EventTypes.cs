@@ -10,7 +10,13 @@ public static class EventTypes
     public const string InventoryReserved = "InventoryReserved";
     public const string InventoryRejected = "InventoryRejected";
 
-    public static IReadOnlyList<string> All { get; } = [OrderPlaced, SmsSent, EmailSent, InventoryReserved, InventoryRejected];
+    /// <summary>The order service accepted a cancellation: the order is <c>CANCELLING</c> until inventory says what it gave back.</summary>
+    public const string OrderCancelled = "OrderCancelled";
+
+    /// <summary>Inventory gave back what it held for a cancelled order (possibly nothing).</summary>
+    public const string InventoryReleased = "InventoryReleased";
+
+    public static IReadOnlyList<string> All { get; } = [OrderPlaced, SmsSent, EmailSent, InventoryReserved, InventoryRejected, OrderCancelled, InventoryReleased];
 }
 
 /// <summary>SNS message attribute names every published event carries.</summary>
@@ -31,10 +37,10 @@ public static class EventSources
     /// <summary>The one source that publishes <paramref name="type"/>, or null for a type not in <see cref="EventTypes.All"/>.</summary>
     public static string? For(string? type) => type switch
     {
-        EventTypes.OrderPlaced => Orders,
+        EventTypes.OrderPlaced or EventTypes.OrderCancelled => Orders,
         EventTypes.SmsSent => Sms,
         EventTypes.EmailSent => Email,
-        EventTypes.InventoryReserved or EventTypes.InventoryRejected => Inventory,
+        EventTypes.InventoryReserved or EventTypes.InventoryRejected or EventTypes.InventoryReleased => Inventory,
         _ => null,
     };
 }

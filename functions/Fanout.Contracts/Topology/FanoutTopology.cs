@@ -31,8 +31,9 @@ public static class FanoutTopology
         Project = "functions/Fanout.OrderIntake",
         Service = "orders",
         Table = OrdersTable,
-        // TransactWriteItems is authorised per item: its two Puts need dynamodb:PutItem.
-        TableOperations = ["GetItem", "PutItem", "UpdateItem"],
+        // TransactWriteItems is authorised per item: its Puts need dynamodb:PutItem, its Updates UpdateItem and its
+        // ConditionChecks ConditionCheckItem; a published outbox entry is deleted.
+        TableOperations = ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"],
         TimeoutSeconds = 10,
         MemoryMb = 512,
         Publishes = true,
@@ -54,7 +55,7 @@ public static class FanoutTopology
             // failure recorder Put.
             TableOperations = ["PutItem", "UpdateItem", "DeleteItem"],
         },
-        EventTypes = [EventTypes.OrderPlaced],
+        EventTypes = [EventTypes.OrderPlaced, EventTypes.InventoryRejected, EventTypes.OrderCancelled],
         // SMS providers throttle hard and charge per message: keep few concurrent senders.
         MaxConcurrency = 2,
     };
@@ -73,7 +74,7 @@ public static class FanoutTopology
             Channel = OutboundChannel.Email,
             TableOperations = ["PutItem", "UpdateItem", "DeleteItem"],
         },
-        EventTypes = [EventTypes.OrderPlaced],
+        EventTypes = [EventTypes.OrderPlaced, EventTypes.InventoryRejected, EventTypes.OrderCancelled],
         MaxConcurrency = 2,
     };
 
@@ -91,7 +92,7 @@ public static class FanoutTopology
             // The reservation transaction's Put and Updates are authorised as PutItem and UpdateItem.
             TableOperations = ["GetItem", "PutItem", "UpdateItem"],
         },
-        EventTypes = [EventTypes.OrderPlaced],
+        EventTypes = [EventTypes.OrderPlaced, EventTypes.OrderCancelled],
         MaxConcurrency = 5,
     };
 
@@ -110,13 +111,44 @@ public static class FanoutTopology
             // Applies outcomes (Update, Get on conflict); the failure recorder Puts FAILURE# items.
             TableOperations = ["GetItem", "PutItem", "UpdateItem"],
         },
-        EventTypes = [EventTypes.SmsSent, EventTypes.EmailSent, EventTypes.InventoryReserved, EventTypes.InventoryRejected],
+        EventTypes = [EventTypes.SmsSent, EventTypes.EmailSent, EventTypes.InventoryReserved, EventTypes.InventoryRejected, EventTypes.InventoryReleased],
         MaxConcurrency = 5,
+    };
+
+    /// <summary>Publishes the order table's outbox entries that the intake's inline publish did not: driven by the
+    /// table's DynamoDB stream (filtered to new <see cref="OutboxSpec.KeyPrefix"/> items) on AWS, by an in-process
+    /// stream poller locally.</summary>
+    public static readonly FunctionSpec OutboxRelay = new()
+    {
+        Name = "OutboxRelay",
+        Project = "functions/Fanout.OutboxRelay",
+        Service = "orders",
+        Table = OrdersTable,
+        // Reads the entry (consistently) before publishing it, deletes it after.
+        TableOperations = ["GetItem", "DeleteItem"],
+        TimeoutSeconds = 30,
+        MemoryMb = 256,
+        Publishes = true,
+    };
+
+    /// <summary>Every <see cref="ReconcilerSpec.ScheduleMinutes"/> minutes: finds orders <c>PENDING</c> or
+    /// <c>CANCELLING</c> for longer than the threshold, republishes their pending facts and reports how many it found.</summary>
+    public static readonly FunctionSpec Reconciler = new()
+    {
+        Name = "Reconciler",
+        Project = "functions/Fanout.Reconciler",
+        Service = "orders",
+        Table = OrdersTable,
+        // Queries the open-orders index, reads each order, and deletes outbox entries it published.
+        TableOperations = ["Query", "GetItem", "DeleteItem"],
+        TimeoutSeconds = 60,
+        MemoryMb = 256,
+        Publishes = true,
     };
 
     public static IReadOnlyList<ConsumerSpec> Consumers { get; } = [Sms, Email, Inventory, OrderStatus];
 
-    public static IReadOnlyList<FunctionSpec> Functions { get; } = [OrderIntake, .. Consumers.Select(c => c.Function)];
+    public static IReadOnlyList<FunctionSpec> Functions { get; } = [OrderIntake, .. Consumers.Select(c => c.Function), OutboxRelay, Reconciler];
 
     /// <summary>Checks the rules the platform does not check for us; throws naming every broken one.</summary>
     public static void Validate(IEnumerable<ConsumerSpec> consumers)
@@ -144,6 +176,61 @@ public static class FanoutTopology
             throw new TopologyException("Invalid Fanout topology: " + string.Join("; ", problems) + ".");
         }
     }
+}
+
+/// <summary>The transactional outbox in the order service's table: an order (or its cancellation) and the fact it
+/// owes the topic are written in one transaction; the fact is an item <c>OUTBOX#&lt;eventId&gt;</c> holding the exact
+/// envelope, deleted once published. See ARCHITECTURE.md, "The outbox".</summary>
+public static class OutboxSpec
+{
+    public const string KeyPrefix = "OUTBOX#";
+
+    /// <summary>How long a request waits for its inline publish before answering <c>202</c> anyway, in milliseconds.</summary>
+    public const int InlinePublishTimeoutMs = 1000;
+
+    /// <summary>Stream records per relay invocation on AWS (the event source mapping's <c>BatchSize</c>).</summary>
+    public const int RelayBatchSize = 100;
+
+    /// <summary>Retries of a failing stream batch before its records go to the on-failure destination (bisected on each).</summary>
+    public const int RelayMaximumRetryAttempts = 10;
+
+    /// <summary>A stream record older than this, in seconds, goes to the on-failure destination instead of being retried.</summary>
+    public const int RelayMaximumRecordAgeSeconds = 3600;
+
+    /// <summary>The SQS queue the relay's event source mapping sends records it gave up on (on-failure destination).</summary>
+    public const string RelayFailureQueueName = "fanout-outbox-relay-failures";
+
+    /// <summary>Locally, how often the in-process stream poller asks DynamoDB Local for new records, in milliseconds.</summary>
+    public const int LocalPollIntervalMs = 200;
+}
+
+/// <summary>The reconciler's schedule, threshold, index and metric.</summary>
+public static class ReconcilerSpec
+{
+    /// <summary>EventBridge Scheduler rate on AWS; locally a timer with the same period unless a test shortens it.</summary>
+    public const int ScheduleMinutes = 5;
+
+    /// <summary>Default of CDK context <c>stuckOrderThresholdMinutes</c>.</summary>
+    public const int DefaultStuckThresholdMinutes = 15;
+
+    /// <summary>A sparse global secondary index of the orders table: only orders still <c>PENDING</c> or
+    /// <c>CANCELLING</c> carry its keys, so the reconciler reads open orders only.</summary>
+    public const string OpenOrdersIndex = "open-orders";
+
+    /// <summary>The index's partition key: <c>OPEN#0</c> … <c>OPEN#{OpenShards-1}</c>, chosen by the order id, so the
+    /// index's writes spread over several partitions.</summary>
+    public const string OpenShardAttribute = "openShard";
+
+    /// <summary>The index's sort key: when the order became open (placed, or asked to cancel), ISO-8601 UTC.</summary>
+    public const string OpenSinceAttribute = "openSince";
+
+    public const int OpenShards = 4;
+
+    /// <summary>CloudWatch metric (Embedded Metric Format, namespace <c>Fanout</c>, dimension <c>Service</c>) with the
+    /// number of stuck orders a run found; alarmed above zero.</summary>
+    public const string MetricNamespace = "Fanout";
+
+    public const string StuckOrdersMetric = "StuckOrders";
 }
 
 /// <summary>A DynamoDB table owned by one service. <paramref name="LocalName"/> is the physical name used

@@ -33,6 +33,10 @@ public static class OrderApiTopology
 
     public static readonly ApiRoute GetOrder = new("GET", "/orders/{id}", []);
 
+    /// <summary>Asks for an order's cancellation: <c>202</c>, <c>404</c> (not yours or no such order) or <c>409</c>
+    /// (already rejected or cancelled).</summary>
+    public static readonly ApiRoute CancelOrder = new("POST", "/orders/{id}/cancel", []);
+
     /// <summary>Every route; each one has the JWT authorizer.</summary>
-    public static IReadOnlyList<ApiRoute> Routes { get; } = [PlaceOrder, GetOrder];
+    public static IReadOnlyList<ApiRoute> Routes { get; } = [PlaceOrder, GetOrder, CancelOrder];
 }

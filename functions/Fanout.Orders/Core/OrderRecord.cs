@@ -8,6 +8,28 @@ public static class ServiceStatus
     public const string Skipped = "SKIPPED";
     public const string Reserved = "RESERVED";
     public const string Rejected = "REJECTED";
+
+    /// <summary>Inventory gave back what it held for a cancelled order (possibly nothing).</summary>
+    public const string Released = "RELEASED";
+}
+
+/// <summary>The order's own status, as <c>GET /orders/{id}</c> shows it.</summary>
+public static class OrderStatuses
+{
+    /// <summary>Placed; some service has not reported its outcome yet.</summary>
+    public const string Pending = "PENDING";
+
+    /// <summary>Every service reported, and inventory reserved the stock.</summary>
+    public const string Completed = "COMPLETED";
+
+    /// <summary>Every service reported, and inventory could not reserve the stock.</summary>
+    public const string Rejected = "REJECTED";
+
+    /// <summary>A cancellation was accepted; inventory has not yet said what it gave back.</summary>
+    public const string Cancelling = "CANCELLING";
+
+    /// <summary>Cancelled, and inventory gave back whatever it held.</summary>
+    public const string Cancelled = "CANCELLED";
 }
 
 /// <summary>The services whose outcomes an order tracks (also the status attribute names).</summary>
