@@ -1,3 +1,4 @@
+using System.Globalization;
 using Amazon.CDK;
 using Constructs;
 using Fanout.Contracts.Configuration;
@@ -15,12 +16,17 @@ public sealed class FanoutStackProps : StackProps
 
     public FunctionSpec OrderIntake { get; init; } = FanoutTopology.OrderIntake;
 
+    public FunctionSpec OutboxRelay { get; init; } = FanoutTopology.OutboxRelay;
+
+    public FunctionSpec Reconciler { get; init; } = FanoutTopology.Reconciler;
+
     public IReadOnlyList<TableSpec> Tables { get; init; } = FanoutTopology.Tables;
 }
 
 /// <summary>The whole fan-out, in the order a request travels:
 /// (sign-in →) HTTP API with a JWT authorizer → OrderIntake → order-events topic → (filtered subscription → queue → consumer function) × N,
-/// each service with its own table, and monitoring over all of it.</summary>
+/// each service with its own table; the orders table's outbox drained by the outbox relay (its stream) and, for
+/// orders stuck anyway, the scheduled reconciler; and monitoring over all of it.</summary>
 public sealed class FanoutStack : Stack
 {
     public FanoutStack(Construct scope, string id, FanoutStackProps props)
@@ -46,7 +52,13 @@ public sealed class FanoutStack : Stack
 
         var tables = props.Tables.ToDictionary(
             spec => spec,
-            spec => new ServiceTable(this, Pascal(spec.Id) + "Table", new ServiceTableProps { Spec = spec, Destroy = settings.DestroyTables }));
+            spec => new ServiceTable(this, Pascal(spec.Id) + "Table", new ServiceTableProps
+            {
+                Spec = spec,
+                Destroy = settings.DestroyTables,
+                // The outbox lives in the order service's table: the relay reads its stream, the reconciler its index.
+                Outbox = spec == props.OutboxRelay.Table || spec == props.Reconciler.Table,
+            }));
 
         var intake = new FanoutFunction(this, props.OrderIntake.Name, new FanoutFunctionProps
         {
@@ -60,7 +72,10 @@ public sealed class FanoutStack : Stack
             ExtraEnvironment = new Dictionary<string, string>
             {
                 [SettingNames.SmsAllowedCountryCodes] = string.Join(",", settings.SmsAllowedCountryCodes),
+                // How long a request waits for its inline publish before answering 202 anyway (the entry is durable).
+                [SettingNames.InlinePublishTimeoutMs] = OutboxSpec.InlinePublishTimeoutMs.ToString(CultureInfo.InvariantCulture),
             },
+            TableGrants = TableItemScopes.For(props.OrderIntake),
         });
 
         // The stack's own user pool issues the tokens unless the deployer brings an issuer (CDK context jwtIssuer).
@@ -90,8 +105,26 @@ public sealed class FanoutStack : Stack
             OrderEvents = orderEvents.Topic,
             Key = key.Key,
             Settings = settings,
-            ItemKeyPatterns = TableItemScopes.For(consumer.Function),
+            TableGrants = TableItemScopes.For(consumer.Function),
         })).ToList();
+
+        var relay = new OutboxRelayService(this, props.OutboxRelay.Name, new OutboxRelayServiceProps
+        {
+            Spec = props.OutboxRelay,
+            Table = TableOf(tables, props.OutboxRelay).Table,
+            OrderEvents = orderEvents.Topic,
+            Key = key.Key,
+            Settings = settings,
+        });
+
+        var reconciler = new ReconcilerService(this, props.Reconciler.Name, new ReconcilerServiceProps
+        {
+            Spec = props.Reconciler,
+            Table = TableOf(tables, props.Reconciler).Table,
+            OrderEvents = orderEvents.Topic,
+            Key = key.Key,
+            Settings = settings,
+        });
 
         var monitoring = new Monitoring(this, "Monitoring", new MonitoringProps
         {
@@ -99,9 +132,17 @@ public sealed class FanoutStack : Stack
             OrderEvents = orderEvents.Topic,
             Api = api.Api,
             Consumers = consumers,
-            Functions = [intake, .. consumers.Select(c => c.Function)],
+            Functions = [intake, .. consumers.Select(c => c.Function), relay.Function, reconciler.Function],
             QueueAgeAlarmSeconds = settings.QueueAgeAlarmSeconds,
             AlarmEmail = settings.AlarmEmail,
+            FailureQueues =
+            [
+                new FailureQueue(props.OutboxRelay.Name + "FailureQueue", relay.FailureQueue,
+                    "the outbox relay gave up on stream batches (retries or record age exhausted); the reconciler republishes what those orders owe"),
+                new FailureQueue(props.Reconciler.Name + "ScheduleDeadLetterQueue", reconciler.ScheduleDeadLetterQueue,
+                    "EventBridge Scheduler could not invoke the reconciler"),
+            ],
+            StuckOrdersService = props.Reconciler.Service,
         });
 
         // Output names are shared with the `fanout` CLI, which operates a deployed stack from its outputs alone.
@@ -122,11 +163,19 @@ public sealed class FanoutStack : Stack
             Output(StackOutputNames.DeadLetterQueueUrl(consumer.Consumer), consumer.Queues.DeadLetterQueue.QueueUrl, $"{consumer.Consumer.Function.Name}'s dead-letter queue");
         }
 
+        Output(OutboxRelayFailureQueueUrlOutput, relay.FailureQueue.QueueUrl, "Stream batches the outbox relay gave up on (their shard and sequence numbers)");
+        Output(ReconcilerScheduleDeadLetterQueueUrlOutput, reconciler.ScheduleDeadLetterQueue.QueueUrl, "Scheduled reconciler runs EventBridge Scheduler could not start");
         foreach (var table in tables.Values)
         {
             Output(StackOutputNames.TableName(table.Spec), table.Table.TableName, $"The {table.Spec.Id} service's table");
         }
     }
+
+    /// <summary>The output naming the outbox relay's on-failure queue.</summary>
+    public const string OutboxRelayFailureQueueUrlOutput = "OutboxRelayFailureQueueUrl";
+
+    /// <summary>The output naming the reconciler schedule's dead-letter queue.</summary>
+    public const string ReconcilerScheduleDeadLetterQueueUrlOutput = "ReconcilerScheduleDeadLetterQueueUrl";
 
     private void Output(string name, string value, string description) =>
         _ = new CfnOutput(this, name, new CfnOutputProps { Value = value, Description = description });

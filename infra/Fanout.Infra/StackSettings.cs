@@ -32,6 +32,7 @@ public sealed partial record StackSettings
         public const string JwtAudience = "jwtAudience";
         public const string SmsAllowedCountryCodes = "smsAllowedCountryCodes";
         public const string CorsAllowedOrigins = "corsAllowedOrigins";
+        public const string StuckOrderThresholdMinutes = "stuckOrderThresholdMinutes";
     }
 
     /// <summary>Sender choices, as the functions read them (see Fanout.Functions.Common FunctionSettings).</summary>
@@ -97,6 +98,18 @@ public sealed partial record StackSettings
     /// <summary>The browser origins (RFC 6454, e.g. <c>https://shop.example.com</c>) allowed to call the API from
     /// script; empty (the default) configures no CORS at all, which suits server-side and native clients.</summary>
     public IReadOnlyList<string> CorsAllowedOrigins { get; init; } = [];
+
+    /// <summary>How long, in minutes, an order may stay <c>PENDING</c> or <c>CANCELLING</c> before the reconciler
+    /// republishes what it owes and counts it as stuck (the <c>StuckOrders</c> metric, alarmed above zero).</summary>
+    public int StuckOrderThresholdMinutes { get; init; } = ReconcilerSpec.DefaultStuckThresholdMinutes;
+
+    /// <summary>The shortest <see cref="StuckOrderThresholdMinutes"/>: one reconciler period. A shorter one would count
+    /// orders the normal path is still completing, raising the alarm on healthy traffic.</summary>
+    public const int MinStuckOrderThresholdMinutes = ReconcilerSpec.ScheduleMinutes;
+
+    /// <summary>The longest <see cref="StuckOrderThresholdMinutes"/>: one day, the time DynamoDB Streams keeps the
+    /// records the relay would otherwise have retried; an order open that long must have been reported by then.</summary>
+    public const int MaxStuckOrderThresholdMinutes = 1440;
 
     public Architecture LambdaArchitecture => Architecture == Arm64 ? Amazon.CDK.AWS.Lambda.Architecture.ARM_64 : Amazon.CDK.AWS.Lambda.Architecture.X86_64;
 
@@ -313,6 +326,8 @@ public sealed partial record StackSettings
             JwtAudience = issuer is null ? [] : audience ?? [],
             SmsAllowedCountryCodes = smsCodes ?? defaults.SmsAllowedCountryCodes,
             CorsAllowedOrigins = origins,
+            StuckOrderThresholdMinutes = Int(
+                Keys.StuckOrderThresholdMinutes, defaults.StuckOrderThresholdMinutes, MinStuckOrderThresholdMinutes, MaxStuckOrderThresholdMinutes),
         };
 
         if (problems.Count > 0)

@@ -24,9 +24,8 @@ public sealed class ConsumerServiceProps
 
     public required StackSettings Settings { get; init; }
 
-    /// <summary>When set, the function may touch only table items whose partition key matches one of these
-    /// IAM patterns (e.g. <c>ORDER#*</c>); see <see cref="FanoutFunctionProps.ItemKeyPatterns"/>.</summary>
-    public IReadOnlyList<string>? ItemKeyPatterns { get; init; }
+    /// <summary>The statements granting the function's table operations; see <see cref="FanoutFunctionProps.TableGrants"/>.</summary>
+    public IReadOnlyList<TableGrant>? TableGrants { get; init; }
 }
 
 /// <summary>A consuming service: its function, draining its own queue through an event source mapping that
@@ -59,7 +58,7 @@ public sealed class ConsumerService : Construct
                 [SettingNames.RetryBackoffBaseSeconds] = Invariant(consumer.RetryBackoffBaseSeconds),
                 [SettingNames.RetryBackoffCapSeconds] = Invariant(consumer.RetryBackoffCapSeconds),
             },
-            ItemKeyPatterns = props.ItemKeyPatterns,
+            TableGrants = props.TableGrants,
         });
 
         // What the event source mapping does with the function's role, on this queue only; the messages are

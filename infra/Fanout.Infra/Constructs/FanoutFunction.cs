@@ -30,10 +30,11 @@ public sealed class FanoutFunctionProps
     /// <summary>Settings only some functions read (e.g. the idempotency TTL of a consumer).</summary>
     public IReadOnlyDictionary<string, string> ExtraEnvironment { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>IAM string patterns (<c>*</c> and <c>?</c> wildcards) the partition key of every item the function
-    /// reads or writes must match, e.g. <c>ORDER#*</c>; null lets it reach every item of its table. Enforced with
-    /// the <c>dynamodb:LeadingKeys</c> condition key (AWS: "Using IAM policy conditions for fine-grained access control").</summary>
-    public IReadOnlyList<string>? ItemKeyPatterns { get; init; }
+    /// <summary>The statements that grant the function's table operations (<see cref="TableItemScopes.For"/>); each may
+    /// limit the items to partition keys matching IAM string patterns (<c>*</c> and <c>?</c> wildcards), e.g.
+    /// <c>ORDER#*</c>, enforced with the <c>dynamodb:LeadingKeys</c> condition key (AWS: "Using IAM policy conditions
+    /// for fine-grained access control"). Null grants every declared operation on every item of the table.</summary>
+    public IReadOnlyList<TableGrant>? TableGrants { get; init; }
 }
 
 /// <summary>A Fanout Lambda function: the Native AOT <c>bootstrap</c> on provided.al2023, its own log group with
@@ -77,11 +78,16 @@ public sealed class FanoutFunction : Construct
         // LogGroupArn ends in ":*": the group's log streams, which Lambda names at run time, so they can only be
         // granted by pattern. The pattern stops at this one group.
         Allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [LogGroup.LogGroupArn]);
-        Allow(
-            "UseOwnTable",
-            spec.TableOperations.Select(op => "dynamodb:" + op).ToArray(),
-            [props.Table.TableArn],
-            props.ItemKeyPatterns is { } patterns ? LeadingKeysCondition(patterns) : null);
+        var grants = props.TableGrants ?? [new TableGrant("UseOwnTable", spec.TableOperations)];
+        TableItemScopes.Validate(spec, grants);
+        foreach (var grant in grants)
+        {
+            Allow(
+                grant.Sid,
+                grant.Operations.Select(op => "dynamodb:" + op).ToArray(),
+                [grant.IndexName is { } index ? $"{props.Table.TableArn}/index/{index}" : props.Table.TableArn],
+                grant.ItemKeyPatterns is { } patterns ? LeadingKeysCondition(patterns) : null);
+        }
 
         var environment = new Dictionary<string, string>
         {

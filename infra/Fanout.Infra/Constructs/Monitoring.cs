@@ -6,6 +6,7 @@ using Amazon.CDK.AWS.SNS;
 using Amazon.CDK.AWS.SNS.Subscriptions;
 using Amazon.CDK.AWS.SQS;
 using Constructs;
+using Fanout.Contracts.Topology;
 
 namespace Fanout.Infra.Constructs;
 
@@ -26,7 +27,21 @@ public sealed class MonitoringProps
 
     /// <summary>Optional address the alarm topic e-mails.</summary>
     public string? AlarmEmail { get; init; }
+
+    /// <summary>Queues that hold only what failed (besides the consumers' DLQs): alarmed on any visible message and
+    /// shown with the dead-letter queues.</summary>
+    public IReadOnlyList<FailureQueue> FailureQueues { get; init; } = [];
+
+    /// <summary>The <c>Service</c> dimension of the reconciler's <see cref="ReconcilerSpec.StuckOrdersMetric"/> metric;
+    /// null when the stack runs no reconciler (no alarm then).</summary>
+    public string? StuckOrdersService { get; init; }
 }
+
+/// <summary>A queue whose messages are failures to look at.</summary>
+/// <param name="Id">The alarm's id, e.g. <c>OutboxRelayFailureQueue</c>.</param>
+/// <param name="Queue">The queue.</param>
+/// <param name="Meaning">What a message in it means, for the alarm description.</param>
+public sealed record FailureQueue(string Id, IQueue Queue, string Meaning);
 
 /// <summary>What tells an operator something is wrong: alarms on an encrypted alarm topic, and one dashboard
 /// with the queues, dead-letter queues and functions side by side.</summary>
@@ -107,6 +122,29 @@ public sealed class Monitoring : Construct
             });
         }
 
+        foreach (var failures in props.FailureQueues)
+        {
+            AlarmWhenNotEmpty(failures.Id, failures.Queue, failures.Meaning);
+        }
+
+        if (props.StuckOrdersService is { } service)
+        {
+            StuckOrders = StuckOrdersMetric(service, Duration.Minutes(ReconcilerSpec.ScheduleMinutes));
+            // One run's count per period: any stuck order is worth a look (the reconciler already republished what
+            // it owed; the alarm says the normal path failed for it).
+            Add("StuckOrders", new AlarmProps
+            {
+                Metric = StuckOrders,
+                Threshold = 0,
+                ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
+                EvaluationPeriods = 1,
+                // No data means no run reported: the reconciler's errors alarm and its schedule's DLQ cover that.
+                TreatMissingData = TreatMissingData.NOT_BREACHING,
+                AlarmDescription = $"Orders stayed PENDING or CANCELLING past the reconciler's threshold; it republished their pending events. " +
+                    "Look at the orders (fanout order <id>), the outbox relay's errors and the consumers' DLQs.",
+            });
+        }
+
         Add("OrderEventsFailedNotifications", new AlarmProps
         {
             Metric = props.OrderEvents.MetricNumberOfNotificationsFailed(Every(Duration.Minutes(5), "Sum")),
@@ -126,9 +164,23 @@ public sealed class Monitoring : Construct
 
     public Dashboard Dashboard { get; }
 
+    /// <summary>The reconciler's stuck-order count, when the stack has a reconciler.</summary>
+    public Metric? StuckOrders { get; private set; }
+
+    /// <summary>The reconciler's EMF metric: namespace <see cref="ReconcilerSpec.MetricNamespace"/>, name
+    /// <see cref="ReconcilerSpec.StuckOrdersMetric"/>, dimension <c>Service</c>; the highest count of a period.</summary>
+    internal static Metric StuckOrdersMetric(string service, Duration period) => new(new MetricProps
+    {
+        Namespace = ReconcilerSpec.MetricNamespace,
+        MetricName = ReconcilerSpec.StuckOrdersMetric,
+        DimensionsMap = new Dictionary<string, string> { ["Service"] = service },
+        Period = period,
+        Statistic = "Maximum",
+    });
+
     private static MetricOptions Every(Duration period, string statistic) => new() { Period = period, Statistic = statistic };
 
-    private void AlarmWhenNotEmpty(string id, Queue deadLetterQueue, string meaning) => Add(id, new AlarmProps
+    private void AlarmWhenNotEmpty(string id, IQueue deadLetterQueue, string meaning) => Add(id, new AlarmProps
     {
         Metric = deadLetterQueue.MetricApproximateNumberOfMessagesVisible(Every(Duration.Minutes(1), "Maximum")),
         Threshold = 1,
@@ -156,7 +208,8 @@ public sealed class Monitoring : Construct
             Graph("Queue depth (visible messages)", queues.Select(q => q.Queue.MetricApproximateNumberOfMessagesVisible(Every(minute, "Maximum")))),
             Graph("Oldest message age (seconds)", queues.Select(q => q.Queue.MetricApproximateAgeOfOldestMessage(Every(minute, "Maximum"))), props.QueueAgeAlarmSeconds));
         dashboard.AddWidgets(
-            Graph("Dead-letter queue depth", queues.SelectMany(q => q.DeadLetterQueues).Select(q => q.MetricApproximateNumberOfMessagesVisible(Every(minute, "Maximum")))),
+            Graph("Dead-letter queue depth", queues.SelectMany(q => q.DeadLetterQueues).Cast<IQueue>().Concat(props.FailureQueues.Select(f => f.Queue))
+                .Select(q => q.MetricApproximateNumberOfMessagesVisible(Every(minute, "Maximum")))),
             Graph("order-events deliveries", [
                 props.OrderEvents.MetricNumberOfMessagesPublished(Every(minute, "Sum")),
                 props.OrderEvents.MetricNumberOfNotificationsDelivered(Every(minute, "Sum")),
@@ -172,6 +225,11 @@ public sealed class Monitoring : Construct
                 Metric(props.Api, "4xx"),
                 Metric(props.Api, "5xx"),
             ]));
+        if (StuckOrders is { } stuck)
+        {
+            dashboard.AddWidgets(Graph("Stuck orders (reconciler)", [stuck], 0));
+        }
+
         return dashboard;
     }
 

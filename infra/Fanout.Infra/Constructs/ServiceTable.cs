@@ -11,10 +11,16 @@ public sealed class ServiceTableProps
 
     /// <summary>Delete the table with the stack (dev stacks) instead of retaining it.</summary>
     public required bool Destroy { get; init; }
+
+    /// <summary>Whether the table carries the transactional outbox (the order service's table): then it gets a
+    /// stream of new item images for the outbox relay and the sparse <see cref="ReconcilerSpec.OpenOrdersIndex"/>
+    /// index for the reconciler.</summary>
+    public bool Outbox { get; init; }
 }
 
 /// <summary>A service's own DynamoDB table: on demand, recoverable to any second of the last 35 days, and
-/// emptied of expired idempotency records by TTL. CloudFormation names it; the function gets the name.</summary>
+/// emptied of expired idempotency records by TTL. CloudFormation names it; the function gets the name. The order
+/// service's table also carries the outbox: a stream and the open-orders index.</summary>
 public sealed class ServiceTable : Construct
 {
     public ServiceTable(Construct scope, string id, ServiceTableProps props)
@@ -33,8 +39,31 @@ public sealed class ServiceTable : Construct
             // Orders and ledgers are the business's records: a stack deletion or replacement must not take them.
             RemovalPolicy = props.Destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
             DeletionProtection = !props.Destroy,
+            // NEW_IMAGE is what the relay reads (the inserted OUTBOX# item); old images would only double the
+            // record size. Stream reads by a Lambda event source mapping are not billed (DynamoDB pricing,
+            // "DynamoDB Streams"): the relay's cost is its invocations.
+            Stream = props.Outbox ? StreamViewType.NEW_IMAGE : null,
         });
+
+        if (props.Outbox)
+        {
+            // Sparse: only PENDING and CANCELLING orders carry openShard/openSince, so the reconciler reads open
+            // orders only. ALL because the reconciler needs each stuck order's pending envelope (OrderPlaced or
+            // OrderCancelled, kilobytes) from the query itself; KEYS_ONLY would cost one GetItem per stuck order,
+            // and the index holds only the few open orders, so copying whole items costs little.
+            Table.AddGlobalSecondaryIndex(new GlobalSecondaryIndexProps
+            {
+                IndexName = ReconcilerSpec.OpenOrdersIndex,
+                PartitionKey = new Amazon.CDK.AWS.DynamoDB.Attribute { Name = ReconcilerSpec.OpenShardAttribute, Type = AttributeType.STRING },
+                SortKey = new Amazon.CDK.AWS.DynamoDB.Attribute { Name = ReconcilerSpec.OpenSinceAttribute, Type = AttributeType.STRING },
+                ProjectionType = ProjectionType.ALL,
+            });
+        }
     }
+
+    /// <summary>The ARN of the table's <see cref="ReconcilerSpec.OpenOrdersIndex"/> index (IAM authorises a Query on
+    /// an index against <c>&lt;table ARN&gt;/index/&lt;name&gt;</c>).</summary>
+    public string IndexArn(string indexName) => $"{Table.TableArn}/index/{indexName}";
 
     public TableSpec Spec { get; }
 
