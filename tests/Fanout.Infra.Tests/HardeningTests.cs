@@ -208,12 +208,12 @@ public sealed class HardeningTests
     }
 
     [Theory]
-    [MemberData(nameof(Paths.FunctionNames), MemberType = typeof(Paths))]
-    public void FunctionRole_Synth_OnlyOrderStatusIsLimitedToSomeItems(string functionName)
+    [MemberData(nameof(Paths.ConsumerNames), MemberType = typeof(Paths))]
+    public void ConsumerRole_Synth_OnlyOrderStatusIsLimitedToSomeItemsOfItsTable(string functionName)
     {
         var table = Assert.Single(RoleStatements(Stack, functionName), s => s.Actions.Any(a => a.StartsWith("dynamodb:", StringComparison.Ordinal)));
 
-        // OrderIntake owns the orders table (and writes IDEMPOTENCY# items); the other consumers own theirs.
+        // OrderStatus writes into the orders table, which the order service owns; the other consumers own theirs.
         Assert.Equal(functionName == OrderStatus, table.Condition is not null);
     }
 

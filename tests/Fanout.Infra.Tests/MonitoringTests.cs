@@ -39,13 +39,15 @@ public sealed class MonitoringTests
     }
 
     [Fact]
-    public void Alarms_Synth_FireOnAnyMessageInEveryDeadLetterQueue()
+    public void Alarms_Synth_FireOnAnyMessageInEveryDeadLetterAndFailureQueue()
     {
         var dlqs = FanoutTopology.Consumers.SelectMany(c => new[]
         {
             Stack.AtPath(Paths.DeadLetterQueue(c.Function.Name)).Resource.GetProperty("Properties").GetProperty("QueueName").GetString(),
             Stack.AtPath(Paths.SubscriptionDeadLetterQueue(c.Function.Name)).Resource.GetProperty("Properties").GetProperty("QueueName").GetString(),
         }).ToHashSet();
+        dlqs.Add(OutboxSpec.RelayFailureQueueName);
+        dlqs.Add("fanout-reconciler-schedule-dlq");
 
         var alarmed = Alarms(Stack)
             .Where(a => a.GetProperty("MetricName").GetString() == "ApproximateNumberOfMessagesVisible")

@@ -11,7 +11,7 @@ public sealed class OrderApiTests
     private static SynthesizedStack Stack => SynthesizedStack.Default;
 
     [Fact]
-    public void Api_Synth_RoutesPostAndGetOrdersToOrderIntakeWithPayload2()
+    public void Api_Synth_RoutesPlaceGetAndCancelToOrderIntakeWithPayload2()
     {
         var (intakeId, _) = Stack.AtPath(Paths.LambdaFunction(FanoutTopology.OrderIntake.Name));
         var integrations = Stack.Resources("AWS::ApiGatewayV2::Integration");
@@ -21,17 +21,19 @@ public sealed class OrderApiTests
         Assert.Equal("2.0", integration.GetProperty("PayloadFormatVersion").GetString());
         Assert.Equal(intakeId, Cfn.Target(integration.GetProperty("IntegrationUri")));
         var routes = Stack.Resources("AWS::ApiGatewayV2::Route").Select(r => r.Resource.GetProperty("Properties").GetProperty("RouteKey").GetString()).Order();
-        Assert.Equal(["GET /orders/{id}", "POST /orders"], routes);
+        Assert.Equal(["GET /orders/{id}", "POST /orders", "POST /orders/{id}/cancel"], routes);
         Stack.Template.HasResourceProperties("AWS::ApiGatewayV2::Api", Match.ObjectLike(new Dictionary<string, object> { ["ProtocolType"] = "HTTP" }));
     }
 
     [Fact]
-    public void Api_Synth_LetsApiGatewayInvokeOrderIntakeForBothRoutes()
+    public void Api_Synth_LetsApiGatewayInvokeOrderIntakeForEveryRoute()
     {
         var (intakeId, _) = Stack.AtPath(Paths.LambdaFunction(FanoutTopology.OrderIntake.Name));
         var permissions = Stack.Resources("AWS::Lambda::Permission").Select(p => p.Resource.GetProperty("Properties")).ToList();
 
-        Assert.Equal(2, permissions.Count);
+        // One per route; the reconciler's schedule invokes through its own role, with no resource permission.
+        Assert.Equal(3, permissions.Count);
+        Assert.Equal(OrderApiTopology.Routes.Count, permissions.Count);
         Assert.All(permissions, p =>
         {
             Assert.Equal("apigateway.amazonaws.com", p.GetProperty("Principal").GetString());

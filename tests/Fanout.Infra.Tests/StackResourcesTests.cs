@@ -18,20 +18,25 @@ public sealed class StackResourcesTests
         // order-events and the alarm topic.
         template.ResourceCountIs("AWS::SNS::Topic", 2);
         template.ResourceCountIs("AWS::SNS::TopicPolicy", 2);
-        // Per consumer: queue, its DLQ, the subscription's DLQ; each with a TLS-only policy.
-        template.ResourceCountIs("AWS::SQS::Queue", 3 * Consumers);
-        template.ResourceCountIs("AWS::SQS::QueuePolicy", 3 * Consumers);
+        // Per consumer: queue, its DLQ, the subscription's DLQ; plus the relay's failure queue and the reconciler
+        // schedule's DLQ; each with a TLS-only policy.
+        template.ResourceCountIs("AWS::SQS::Queue", (3 * Consumers) + 2);
+        template.ResourceCountIs("AWS::SQS::QueuePolicy", (3 * Consumers) + 2);
         template.ResourceCountIs("AWS::SNS::Subscription", Consumers);
         template.ResourceCountIs("AWS::Lambda::Function", Functions);
-        template.ResourceCountIs("AWS::IAM::Role", Functions);
-        template.ResourceCountIs("AWS::Lambda::EventSourceMapping", Consumers);
+        // One per function, plus the one EventBridge Scheduler assumes.
+        template.ResourceCountIs("AWS::IAM::Role", Functions + 1);
+        // One per consumer queue, plus the relay's on the orders table's stream.
+        template.ResourceCountIs("AWS::Lambda::EventSourceMapping", Consumers + 1);
+        template.ResourceCountIs("AWS::Scheduler::Schedule", 1);
         template.ResourceCountIs("AWS::DynamoDB::Table", FanoutTopology.Tables.Count);
         template.ResourceCountIs("AWS::KMS::Key", 1);
         template.ResourceCountIs("AWS::ApiGatewayV2::Api", 1);
-        template.ResourceCountIs("AWS::ApiGatewayV2::Route", 2);
+        template.ResourceCountIs("AWS::ApiGatewayV2::Route", OrderApiTopology.Routes.Count);
         template.ResourceCountIs("AWS::ApiGatewayV2::Stage", 1);
-        // Two per DLQ pair, one age alarm per queue, errors and throttles per function, SNS failures.
-        template.ResourceCountIs("AWS::CloudWatch::Alarm", (3 * Consumers) + (2 * Functions) + 1);
+        // Two per DLQ pair, one age alarm per queue, errors and throttles per function, SNS failures, the relay's
+        // failure queue, the schedule's DLQ and stuck orders.
+        template.ResourceCountIs("AWS::CloudWatch::Alarm", (3 * Consumers) + (2 * Functions) + 1 + 3);
         template.ResourceCountIs("AWS::CloudWatch::Dashboard", 1);
         // One per function, plus the API's access logs.
         template.ResourceCountIs("AWS::Logs::LogGroup", Functions + 1);
@@ -120,6 +125,14 @@ public sealed class StackResourcesTests
             ["Value"] = new Dictionary<string, object> { ["Ref"] = "AWS::Region" },
         }));
         template.HasOutput("AlarmTopicArn", new Dictionary<string, object>());
+        template.HasOutput(FanoutStack.OutboxRelayFailureQueueUrlOutput, Match.ObjectLike(new Dictionary<string, object>
+        {
+            ["Value"] = new Dictionary<string, object> { ["Ref"] = stack.AtPath(Paths.RelayFailureQueue).LogicalId },
+        }));
+        template.HasOutput(FanoutStack.ReconcilerScheduleDeadLetterQueueUrlOutput, Match.ObjectLike(new Dictionary<string, object>
+        {
+            ["Value"] = new Dictionary<string, object> { ["Ref"] = stack.AtPath(Paths.ScheduleDeadLetterQueue).LogicalId },
+        }));
         foreach (var consumer in FanoutTopology.Consumers)
         {
             template.HasOutput(StackOutputNames.QueueUrl(consumer), Match.ObjectLike(new Dictionary<string, object>

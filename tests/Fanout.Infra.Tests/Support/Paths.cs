@@ -11,8 +11,9 @@ internal static class Paths
 
     public static FunctionSpec Function(string functionName) => FanoutTopology.Functions.Single(f => f.Name == functionName);
 
-    /// <summary>The FanoutFunction construct of a function: consumers nest it in their ConsumerService.</summary>
-    public static string FanoutFunction(string functionName) => IsConsumer(functionName) ? $"{functionName}/Function" : functionName;
+    /// <summary>The FanoutFunction construct of a function: consumers nest it in their ConsumerService, the relay and
+    /// the reconciler in their own constructs; only OrderIntake sits at the stack's root.</summary>
+    public static string FanoutFunction(string functionName) => functionName == FanoutTopology.OrderIntake.Name ? functionName : $"{functionName}/Function";
 
     public static string LambdaFunction(string functionName) => $"{FanoutFunction(functionName)}/Function/Resource";
 
@@ -33,6 +34,13 @@ internal static class Paths
     public static string Subscription(string functionName) => $"{functionName}Queues/Subscription/Resource";
 
     public static string Table(TableSpec table) => $"{char.ToUpperInvariant(table.Id[0])}{table.Id[1..]}Table/Table/Resource";
+
+    public static readonly string RelayMapping = $"{FanoutTopology.OutboxRelay.Name}/Function/Function/Stream/Resource";
+    public static readonly string RelayFailureQueue = $"{FanoutTopology.OutboxRelay.Name}/FailureQueue/Resource";
+    public static readonly string Schedule = $"{FanoutTopology.Reconciler.Name}/Schedule";
+    public static readonly string ScheduleRole = $"{FanoutTopology.Reconciler.Name}/ScheduleRole/Resource";
+    public static readonly string ScheduleRolePolicy = $"{FanoutTopology.Reconciler.Name}/ScheduleRole/DefaultPolicy/Resource";
+    public static readonly string ScheduleDeadLetterQueue = $"{FanoutTopology.Reconciler.Name}/ScheduleDeadLetterQueue/Resource";
 
     public const string Key = "MessagingKey/Key/Resource";
     public const string OrderEventsTopic = "OrderEvents/Topic/Resource";
