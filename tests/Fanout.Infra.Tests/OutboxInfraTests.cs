@@ -325,6 +325,19 @@ public sealed class OutboxInfraTests
         Assert.Equal("Fanout-StuckOrders", alarm.GetProperty("AlarmName").GetString());
     }
 
+    [Fact]
+    public void Dashboard_Synth_ShowsStuckOrdersAndTheNewFailureQueues()
+    {
+        var body = Properties(Stack, Paths.Dashboard).GetProperty("DashboardBody");
+        var text = string.Concat(body.GetProperty("Fn::Join")[1].EnumerateArray().Where(p => p.ValueKind == JsonValueKind.String).Select(p => p.GetString()));
+        var references = Cfn.TargetsWithin(body);
+
+        Assert.Contains("Stuck orders (reconciler)", text, StringComparison.Ordinal);
+        Assert.Contains("\"Fanout\",\"StuckOrders\",\"Service\",\"orders\"", text, StringComparison.Ordinal);
+        Assert.Contains(Stack.AtPath(Paths.RelayFailureQueue).LogicalId, references);
+        Assert.Contains(Stack.AtPath(Paths.ScheduleDeadLetterQueue).LogicalId, references);
+    }
+
     // ---- OrderIntake ----
 
     [Fact]
