@@ -142,6 +142,7 @@ public sealed class FanoutStack : Stack
                 new FailureQueue(props.Reconciler.Name + "ScheduleDeadLetterQueue", reconciler.ScheduleDeadLetterQueue,
                     "EventBridge Scheduler could not invoke the reconciler"),
             ],
+            StreamReader = relay.Function,
             StuckOrdersService = props.Reconciler.Service,
         });
 

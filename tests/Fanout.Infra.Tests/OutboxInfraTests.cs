@@ -326,6 +326,27 @@ public sealed class OutboxInfraTests
     }
 
     [Fact]
+    public void RelayLagAlarm_Synth_FiresWhenTheRelayIsAMinuteBehindTheStreamForThreeMinutes()
+    {
+        var (lambdaId, _) = Stack.AtPath(Paths.LambdaFunction(Relay));
+
+        var alarm = Assert.Single(
+            Stack.Resources("AWS::CloudWatch::Alarm").Select(a => a.Resource.GetProperty("Properties")),
+            a => a.GetProperty("MetricName").GetString() == "IteratorAge");
+
+        Assert.Equal("AWS/Lambda", alarm.GetProperty("Namespace").GetString());
+        var dimension = Assert.Single(alarm.GetProperty("Dimensions").EnumerateArray());
+        Assert.Equal("FunctionName", dimension.GetProperty("Name").GetString());
+        Assert.Equal(lambdaId, Cfn.Target(dimension.GetProperty("Value")));
+        Assert.Equal(60_000, alarm.GetProperty("Threshold").GetDouble());
+        Assert.Equal("GreaterThanOrEqualToThreshold", alarm.GetProperty("ComparisonOperator").GetString());
+        Assert.Equal("Maximum", alarm.GetProperty("Statistic").GetString());
+        Assert.Equal(60, alarm.GetProperty("Period").GetInt32());
+        Assert.Equal(3, alarm.GetProperty("EvaluationPeriods").GetInt32());
+        Assert.Equal(3, alarm.GetProperty("DatapointsToAlarm").GetInt32());
+    }
+
+    [Fact]
     public void Dashboard_Synth_ShowsStuckOrdersAndTheNewFailureQueues()
     {
         var body = Properties(Stack, Paths.Dashboard).GetProperty("DashboardBody");

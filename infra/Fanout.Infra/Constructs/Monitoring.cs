@@ -32,6 +32,9 @@ public sealed class MonitoringProps
     /// shown with the dead-letter queues.</summary>
     public IReadOnlyList<FailureQueue> FailureQueues { get; init; } = [];
 
+    /// <summary>The function reading the orders table's stream, whose lag (<c>IteratorAge</c>) is alarmed; null for none.</summary>
+    public FanoutFunction? StreamReader { get; init; }
+
     /// <summary>The <c>Service</c> dimension of the reconciler's <see cref="ReconcilerSpec.StuckOrdersMetric"/> metric;
     /// null when the stack runs no reconciler (no alarm then).</summary>
     public string? StuckOrdersService { get; init; }
@@ -127,6 +130,23 @@ public sealed class Monitoring : Construct
             AlarmWhenNotEmpty(failures.Id, failures.Queue, failures.Meaning);
         }
 
+        if (props.StreamReader is { } reader)
+        {
+            // The outbox promises a publish within a minute of the 202; a relay that lags the stream by a minute,
+            // three minutes running, breaks it for every order the inline publish missed.
+            Add($"{reader.Spec.Name}IteratorAge", new AlarmProps
+            {
+                Metric = reader.Function.Metric("IteratorAge", Every(Duration.Minutes(1), "Maximum")),
+                Threshold = StreamLagAlarmMilliseconds,
+                ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                EvaluationPeriods = 3,
+                DatapointsToAlarm = 3,
+                TreatMissingData = TreatMissingData.NOT_BREACHING,
+                AlarmDescription = $"{reader.Spec.Name} is over {StreamLagAlarmMilliseconds / 1000}s behind the orders table's stream for 3 minutes: " +
+                    "outbox entries the intake could not publish wait longer than the outbox promises (check its errors and SNS).",
+            });
+        }
+
         if (props.StuckOrdersService is { } service)
         {
             StuckOrders = StuckOrdersMetric(service, Duration.Minutes(ReconcilerSpec.ScheduleMinutes));
@@ -157,6 +177,10 @@ public sealed class Monitoring : Construct
 
         Dashboard = BuildDashboard(props);
     }
+
+    /// <summary>The stream lag, in milliseconds, above which the relay's <c>IteratorAge</c> alarm fires: the outbox's
+    /// one-minute publish promise on AWS.</summary>
+    public const int StreamLagAlarmMilliseconds = 60_000;
 
     public EncryptedTopic AlarmTopic { get; }
 
