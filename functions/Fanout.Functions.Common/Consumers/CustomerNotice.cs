@@ -52,12 +52,36 @@ public static class CustomerNotifications
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(notifier);
         return handler
-            .On(EventTypes.OrderPlaced, ContractsJsonContext.Default.OrderPlaced, d => d.OrderId, (f, ct) => NotifyAsync(notifier, f, CustomerNotice.For(f.Data), ct))
-            .On(EventTypes.InventoryRejected, ContractsJsonContext.Default.InventoryRejected, d => d.OrderId, (f, ct) => NotifyAsync(notifier, f, CustomerNotice.For(f.Data), ct))
-            .On(EventTypes.OrderCancelled, ContractsJsonContext.Default.OrderCancelled, d => d.OrderId, (f, ct) => NotifyAsync(notifier, f, CustomerNotice.For(f.Data), ct));
+            .On(EventTypes.OrderPlaced, ContractsJsonContext.Default.OrderPlaced, d => d.OrderId, (f, ct) => DescribeAsync(notifier, f, CustomerNotice.For(f.Data), ct))
+            .On(EventTypes.InventoryRejected, ContractsJsonContext.Default.InventoryRejected, d => d.OrderId, (f, ct) => DescribeAsync(notifier, f, CustomerNotice.For(f.Data), ct))
+            .On(EventTypes.OrderCancelled, ContractsJsonContext.Default.OrderCancelled, d => d.OrderId, (f, ct) => DescribeAsync(notifier, f, CustomerNotice.For(f.Data), ct));
     }
 
-    private static async Task<string> NotifyAsync<T>(ICustomerNotifier notifier, ParsedEvent<T> fact, CustomerNotice notice, CancellationToken cancellationToken) =>
+    /// <summary>Tells the customer their order was received.</summary>
+    public static Task<bool> HandleAsync(this ICustomerNotifier notifier, ParsedEvent<OrderPlaced> placed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(notifier);
+        ArgumentNullException.ThrowIfNull(placed);
+        return notifier.NotifyAsync(placed, CustomerNotice.For(placed.Data), cancellationToken);
+    }
+
+    /// <summary>Tells the customer their order could not be fulfilled.</summary>
+    public static Task<bool> HandleAsync(this ICustomerNotifier notifier, ParsedEvent<InventoryRejected> rejected, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(notifier);
+        ArgumentNullException.ThrowIfNull(rejected);
+        return notifier.NotifyAsync(rejected, CustomerNotice.For(rejected.Data), cancellationToken);
+    }
+
+    /// <summary>Tells the customer their order is cancelled.</summary>
+    public static Task<bool> HandleAsync(this ICustomerNotifier notifier, ParsedEvent<OrderCancelled> cancelled, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(notifier);
+        ArgumentNullException.ThrowIfNull(cancelled);
+        return notifier.NotifyAsync(cancelled, CustomerNotice.For(cancelled.Data), cancellationToken);
+    }
+
+    private static async Task<string> DescribeAsync<T>(ICustomerNotifier notifier, ParsedEvent<T> fact, CustomerNotice notice, CancellationToken cancellationToken) =>
         await notifier.NotifyAsync(fact, notice, cancellationToken)
             ? notice.Kind + " sent"
             : "duplicate: outcome re-published";

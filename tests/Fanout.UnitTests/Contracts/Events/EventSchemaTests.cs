@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
+using Fanout.Functions.Common.Consumers;
 using Fanout.Contracts.Events;
 using Fanout.Inventory.Core;
 using Fanout.OrderIntake.Core;
