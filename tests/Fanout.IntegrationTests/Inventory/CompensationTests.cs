@@ -72,6 +72,32 @@ public sealed class CompensationTests(DefaultFanoutFixture fixture) : IClassFixt
         Assert.Empty(await Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, DynamoStockLedger.ReservationPrefix + orderId));
     }
 
+    [Fact]
+    public async Task OrderPlaced_ShortStock_ExactlyOneCouldNotFulfilSmsAndEmail()
+    {
+        var fanout = fixture.Fanout;
+        await fanout.Stock.SetAsync("COMP-3", 1, Ct);
+        var orderId = Guid.CreateVersion7().ToString();
+        var publisher = Publisher(fanout);
+
+        // Delivered twice: the rejection and its notifications still happen once.
+        await publisher.PublishAsync(Placed(orderId, ("COMP-3", 2)), Ct);
+        await publisher.PublishAsync(Placed(orderId, ("COMP-3", 2)), Ct);
+
+        var sms = await Eventually.WaitAsync(
+            () => Inspect.ItemsAsync(fanout, FanoutTopology.SmsTable, $"SMS#{orderId}#{NotificationKinds.OrderNotFulfilled}"), i => i.Count > 0, Patience, "the could-not-fulfil SMS");
+        var email = await Eventually.WaitAsync(
+            () => Inspect.ItemsAsync(fanout, FanoutTopology.EmailTable, $"EMAIL#{orderId}#{NotificationKinds.OrderNotFulfilled}"), i => i.Count > 0, Patience, "the could-not-fulfil e-mail");
+        await Eventually.WaitAsync(() => DrainedAsync(fanout, FanoutTopology.Inventory, FanoutTopology.Sms, FanoutTopology.Email), done => done, Patience, "inventory, sms and email to drain");
+
+        Assert.Equal($"Fanout: sorry, we could not fulfil your order {orderId[..8]}.", Assert.Single(sms)["text"].S);
+        Assert.Equal($"Order {orderId} could not be fulfilled", Assert.Single(email)["subject"].S);
+        Assert.Equal(
+            [NotificationKinds.OrderNotFulfilled, NotificationKinds.OrderReceived],
+            (await Inspect.ItemsAsync(fanout, FanoutTopology.SmsTable, $"SMS#{orderId}#")).Select(i => i["notification"].S).Order(StringComparer.Ordinal));
+        Assert.Equal(1, await fanout.Stock.GetAsync("COMP-3", Ct));
+    }
+
     private static async Task<bool> DrainedAsync(LocalFanout fanout, params ConsumerSpec[] consumers)
     {
         foreach (var consumer in consumers)
