@@ -1,7 +1,7 @@
-using Fanout.Contracts.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Fanout.Contracts.Json;
 using Fanout.Contracts.Orders;
 
 namespace Fanout.Contracts.Events;

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
-using Fanout.Functions.Common.Consumers;
 using Fanout.Contracts.Events;
+using Fanout.Functions.Common.Consumers;
 using Fanout.Inventory.Core;
 using Fanout.OrderIntake.Core;
 using Fanout.UnitTests.TestDoubles;

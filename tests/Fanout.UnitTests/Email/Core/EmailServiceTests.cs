@@ -1,6 +1,6 @@
-using Fanout.Functions.Common.Consumers;
 using Fanout.Contracts.Events;
 using Fanout.Email.Core;
+using Fanout.Functions.Common.Consumers;
 using Fanout.Functions.Common.Idempotency;
 using Fanout.UnitTests.TestDoubles;
 using Fanout.UnitTests.TestEvents;

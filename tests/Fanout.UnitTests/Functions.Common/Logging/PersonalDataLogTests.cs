@@ -1,9 +1,9 @@
 using System.Net;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
-using Fanout.Functions.Common.Consumers;
 using Fanout.AwsShims.Signing;
 using Fanout.Contracts.Topology;
+using Fanout.Functions.Common.Consumers;
 using Fanout.Functions.Common.Logging;
 using Fanout.Functions.Common.Sqs;
 using Fanout.OrderIntake;

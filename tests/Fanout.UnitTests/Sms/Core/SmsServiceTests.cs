@@ -1,5 +1,5 @@
-using Fanout.Functions.Common.Consumers;
 using Fanout.Contracts.Events;
+using Fanout.Functions.Common.Consumers;
 using Fanout.Functions.Common.Idempotency;
 using Fanout.Sms.Core;
 using Fanout.UnitTests.TestDoubles;
