@@ -2,6 +2,7 @@ using Fanout.AwsShims.Ses;
 using Fanout.Email.Core;
 using Fanout.Functions.Common.Aws;
 using Fanout.Functions.Common.Configuration;
+using Fanout.Functions.Common.Consumers;
 using Fanout.Functions.Common.Idempotency;
 using Fanout.Functions.Common.Logging;
 using Fanout.Functions.Common.Publishing;
@@ -32,7 +33,6 @@ public static class Composition
             : new RecordingEmailSender(dynamo, settings.TableName, time);
         sender = decorateSender?.Invoke(sender) ?? sender;
         var service = new EmailService(new IdempotentEffect(store, publisher, time, log: log), sender, time);
-        var handler = new OrderPlacedRecordHandler(async (placed, ct) => await service.HandleAsync(placed, ct) ? "e-mail handled" : "duplicate: outcome re-published", log);
-        return ConsumerFunction.Create(settings, time, log, dynamo, handler);
+        return ConsumerFunction.Create(settings, time, log, dynamo, new FactRecordHandler(log).OnCustomerFacts(service));
     }
 }

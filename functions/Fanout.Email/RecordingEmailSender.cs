@@ -4,20 +4,23 @@ using Fanout.Functions.Common.Sqs;
 
 namespace Fanout.Email;
 
-/// <summary>The default sender: records the rendered e-mail as <c>EMAIL#orderId</c> in the email table instead of sending it.</summary>
+/// <summary>The default sender: records the rendered e-mail as <c>EMAIL#&lt;orderId&gt;#&lt;notification&gt;</c> in
+/// the email table instead of sending it (item shape: <see cref="RecordedMessages"/>).</summary>
 public sealed class RecordingEmailSender : IEmailSender
 {
     public const string KeyPrefix = "EMAIL#";
+    public const string Channel = "email";
     private readonly RecordedMessages _messages;
 
     public RecordingEmailSender(IAmazonDynamoDB dynamo, string tableName, TimeProvider time) =>
-        _messages = new RecordedMessages(dynamo, tableName, KeyPrefix, time);
+        _messages = new RecordedMessages(dynamo, tableName, KeyPrefix, Channel, time);
 
     public Task<string> SendAsync(string orderId, EmailMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         return _messages.RecordAsync(
             orderId,
+            message.Notification,
             new Dictionary<string, string> { ["to"] = message.To, ["subject"] = message.Subject, ["text"] = message.Text },
             cancellationToken);
     }

@@ -1,3 +1,4 @@
+using Fanout.Contracts.Events;
 using Fanout.Functions.Common.Aws;
 using Fanout.Functions.Common.Configuration;
 using Fanout.Functions.Common.Logging;
@@ -19,6 +20,10 @@ public static class Composition
         IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn());
         publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
         var ledger = new DynamoStockLedger(dynamo, settings.TableName, settings.IdempotencyRetention, time);
-        return ConsumerFunction.Create(settings, time, log, dynamo, new OrderPlacedRecordHandler(new InventoryService(ledger, publisher, time).HandleAsync, log));
+        var service = new InventoryService(ledger, publisher, time);
+        var handler = new FactRecordHandler(log)
+            .On(EventTypes.OrderPlaced, ContractsJsonContext.Default.OrderPlaced, d => d.OrderId, service.HandleAsync)
+            .On(EventTypes.OrderCancelled, ContractsJsonContext.Default.OrderCancelled, d => d.OrderId, service.HandleAsync);
+        return ConsumerFunction.Create(settings, time, log, dynamo, handler);
     }
 }

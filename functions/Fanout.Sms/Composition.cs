@@ -1,5 +1,6 @@
 using Fanout.Functions.Common.Aws;
 using Fanout.Functions.Common.Configuration;
+using Fanout.Functions.Common.Consumers;
 using Fanout.Functions.Common.Idempotency;
 using Fanout.Functions.Common.Logging;
 using Fanout.Functions.Common.Publishing;
@@ -30,7 +31,6 @@ public static class Composition
         ISmsSender sender = settings.SmsSender == "sns" ? new SnsSmsSender(sns) : new RecordingSmsSender(dynamo, settings.TableName, time);
         sender = decorateSender?.Invoke(sender) ?? sender;
         var service = new SmsService(new IdempotentEffect(store, publisher, time, log: log), sender, time);
-        var handler = new OrderPlacedRecordHandler(async (placed, ct) => await service.HandleAsync(placed, ct) ? "SMS handled" : "duplicate: outcome re-published", log);
-        return ConsumerFunction.Create(settings, time, log, dynamo, handler);
+        return ConsumerFunction.Create(settings, time, log, dynamo, new FactRecordHandler(log).OnCustomerFacts(service));
     }
 }

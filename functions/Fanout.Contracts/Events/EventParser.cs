@@ -1,7 +1,7 @@
-using Fanout.Contracts.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Fanout.Contracts.Json;
 using Fanout.Contracts.Orders;
 
 namespace Fanout.Contracts.Events;
@@ -173,6 +173,8 @@ public static class EventParser
         : payload == typeof(EmailSent) ? EventTypes.EmailSent
         : payload == typeof(InventoryReserved) ? EventTypes.InventoryReserved
         : payload == typeof(InventoryRejected) ? EventTypes.InventoryRejected
+        : payload == typeof(OrderCancelled) ? EventTypes.OrderCancelled
+        : payload == typeof(InventoryReleased) ? EventTypes.InventoryReleased
         : null;
 
     private static string? FindIllFormedText(string body)
@@ -293,14 +295,24 @@ public static class EventParser
                 CheckSmsSent(checks, data);
                 break;
             case EventTypes.EmailSent:
-                checks.ClosedObject(data, "data", "orderId", "providerMessageId");
+                checks.ClosedObject(data, "data", "orderId", "notification", "providerMessageId");
                 CheckOrderId(checks, data);
+                CheckNotification(checks, data);
                 CheckProviderMessageId(checks, data, required: true);
                 break;
             case EventTypes.InventoryReserved:
                 checks.ClosedObject(data, "data", "orderId", "items");
                 CheckOrderId(checks, data);
-                CheckLines(checks, data);
+                CheckLines(checks, data, OrderRules.MinItems);
+                break;
+            case EventTypes.OrderCancelled:
+                CheckOrderCancelled(checks, data);
+                break;
+            case EventTypes.InventoryReleased:
+                checks.ClosedObject(data, "data", "orderId", "items");
+                CheckOrderId(checks, data);
+                // Empty when nothing was held: the order was rejected, or its cancellation arrived first.
+                CheckLines(checks, data, 0);
                 break;
             default:
                 CheckInventoryRejected(checks, data);
@@ -314,6 +326,23 @@ public static class EventParser
     {
         checks.ClosedObject(data, "data", "orderId", "customer", "items", "placedAt");
         CheckOrderId(checks, data);
+        CheckCustomer(checks, data);
+        CheckLines(checks, data, OrderRules.MinItems);
+        checks.String(data, "data", "placedAt", true, EventRules.IsTimestamp, "must be an RFC 3339 date-time such as 2026-03-14T09:26:53Z");
+    }
+
+    private static void CheckOrderCancelled(JsonChecks checks, JsonElement data)
+    {
+        checks.ClosedObject(data, "data", "orderId", "customer", "cancelledAt", "cancelledBy");
+        CheckOrderId(checks, data);
+        CheckCustomer(checks, data);
+        checks.String(data, "data", "cancelledAt", true, EventRules.IsTimestamp, "must be an RFC 3339 date-time such as 2026-03-14T09:26:53Z");
+        checks.String(data, "data", "cancelledBy", true, v => v is CancellationRequesters.Customer or CancellationRequesters.Operator, "must be customer or operator");
+    }
+
+    /// <summary>The customer as the order was placed (OrderPlaced, OrderCancelled, InventoryRejected carry the same object).</summary>
+    private static void CheckCustomer(JsonChecks checks, JsonElement data)
+    {
         if (checks.Member(data, "data", "customer", true, out var customer) && checks.ClosedObject(customer, "data.customer", "id", "email", "phone"))
         {
             // Personal data: a poison reason lands in logs and failure records, so these values are never quoted.
@@ -321,15 +350,16 @@ public static class EventParser
             checks.String(customer, "data.customer", "email", true, OrderRules.IsValidEmail, "must be an e-mail address of at most 254 characters", personal: true);
             checks.String(customer, "data.customer", "phone", false, OrderRules.IsValidPhone, "must be E.164, e.g. +14155550123", personal: true);
         }
-
-        CheckLines(checks, data);
-        checks.String(data, "data", "placedAt", true, EventRules.IsTimestamp, "must be an RFC 3339 date-time such as 2026-03-14T09:26:53Z");
     }
+
+    private static void CheckNotification(JsonChecks checks, JsonElement data) =>
+        checks.String(data, "data", "notification", true, v => NotificationKinds.All.Contains(v), "must be ORDER_RECEIVED, ORDER_NOT_FULFILLED or ORDER_CANCELLED");
 
     private static void CheckSmsSent(JsonChecks checks, JsonElement data)
     {
-        checks.ClosedObject(data, "data", "orderId", "delivery", "providerMessageId");
+        checks.ClosedObject(data, "data", "orderId", "notification", "delivery", "providerMessageId");
         CheckOrderId(checks, data);
+        CheckNotification(checks, data);
         var delivery = checks.String(data, "data", "delivery", true, v => v is SmsDelivery.Sent or SmsDelivery.Skipped, "must be SENT or SKIPPED");
         if (delivery == SmsDelivery.Sent)
         {
@@ -343,8 +373,9 @@ public static class EventParser
 
     private static void CheckInventoryRejected(JsonChecks checks, JsonElement data)
     {
-        checks.ClosedObject(data, "data", "orderId", "reason", "unavailableSkus");
+        checks.ClosedObject(data, "data", "orderId", "reason", "customer", "unavailableSkus");
         CheckOrderId(checks, data);
+        CheckCustomer(checks, data);
         checks.String(data, "data", "reason", true, v => v == RejectionReasons.InsufficientStock, "must be INSUFFICIENT_STOCK");
         if (checks.Array(data, "data", "unavailableSkus", OrderRules.MinItems, OrderRules.MaxItems) is { } skus)
         {
@@ -366,9 +397,10 @@ public static class EventParser
     private static void CheckProviderMessageId(JsonChecks checks, JsonElement data, bool required) =>
         checks.String(data, "data", "providerMessageId", required, EventRules.IsProviderMessageId, "must be 1 to 256 printable ASCII characters");
 
-    private static void CheckLines(JsonChecks checks, JsonElement data)
+    /// <param name="minItems">1 for an order or a reservation; 0 for a release, which may give back nothing.</param>
+    private static void CheckLines(JsonChecks checks, JsonElement data, int minItems)
     {
-        if (checks.Array(data, "data", "items", OrderRules.MinItems, OrderRules.MaxItems) is not { } lines)
+        if (checks.Array(data, "data", "items", minItems, OrderRules.MaxItems) is not { } lines)
         {
             return;
         }

@@ -89,8 +89,10 @@ public static class FanoutTopology
             TimeoutSeconds = 30,
             MemoryMb = 256,
             Publishes = true,
-            // The reservation transaction's Put and Updates are authorised as PutItem and UpdateItem.
-            TableOperations = ["GetItem", "PutItem", "UpdateItem"],
+            // The reservation and release transactions' Puts, Updates and ConditionChecks (the cancelled-order
+            // tombstone, an absent reservation) are authorised as PutItem, UpdateItem and ConditionCheckItem; the
+            // release reads the reservation first (GetItem).
+            TableOperations = ["GetItem", "PutItem", "UpdateItem", "ConditionCheckItem"],
         },
         EventTypes = [EventTypes.OrderPlaced, EventTypes.OrderCancelled],
         MaxConcurrency = 5,

@@ -3,8 +3,11 @@ using Fanout.Functions.Common.Publishing;
 
 namespace Fanout.Inventory.Core;
 
-/// <summary>The inventory rule: reserve every line of an order or none, once per order, then state the
-/// outcome as a fact. A redelivered event re-publishes the recorded outcome and never decrements again.</summary>
+/// <summary>The inventory rules. <c>OrderPlaced</c>: reserve every line of an order or none, once per order, then
+/// state the outcome as a fact. <c>OrderCancelled</c>: give back exactly what the order holds, once, and state it as
+/// <c>InventoryReleased</c> (empty when nothing was held). An <c>OrderPlaced</c> arriving after its order's
+/// cancellation reserves nothing and publishes nothing: <c>InventoryReleased</c> already stated the order's outcome. A
+/// redelivered event re-publishes the recorded outcome and never changes stock again.</summary>
 public sealed class InventoryService
 {
     public const string ServiceName = "inventory";
@@ -29,7 +32,10 @@ public sealed class InventoryService
             .OrderBy(l => l.Sku, StringComparer.Ordinal)
             .ToList();
 
-    /// <returns>The type of the outcome published.</returns>
+    /// <summary>Text a handler returns when an event was handled without publishing anything.</summary>
+    public const string NothingPublished = "nothing published: the order was cancelled first";
+
+    /// <returns>The type of the outcome published, or <see cref="NothingPublished"/>.</returns>
     public async Task<string> HandleAsync(ParsedEvent<OrderPlaced> placed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(placed);
@@ -53,6 +59,8 @@ public sealed class InventoryService
                 return reserved.Type;
             case ReservationStatus.AlreadyHandled:
                 return await RepublishAsync(placed, result.Existing!, cancellationToken);
+            case ReservationStatus.Cancelled:
+                return NothingPublished;
         }
 
         var rejected = OutgoingEvents.Create(
@@ -62,7 +70,7 @@ public sealed class InventoryService
             order.OrderId,
             placed.CorrelationId,
             _time.GetUtcNow(),
-            new InventoryRejected { OrderId = order.OrderId, Reason = RejectionReasons.InsufficientStock, UnavailableSkus = [.. result.UnavailableSkus] },
+            new InventoryRejected { OrderId = order.OrderId, Reason = RejectionReasons.InsufficientStock, Customer = order.Customer, UnavailableSkus = [.. result.UnavailableSkus] },
             ContractsJsonContext.Default.CloudEventInventoryRejected);
         var existing = await _ledger.TryRecordRejectionAsync(placed.Id, order.OrderId, placed.PayloadHash, rejected.Json, cancellationToken);
         if (existing is not null)
@@ -74,11 +82,38 @@ public sealed class InventoryService
         return rejected.Type;
     }
 
-    private async Task<string> RepublishAsync(ParsedEvent<OrderPlaced> placed, RecordedOutcome existing, CancellationToken cancellationToken)
+    /// <returns>The type of the fact published: <c>InventoryReleased</c>, whether or not this delivery released anything.</returns>
+    public async Task<string> HandleAsync(ParsedEvent<OrderCancelled> cancelled, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(cancelled);
+        var orderId = cancelled.Data.OrderId;
+        var result = await _ledger.TryReleaseAsync(
+            cancelled.Id,
+            orderId,
+            cancelled.PayloadHash,
+            lines => OutgoingEvents.Create(
+                EventIds.For(orderId, ServiceName, "RELEASED"),
+                EventSources.Inventory,
+                EventTypes.InventoryReleased,
+                orderId,
+                cancelled.CorrelationId,
+                _time.GetUtcNow(),
+                new InventoryReleased { OrderId = orderId, Items = [.. lines.Select(l => new OrderLine { Sku = l.Sku, Quantity = l.Quantity })] },
+                ContractsJsonContext.Default.CloudEventInventoryReleased).Json,
+            cancellationToken);
+        return await RepublishAsync(cancelled, result.Outcome, cancellationToken);
+    }
+
+    private async Task<string> RepublishAsync<T>(ParsedEvent<T> placed, RecordedOutcome existing, CancellationToken cancellationToken)
     {
         if (!string.Equals(existing.PayloadHash, placed.PayloadHash, StringComparison.Ordinal))
         {
             throw new PoisonMessageException($"Event {placed.Id} was seen before with a different payload.");
+        }
+
+        if (existing.OutcomeJson.Length == 0)
+        {
+            return NothingPublished;
         }
 
         var envelope = EventParser.ParseEnvelope(existing.OutcomeJson);

@@ -1,12 +1,14 @@
 using Fanout.Contracts.Events;
+using Fanout.Functions.Common.Consumers;
 using Fanout.Functions.Common.Idempotency;
 using Fanout.Functions.Common.Publishing;
 
 namespace Fanout.Sms.Core;
 
-/// <summary>The SMS service's rule: one confirmation per order, or SKIPPED when there is no phone number;
-/// either way an <c>SmsSent</c> fact follows.</summary>
-public sealed class SmsService
+/// <summary>The SMS service's rule: one text per fact that concerns the customer (<see cref="CustomerNotice"/>), or
+/// SKIPPED when there is no phone number; either way an <c>SmsSent</c> fact naming the notification follows, with the
+/// id <c>EventIds.For(orderId, "sms", notification)</c>.</summary>
+public sealed class SmsService : ICustomerNotifier
 {
     public const string ServiceName = "sms";
     private readonly IdempotentEffect _effect;
@@ -23,26 +25,26 @@ public sealed class SmsService
         _time = time;
     }
 
-    public Task<bool> HandleAsync(ParsedEvent<OrderPlaced> placed, CancellationToken cancellationToken)
+    public Task<bool> NotifyAsync<T>(ParsedEvent<T> fact, CustomerNotice notice, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(placed);
-        var order = placed.Data;
-        return _effect.RunAsync(placed, order.OrderId, async (gate, ct) =>
+        ArgumentNullException.ThrowIfNull(fact);
+        ArgumentNullException.ThrowIfNull(notice);
+        return _effect.RunAsync(fact, notice.OrderId, async (gate, ct) =>
         {
-            var outcome = new SmsSent { OrderId = order.OrderId, Delivery = SmsDelivery.Skipped };
-            if (order.Customer.Phone is { } phone)
+            var outcome = new SmsSent { OrderId = notice.OrderId, Notification = notice.Kind, Delivery = SmsDelivery.Skipped };
+            if (notice.Customer.Phone is { } phone)
             {
-                var text = SmsRenderer.Render(order.OrderId, order.Items.Count, order.Items.Sum(i => i.Quantity));
-                outcome.ProviderMessageId = await gate.SendAsync(c => _sender.SendAsync(order.OrderId, phone, text, c), ct);
+                var text = SmsRenderer.Render(notice);
+                outcome.ProviderMessageId = await gate.SendAsync(c => _sender.SendAsync(notice.OrderId, phone, text, c), ct);
                 outcome.Delivery = SmsDelivery.Sent;
             }
 
             return OutgoingEvents.Create(
-                EventIds.For(order.OrderId, ServiceName, outcome.Delivery),
+                EventIds.For(notice.OrderId, ServiceName, notice.Kind),
                 EventSources.Sms,
                 EventTypes.SmsSent,
-                order.OrderId,
-                placed.CorrelationId,
+                notice.OrderId,
+                fact.CorrelationId,
                 _time.GetUtcNow(),
                 outcome,
                 ContractsJsonContext.Default.CloudEventSmsSent);

@@ -14,7 +14,7 @@ namespace Fanout.UnitTests.Email;
 public sealed class SesEmailSenderTests
 {
     private const string From = "shop@example.com";
-    private static readonly EmailMessage _message = new("ana.lopez@example.org", "Order o-7 confirmed", "Hello Ana, thanks for order o-7.");
+    private static readonly EmailMessage _message = new("ana.lopez@example.org", "Order o-7 confirmed", "Hello Ana, thanks for order o-7.", NotificationKinds.OrderReceived);
 
     [Fact]
     public async Task SendAsync_Accepted_SendsFromTheConfiguredIdentityAndReturnsTheMessageId()

@@ -29,7 +29,7 @@ internal sealed class CloudEventBuilder
             typeInfo).Json);
 
     public static CloudEventBuilder SmsSent(string delivery = SmsDelivery.Sent, string? providerMessageId = "sms-1") =>
-        Outcome(EventTypes.SmsSent, EventSources.Sms, delivery, new SmsSent { OrderId = OrderPlacedBuilder.DefaultOrderId, Delivery = delivery, ProviderMessageId = providerMessageId }, ContractsJsonContext.Default.CloudEventSmsSent);
+        Outcome(EventTypes.SmsSent, EventSources.Sms, delivery, new SmsSent { OrderId = OrderPlacedBuilder.DefaultOrderId, Notification = NotificationKinds.OrderReceived, Delivery = delivery, ProviderMessageId = providerMessageId }, ContractsJsonContext.Default.CloudEventSmsSent);
 
     public static CloudEventBuilder EmailSent() =>
         Outcome(EventTypes.EmailSent, EventSources.Email, "SENT", new EmailSent { OrderId = OrderPlacedBuilder.DefaultOrderId, ProviderMessageId = "email-1" }, ContractsJsonContext.Default.CloudEventEmailSent);
@@ -47,8 +47,18 @@ internal sealed class CloudEventBuilder
             EventTypes.InventoryRejected,
             EventSources.Inventory,
             "REJECTED",
-            new InventoryRejected { OrderId = OrderPlacedBuilder.DefaultOrderId, UnavailableSkus = ["MUG-01"] },
+            new InventoryRejected { OrderId = OrderPlacedBuilder.DefaultOrderId, Customer = new OrderPlacedBuilder().Build().Customer, UnavailableSkus = ["MUG-01"] },
             ContractsJsonContext.Default.CloudEventInventoryRejected);
+
+    public static CloudEventBuilder OrderCancelled() => new(new OrderPlacedBuilder().BuildCancelledJson());
+
+    public static CloudEventBuilder InventoryReleased(params (string Sku, int Quantity)[] items) =>
+        Outcome(
+            EventTypes.InventoryReleased,
+            EventSources.Inventory,
+            "RELEASED",
+            new InventoryReleased { OrderId = OrderPlacedBuilder.DefaultOrderId, Items = [.. items.Select(i => new OrderLine { Sku = i.Sku, Quantity = i.Quantity })] },
+            ContractsJsonContext.Default.CloudEventInventoryReleased);
 
     public string Id => (string)_envelope["id"]!;
 

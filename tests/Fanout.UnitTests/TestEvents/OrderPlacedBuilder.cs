@@ -81,4 +81,34 @@ internal sealed class OrderPlacedBuilder
     /// <summary>The event as a consumer sees it after parsing (with its payload hash).</summary>
     public ParsedEvent<OrderPlaced> BuildParsed() =>
         EventParser.Parse(BuildEnvelopeJson(), EventTypes.OrderPlaced, ContractsJsonContext.Default.OrderPlaced);
+
+    /// <summary>The same order's <c>OrderCancelled</c>, as the order service publishes it.</summary>
+    public string BuildCancelledJson(string cancelledBy = CancellationRequesters.Customer) =>
+        OutgoingEvents.Create(
+            EventIds.For(_orderId, "orders", "CANCELLED"),
+            EventSources.Orders,
+            EventTypes.OrderCancelled,
+            _orderId,
+            _correlationId,
+            _placedAt.AddMinutes(1),
+            new OrderCancelled { OrderId = _orderId, Customer = Build().Customer, CancelledAt = _placedAt.AddMinutes(1), CancelledBy = cancelledBy },
+            ContractsJsonContext.Default.CloudEventOrderCancelled).Json;
+
+    public ParsedEvent<OrderCancelled> BuildCancelledParsed() =>
+        EventParser.Parse(BuildCancelledJson(), EventTypes.OrderCancelled, ContractsJsonContext.Default.OrderCancelled);
+
+    /// <summary>The same order's <c>InventoryRejected</c>, as inventory publishes it (the customer copied).</summary>
+    public string BuildRejectedJson(params string[] unavailableSkus) =>
+        OutgoingEvents.Create(
+            EventIds.For(_orderId, "inventory", "REJECTED"),
+            EventSources.Inventory,
+            EventTypes.InventoryRejected,
+            _orderId,
+            _correlationId,
+            _placedAt,
+            new InventoryRejected { OrderId = _orderId, Customer = Build().Customer, UnavailableSkus = unavailableSkus.Length == 0 ? ["MUG-01"] : [.. unavailableSkus] },
+            ContractsJsonContext.Default.CloudEventInventoryRejected).Json;
+
+    public ParsedEvent<InventoryRejected> BuildRejectedParsed() =>
+        EventParser.Parse(BuildRejectedJson(), EventTypes.InventoryRejected, ContractsJsonContext.Default.InventoryRejected);
 }

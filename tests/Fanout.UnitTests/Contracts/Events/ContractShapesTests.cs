@@ -26,7 +26,7 @@ public sealed class ContractShapesTests
 
         Assert.Equal(
             "{\"specversion\":\"1.0\",\"id\":\"\",\"source\":\"\",\"type\":\"\",\"time\":\"0001-01-01T00:00:00+00:00\"," +
-            "\"datacontenttype\":\"application/json\",\"correlationid\":\"\",\"data\":{\"orderId\":\"\",\"providerMessageId\":\"\"}}",
+            "\"datacontenttype\":\"application/json\",\"correlationid\":\"\",\"data\":{\"orderId\":\"\",\"notification\":\"ORDER_RECEIVED\",\"providerMessageId\":\"\"}}",
             json);
     }
 
@@ -44,12 +44,17 @@ public sealed class ContractShapesTests
         Assert.Equal(("", ""), (new EmailSent().OrderId, new EmailSent().ProviderMessageId));
         Assert.Equal(("", 0), (reserved.OrderId, reserved.Items.Count));
         Assert.Equal(("", RejectionReasons.InsufficientStock, 0), (rejected.OrderId, rejected.Reason, rejected.UnavailableSkus.Count));
+        Assert.Equal(("", ""), (rejected.Customer.Id, rejected.Customer.Email));
+        Assert.Equal((NotificationKinds.OrderReceived, NotificationKinds.OrderReceived), (sms.Notification, new EmailSent().Notification));
+        var cancelled = new OrderCancelled();
+        Assert.Equal(("", "", default(DateTimeOffset), CancellationRequesters.Customer), (cancelled.OrderId, cancelled.Customer.Id, cancelled.CancelledAt, cancelled.CancelledBy));
+        Assert.Equal(("", 0), (new InventoryReleased().OrderId, new InventoryReleased().Items.Count));
     }
 
     [Fact]
     public void EventTypes_All_IsEveryFactInPublishingOrder()
     {
-        Assert.Equal(["OrderPlaced", "SmsSent", "EmailSent", "InventoryReserved", "InventoryRejected"], EventTypes.All);
+        Assert.Equal(["OrderPlaced", "SmsSent", "EmailSent", "InventoryReserved", "InventoryRejected", "OrderCancelled", "InventoryReleased"], EventTypes.All);
     }
 
     [Theory]

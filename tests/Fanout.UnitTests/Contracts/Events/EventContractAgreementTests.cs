@@ -35,7 +35,7 @@ public sealed class EventContractAgreementTests
     [
         "\"\"", "\" \"", "null", "true", "false", "0", "-1", "1", "-0", "1000", "1001", "2.5", "2.0", "2e0", "2E+0", "20e-1", "1e3",
         "1e400", "-1e400", "99999999999999999999", "2147483648", "[]", "{}", "[\"MUG-01\"]", "\"x\"", "\"MAYBE\"", "\"SENT\"", "\"SKIPPED\"",
-        "\"INSUFFICIENT_STOCK\"", "\"1.0\"", "\"urn:fanout:sms\"", "\"urn:fanout:orders\"", "\"SmsSent\"", "\"OrderPlaced\"", "\"application/xml\"",
+        "\"INSUFFICIENT_STOCK\"", "\"ORDER_RECEIVED\"", "\"ORDER_CANCELLED\"", "\"customer\"", "\"operator\"", "\"1.0\"", "\"urn:fanout:sms\"", "\"urn:fanout:orders\"", "\"SmsSent\"", "\"OrderPlaced\"", "\"application/xml\"",
         "\"application/json\"", "\"2026-02-30T00:00:00Z\"", "\"2024-02-29T00:00:00Z\"", "\"2100-02-29T00:00:00Z\"", "\"2026-03-14\"",
         "\"2026-03-14T09:26:53\"", "\"2026-03-14t09:26:53z\"", "\"2026-03-14T23:59:60Z\"", "\"2026-03-14T09:26:53+14:01\"",
         "\"2026-03-14T09:26:53.1234567890Z\"", "\"1899-12-31T23:59:59Z\"", "\"0195A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B\"",
@@ -100,6 +100,16 @@ public sealed class EventContractAgreementTests
     [InlineData(EventTypes.OrderPlaced, "Traceparent", "\"x\"", false)]
     [InlineData(EventTypes.SmsSent, "data.providerMessageId", "\"sms-1\\u0000\"", false)]
     [InlineData(EventTypes.EmailSent, "data.providerMessageId", "\"" + LoneSurrogateMark + "\"", false)]
+    [InlineData(EventTypes.EmailSent, "data.notification", "\"ORDER_SHIPPED\"", false)]
+    [InlineData(EventTypes.SmsSent, "data.notification", "\"ORDER_CANCELLED\"", true)]
+    [InlineData(EventTypes.SmsSent, "data.notification", "\"ORDER_CANCELLED\\n\"", false)]
+    [InlineData(EventTypes.OrderCancelled, "data.cancelledBy", "\"operator\"", true)]
+    [InlineData(EventTypes.OrderCancelled, "data.cancelledBy", "\"Operator\"", false)]
+    [InlineData(EventTypes.OrderCancelled, "data.cancelledAt", "\"2026-02-30T00:00:00Z\"", false)]
+    [InlineData(EventTypes.OrderCancelled, "data.customer.phone", "\"+0123456789\"", false)]
+    [InlineData(EventTypes.InventoryReleased, "data.items", "[]", true)]
+    [InlineData(EventTypes.InventoryReleased, "data.items[0].quantity", "0", false)]
+    [InlineData(EventTypes.InventoryRejected, "data.customer.email", "\"ada@example\"", false)]
     public void Parser_AndSchema_AgreeOnTheIssuesExamples(string type, string path, string json, bool expected)
     {
         var body = Sample(type).WithRaw(path, json.Replace(LoneSurrogateMark, "LS", StringComparison.Ordinal)).Build()
@@ -116,6 +126,8 @@ public sealed class EventContractAgreementTests
         EventTypes.SmsSent => CloudEventBuilder.SmsSent(),
         EventTypes.EmailSent => CloudEventBuilder.EmailSent(),
         EventTypes.InventoryReserved => CloudEventBuilder.InventoryReserved(),
+        EventTypes.OrderCancelled => CloudEventBuilder.OrderCancelled(),
+        EventTypes.InventoryReleased => CloudEventBuilder.InventoryReleased(("MUG-01", 1)),
         _ => CloudEventBuilder.InventoryRejected(),
     };
 
@@ -162,6 +174,8 @@ public sealed class EventContractAgreementTests
                 EventTypes.SmsSent => EventParser.Parse(json, type, ContractsJsonContext.Default.SmsSent),
                 EventTypes.EmailSent => EventParser.Parse(json, type, ContractsJsonContext.Default.EmailSent),
                 EventTypes.InventoryReserved => EventParser.Parse(json, type, ContractsJsonContext.Default.InventoryReserved),
+                EventTypes.OrderCancelled => EventParser.Parse(json, type, ContractsJsonContext.Default.OrderCancelled),
+                EventTypes.InventoryReleased => EventParser.Parse(json, type, ContractsJsonContext.Default.InventoryReleased),
                 _ => EventParser.Parse(json, type, ContractsJsonContext.Default.InventoryRejected),
             };
             reason = "";
@@ -244,34 +258,47 @@ public sealed class EventContractAgreementTests
 
     private static readonly Gen<string> _providerMessageId = Chars("!#%+-./09:=?@AZ_az~", 1, 60);
 
+    private static readonly Gen<JsonObject> _customer = Gen.Select(Chars("abAB09._-", 1, 64), Chars("abz09+_-", 1, 12), Gen.Bool, Gen.Int[0, 999_999_999], (id, local, hasPhone, digits) =>
+    {
+        var person = new JsonObject { ["id"] = id, ["email"] = local + ".x@example.com" };
+        if (hasPhone)
+        {
+            person["phone"] = "+44" + digits.ToString("D10", CultureInfo.InvariantCulture);
+        }
+
+        return person;
+    });
+
     private static readonly Gen<JsonObject> _orderPlacedData = Gen.Select(
         _orderId,
-        Gen.Select(Chars("abAB09._-", 1, 64), Chars("abz09+_-", 1, 12), Gen.Bool, Gen.Int[0, 999_999_999]),
+        _customer,
         _line.Array[1, 6],
         _timestamp,
-        (orderId, customer, lines, placedAt) =>
-        {
-            var (id, local, hasPhone, digits) = customer;
-            var person = new JsonObject { ["id"] = id, ["email"] = local + ".x@example.com" };
-            if (hasPhone)
-            {
-                person["phone"] = "+44" + digits.ToString("D10", CultureInfo.InvariantCulture);
-            }
+        (orderId, person, lines, placedAt) =>
+            new JsonObject { ["orderId"] = orderId, ["customer"] = person, ["items"] = new JsonArray([.. lines]), ["placedAt"] = placedAt });
 
-            return new JsonObject { ["orderId"] = orderId, ["customer"] = person, ["items"] = new JsonArray([.. lines]), ["placedAt"] = placedAt };
-        });
+    private static readonly Gen<string> _notification = Gen.Int[0, NotificationKinds.All.Count - 1].Select(i => NotificationKinds.All[i]);
 
     private static readonly Gen<(string Type, JsonObject Data)> _payload = Gen.OneOf(
         _orderPlacedData.Select(d => (EventTypes.OrderPlaced, d)),
-        Gen.Select(_orderId, Gen.Bool, _providerMessageId, (orderId, sent, providerId) => (EventTypes.SmsSent, sent
-            ? new JsonObject { ["orderId"] = orderId, ["delivery"] = SmsDelivery.Sent, ["providerMessageId"] = providerId }
-            : new JsonObject { ["orderId"] = orderId, ["delivery"] = SmsDelivery.Skipped })),
-        Gen.Select(_orderId, _providerMessageId, (orderId, providerId) => (EventTypes.EmailSent, new JsonObject { ["orderId"] = orderId, ["providerMessageId"] = providerId })),
+        Gen.Select(_orderId, _notification, Gen.Bool, _providerMessageId, (orderId, kind, sent, providerId) => (EventTypes.SmsSent, sent
+            ? new JsonObject { ["orderId"] = orderId, ["notification"] = kind, ["delivery"] = SmsDelivery.Sent, ["providerMessageId"] = providerId }
+            : new JsonObject { ["orderId"] = orderId, ["notification"] = kind, ["delivery"] = SmsDelivery.Skipped })),
+        Gen.Select(_orderId, _notification, _providerMessageId, (orderId, kind, providerId) => (EventTypes.EmailSent, new JsonObject { ["orderId"] = orderId, ["notification"] = kind, ["providerMessageId"] = providerId })),
+        Gen.Select(_orderId, _customer, _timestamp, Gen.Bool, (orderId, person, cancelledAt, byOperator) => (EventTypes.OrderCancelled, new JsonObject
+        {
+            ["orderId"] = orderId,
+            ["customer"] = person,
+            ["cancelledAt"] = cancelledAt,
+            ["cancelledBy"] = byOperator ? CancellationRequesters.Operator : CancellationRequesters.Customer,
+        })),
+        Gen.Select(_orderId, _line.Array[0, 4], (orderId, lines) => (EventTypes.InventoryReleased, new JsonObject { ["orderId"] = orderId, ["items"] = new JsonArray([.. lines]) })),
         Gen.Select(_orderId, _line.Array[1, 5], (orderId, lines) => (EventTypes.InventoryReserved, new JsonObject { ["orderId"] = orderId, ["items"] = new JsonArray([.. lines]) })),
-        Gen.Select(_orderId, _sku.Array[1, 5], (orderId, skus) => (EventTypes.InventoryRejected, new JsonObject
+        Gen.Select(_orderId, _customer, _sku.Array[1, 5], (orderId, person, skus) => (EventTypes.InventoryRejected, new JsonObject
         {
             ["orderId"] = orderId,
             ["reason"] = RejectionReasons.InsufficientStock,
+            ["customer"] = person,
             ["unavailableSkus"] = new JsonArray([.. skus.Distinct(StringComparer.Ordinal).Select(s => (JsonNode?)s)]),
         })));
 

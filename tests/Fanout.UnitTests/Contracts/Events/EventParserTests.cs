@@ -580,7 +580,7 @@ public sealed class EventParserTests
     [Fact]
     public void Parse_PayloadHash_IsSha256OfTheRawDataText()
     {
-        const string data = "{\"orderId\":\"0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b\",  \"delivery\":\"SKIPPED\"}";
+        const string data = "{\"orderId\":\"0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b\",  \"notification\":\"ORDER_RECEIVED\",\"delivery\":\"SKIPPED\"}";
         var body = "{\"specversion\":\"1.0\",\"id\":\"11111111-2222-8333-9444-555555555555\",\"source\":\"urn:fanout:sms\",\"type\":\"SmsSent\"," +
             "\"subject\":\"0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b\",\"time\":\"2026-03-14T09:26:53Z\",\"datacontenttype\":\"application/json\",\"correlationid\":\"c\",\"data\":" + data + "}";
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Fanout.Contracts.Events;
+using Fanout.Functions.Common.Consumers;
 using Fanout.Inventory.Core;
 using Fanout.OrderIntake.Core;
 using Fanout.UnitTests.TestDoubles;
@@ -83,11 +84,58 @@ public sealed class EventSchemaTests
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task InventoryReleased_AsPublishedByTheInventoryService_MatchesItsSchema(bool reservedFirst)
+    {
+        var ledger = new InMemoryStockLedger();
+        ledger.SetStock("MUG-01", 10);
+        ledger.SetStock("TSHIRT-RED-M", 10);
+        var publisher = new RecordingEventPublisher();
+        var service = new InventoryService(ledger, publisher, TestClock.Create());
+        var order = new OrderPlacedBuilder();
+        if (reservedFirst)
+        {
+            await service.HandleAsync(order.BuildParsed(), Ct);
+        }
+
+        Assert.Equal(EventTypes.InventoryReleased, await service.HandleAsync(order.BuildCancelledParsed(), Ct));
+
+        await AssertValid(EventTypes.InventoryReleased, publisher.Published[^1].Json);
+    }
+
+    [Theory]
+    [InlineData(EventTypes.InventoryRejected)]
+    [InlineData(EventTypes.OrderCancelled)]
+    public async Task SmsAndEmail_ForEachNotification_PublishWhatTheirSchemasAccept(string fact)
+    {
+        // One harness per service: each has its own idempotency table, as deployed.
+        var sms = new ServiceHarness(TestClock.Create());
+        var email = new ServiceHarness(TestClock.Create());
+        var order = new OrderPlacedBuilder();
+        if (fact == EventTypes.InventoryRejected)
+        {
+            await sms.Sms.HandleAsync(order.BuildRejectedParsed(), Ct);
+            await email.Email.HandleAsync(order.BuildRejectedParsed(), Ct);
+        }
+        else
+        {
+            await sms.Sms.HandleAsync(order.BuildCancelledParsed(), Ct);
+            await email.Email.HandleAsync(order.BuildCancelledParsed(), Ct);
+        }
+
+        await AssertValid(EventTypes.SmsSent, Assert.Single(sms.Publisher.Published).Json);
+        await AssertValid(EventTypes.EmailSent, Assert.Single(email.Publisher.Published).Json);
+    }
+
+    [Theory]
     [InlineData(EventTypes.OrderPlaced)]
     [InlineData(EventTypes.SmsSent)]
     [InlineData(EventTypes.EmailSent)]
     [InlineData(EventTypes.InventoryReserved)]
     [InlineData(EventTypes.InventoryRejected)]
+    [InlineData(EventTypes.OrderCancelled)]
+    [InlineData(EventTypes.InventoryReleased)]
     public async Task Schema_UnknownEnvelopeAttribute_IsAllowed(string type)
     {
         var json = Sample(type).With("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").Build();
@@ -236,6 +284,8 @@ public sealed class EventSchemaTests
         EventTypes.EmailSent => CloudEventBuilder.EmailSent(),
         EventTypes.InventoryReserved => CloudEventBuilder.InventoryReserved(),
         EventTypes.InventoryRejected => CloudEventBuilder.InventoryRejected(),
+        EventTypes.OrderCancelled => CloudEventBuilder.OrderCancelled(),
+        EventTypes.InventoryReleased => CloudEventBuilder.InventoryReleased(),
         _ => throw new ArgumentOutOfRangeException(nameof(sample), sample, "No sample for this event."),
     };
 

@@ -245,7 +245,7 @@ public sealed class FanoutTopologyRulesTests
     public void FilterPolicyJson_SeveralTypes_ListsThemCommaSeparatedInOrder()
     {
         Assert.Equal(
-            "{\"type\":[\"SmsSent\",\"EmailSent\",\"InventoryReserved\",\"InventoryRejected\"]}",
+            "{\"type\":[\"SmsSent\",\"EmailSent\",\"InventoryReserved\",\"InventoryRejected\",\"InventoryReleased\"]}",
             FanoutTopology.OrderStatus.FilterPolicyJson);
     }
 
@@ -269,18 +269,20 @@ public sealed class FanoutTopologyRulesTests
     [Fact]
     public void Functions_Shipped_AreTheIntakeThenEveryConsumer()
     {
-        Assert.Equal(["OrderIntake", "Sms", "Email", "Inventory", "OrderStatus"], FanoutTopology.Functions.Select(f => f.Name));
+        Assert.Equal(["OrderIntake", "Sms", "Email", "Inventory", "OrderStatus", "OutboxRelay", "Reconciler"], FanoutTopology.Functions.Select(f => f.Name));
         Assert.Equal(["sms", "email", "inventory", "orderstatus"], FanoutTopology.Consumers.Select(c => c.Service));
     }
 
     // What the stack grants and deploys comes from these specs: a changed grant or flag must be a deliberate edit here.
     public static TheoryData<string, string, string, string, string, bool, OutboundChannel, int, int> ShippedFunctions => new()
     {
-        { "OrderIntake", "functions/Fanout.OrderIntake", "orders", "fanout-orders", "GetItem PutItem UpdateItem", true, OutboundChannel.None, 10, 512 },
+        { "OrderIntake", "functions/Fanout.OrderIntake", "orders", "fanout-orders", "GetItem PutItem UpdateItem DeleteItem ConditionCheckItem", true, OutboundChannel.None, 10, 512 },
         { "Sms", "functions/Fanout.Sms", "sms", "fanout-sms", "PutItem UpdateItem DeleteItem", true, OutboundChannel.Sms, 30, 256 },
         { "Email", "functions/Fanout.Email", "email", "fanout-email", "PutItem UpdateItem DeleteItem", true, OutboundChannel.Email, 30, 256 },
-        { "Inventory", "functions/Fanout.Inventory", "inventory", "fanout-inventory", "GetItem PutItem UpdateItem", true, OutboundChannel.None, 30, 256 },
+        { "Inventory", "functions/Fanout.Inventory", "inventory", "fanout-inventory", "GetItem PutItem UpdateItem ConditionCheckItem", true, OutboundChannel.None, 30, 256 },
         { "OrderStatus", "functions/Fanout.OrderStatus", "orderstatus", "fanout-orders", "GetItem PutItem UpdateItem", false, OutboundChannel.None, 30, 256 },
+        { "OutboxRelay", "functions/Fanout.OutboxRelay", "orders", "fanout-orders", "GetItem DeleteItem", true, OutboundChannel.None, 30, 256 },
+        { "Reconciler", "functions/Fanout.Reconciler", "orders", "fanout-orders", "Query GetItem DeleteItem", true, OutboundChannel.None, 60, 256 },
     };
 
     [Theory]

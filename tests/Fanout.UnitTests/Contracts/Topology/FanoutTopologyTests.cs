@@ -194,10 +194,10 @@ public sealed class FanoutTopologyTests
     }
 
     [Theory]
-    [InlineData("sms", new[] { EventTypes.OrderPlaced })]
-    [InlineData("email", new[] { EventTypes.OrderPlaced })]
-    [InlineData("inventory", new[] { EventTypes.OrderPlaced })]
-    [InlineData("orderstatus", new[] { EventTypes.SmsSent, EventTypes.EmailSent, EventTypes.InventoryReserved, EventTypes.InventoryRejected })]
+    [InlineData("sms", new[] { EventTypes.OrderPlaced, EventTypes.InventoryRejected, EventTypes.OrderCancelled })]
+    [InlineData("email", new[] { EventTypes.OrderPlaced, EventTypes.InventoryRejected, EventTypes.OrderCancelled })]
+    [InlineData("inventory", new[] { EventTypes.OrderPlaced, EventTypes.OrderCancelled })]
+    [InlineData("orderstatus", new[] { EventTypes.SmsSent, EventTypes.EmailSent, EventTypes.InventoryReserved, EventTypes.InventoryRejected, EventTypes.InventoryReleased })]
     public void FilterPolicyJson_Consumer_MatchesExactlyItsEventTypesOnTheTypeAttribute(string service, string[] types)
     {
         using var policy = JsonDocument.Parse(Consumer(service).FilterPolicyJson);
@@ -210,7 +210,7 @@ public sealed class FanoutTopologyTests
     [Fact]
     public void FilterPolicyJson_Sms_IsTheExactSnsPolicyText()
     {
-        Assert.Equal("{\"type\":[\"OrderPlaced\"]}", FanoutTopology.Sms.FilterPolicyJson);
+        Assert.Equal("{\"type\":[\"OrderPlaced\",\"InventoryRejected\",\"OrderCancelled\"]}", FanoutTopology.Sms.FilterPolicyJson);
     }
 
     [Fact]

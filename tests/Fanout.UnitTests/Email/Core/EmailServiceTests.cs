@@ -1,5 +1,6 @@
 using Fanout.Contracts.Events;
 using Fanout.Email.Core;
+using Fanout.Functions.Common.Consumers;
 using Fanout.Functions.Common.Idempotency;
 using Fanout.UnitTests.TestDoubles;
 using Fanout.UnitTests.TestEvents;
@@ -22,11 +23,12 @@ public sealed class EmailServiceTests
 
         var sent = Assert.Single(_harness.EmailSender.Sent);
         Assert.Equal(placed.Data.OrderId, sent.OrderId);
-        Assert.Equal(EmailRenderer.Render(placed.Data), sent.Message);
+        Assert.Equal(EmailRenderer.Render(CustomerNotice.For(placed.Data)), sent.Message);
         var published = Assert.Single(_harness.Publisher.Published);
-        Assert.Equal(EventIds.For(placed.Data.OrderId, EmailService.ServiceName, "SENT"), published.Id);
+        Assert.Equal(EventIds.For(placed.Data.OrderId, EmailService.ServiceName, NotificationKinds.OrderReceived), published.Id);
         var email = EventParser.Parse(published.Json, EventTypes.EmailSent, ContractsJsonContext.Default.EmailSent);
         Assert.Equal("email-" + placed.Data.OrderId, email.Data.ProviderMessageId);
+        Assert.Equal(NotificationKinds.OrderReceived, email.Data.Notification);
         Assert.Equal(placed.CorrelationId, email.CorrelationId);
         Assert.Equal(IdempotencyStatus.Completed, _harness.Store.Get(placed.Id)!.Status);
     }
@@ -88,17 +90,18 @@ public sealed class EmailServiceTests
     {
         var order = new OrderPlacedBuilder().WithEmail("ada@example.com").WithItems(("MUG-01", 2), ("TSHIRT-RED-M", 1)).Build();
 
-        var message = EmailRenderer.Render(order);
+        var message = EmailRenderer.Render(CustomerNotice.For(order));
 
         Assert.Equal("ada@example.com", message.To);
         Assert.Equal($"Order {order.OrderId} received", message.Subject);
         Assert.Equal($"Thank you for your order {order.OrderId}.\n\nYou ordered:\n  2 x MUG-01\n  1 x TSHIRT-RED-M\n\nWe will let you know when it ships.\n", message.Text);
+        Assert.Equal(NotificationKinds.OrderReceived, message.Notification);
     }
 
     [Fact]
     public void Render_NullOrder_ThrowsArgumentNull()
     {
-        Assert.Equal("order", Assert.Throws<ArgumentNullException>(() => EmailRenderer.Render(null!)).ParamName);
+        Assert.Equal("notice", Assert.Throws<ArgumentNullException>(() => EmailRenderer.Render(null!)).ParamName);
     }
 
     [Fact]
@@ -117,7 +120,7 @@ public sealed class EmailServiceTests
     [Fact]
     public async Task HandleAsync_NullEvent_ThrowsArgumentNull()
     {
-        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => _harness.Email.HandleAsync(null!, Ct));
+        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => _harness.Email.HandleAsync((ParsedEvent<OrderPlaced>)null!, Ct));
 
         Assert.Equal("placed", error.ParamName);
     }

@@ -3,6 +3,7 @@ using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Fanout.AwsShims.Signing;
 using Fanout.Contracts.Topology;
+using Fanout.Functions.Common.Consumers;
 using Fanout.Functions.Common.Logging;
 using Fanout.Functions.Common.Sqs;
 using Fanout.OrderIntake;
@@ -130,6 +131,6 @@ public sealed class PersonalDataLogTests : IDisposable
     {
         var log = Logger(service);
         var recorder = new DynamoFailureRecorder(StubAwsClients.DynamoDb(_failureTable), "fanout-" + service, TimeSpan.FromDays(1), _time);
-        return new SqsBatchFunction(new OrderPlacedRecordHandler(handle, log), log, _time, recorder);
+        return new SqsBatchFunction(new FactRecordHandler(log).On(Fanout.Contracts.Events.EventTypes.OrderPlaced, Fanout.Contracts.Events.ContractsJsonContext.Default.OrderPlaced, d => d.OrderId, handle), log, _time, recorder);
     }
 }

@@ -49,18 +49,22 @@ public sealed class DynamoWritersTests
     public async Task RecordAsync_NewOrder_WritesOneConditionalItemAndReturnsTheRecordId()
     {
         var http = new CapturingHttpHandler((_, _) => StubAwsClients.Json("{}"));
-        var messages = new RecordedMessages(StubAwsClients.DynamoDb(http), "fanout-sms", "SMS#", TestClock.Create());
+        var messages = new RecordedMessages(StubAwsClients.DynamoDb(http), "fanout-sms", "SMS#", "sms", TestClock.Create());
 
-        var id = await messages.RecordAsync("o-1", new Dictionary<string, string> { ["to"] = "+1555", ["text"] = "hi" }, Ct);
+        var id = await messages.RecordAsync("o-1", "ORDER_CANCELLED", new Dictionary<string, string> { ["to"] = "+1555", ["text"] = "hi" }, Ct);
 
-        Assert.Equal("record-o-1", id);
+        Assert.Equal("record-o-1-ORDER_CANCELLED", id);
         var request = JsonDocument.Parse(http.Requests[0].BodyText).RootElement;
         Assert.Equal("attribute_not_exists(#pk)", request.GetProperty("ConditionExpression").GetString());
         var item = request.GetProperty("Item");
-        Assert.Equal("SMS#o-1", item.GetProperty("pk").GetProperty("S").GetString());
+        Assert.Equal("SMS#o-1#ORDER_CANCELLED", item.GetProperty("pk").GetProperty("S").GetString());
+        Assert.Equal("SMS#o-1#ORDER_CANCELLED", messages.KeyFor("o-1", "ORDER_CANCELLED"));
+        Assert.Equal("sms", item.GetProperty("channel").GetProperty("S").GetString());
+        Assert.Equal("ORDER_CANCELLED", item.GetProperty("notification").GetProperty("S").GetString());
+        Assert.Equal(8, item.EnumerateObject().Count());
         Assert.Equal("+1555", item.GetProperty("to").GetProperty("S").GetString());
         Assert.Equal("hi", item.GetProperty("text").GetProperty("S").GetString());
-        Assert.Equal("record-o-1", item.GetProperty("messageId").GetProperty("S").GetString());
+        Assert.Equal("record-o-1-ORDER_CANCELLED", item.GetProperty("messageId").GetProperty("S").GetString());
         Assert.Equal("o-1", item.GetProperty("orderId").GetProperty("S").GetString());
         Assert.Equal("2026-03-14T09:26:53.0000000+00:00", item.GetProperty("sentAt").GetProperty("S").GetString());
         Assert.Equal("fanout-sms", request.GetProperty("TableName").GetString());
@@ -73,9 +77,9 @@ public sealed class DynamoWritersTests
     {
         var http = new CapturingHttpHandler((_, _) => StubAwsClients.Json(
             "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException\",\"message\":\"exists\"}", HttpStatusCode.BadRequest));
-        var messages = new RecordedMessages(StubAwsClients.DynamoDb(http), "fanout-sms", "SMS#", TestClock.Create());
+        var messages = new RecordedMessages(StubAwsClients.DynamoDb(http), "fanout-sms", "SMS#", "sms", TestClock.Create());
 
-        Assert.Equal("record-o-1", await messages.RecordAsync("o-1", new Dictionary<string, string>(), Ct));
+        Assert.Equal("record-o-1-ORDER_RECEIVED", await messages.RecordAsync("o-1", "ORDER_RECEIVED", new Dictionary<string, string>(), Ct));
     }
 
     [Fact]
@@ -87,12 +91,14 @@ public sealed class DynamoWritersTests
         Assert.Throws<ArgumentNullException>(() => new DynamoFailureRecorder(null!, "fanout-sms", TimeSpan.FromDays(30), time));
         Assert.ThrowsAny<ArgumentException>(() => new DynamoFailureRecorder(dynamo, " ", TimeSpan.FromDays(30), time));
         Assert.Throws<ArgumentNullException>(() => new DynamoFailureRecorder(dynamo, "fanout-sms", TimeSpan.FromDays(30), null!));
-        Assert.Throws<ArgumentNullException>(() => new RecordedMessages(null!, "fanout-sms", "SMS#", time));
-        Assert.ThrowsAny<ArgumentException>(() => new RecordedMessages(dynamo, " ", "SMS#", time));
-        Assert.ThrowsAny<ArgumentException>(() => new RecordedMessages(dynamo, "fanout-sms", " ", time));
-        Assert.Throws<ArgumentNullException>(() => new RecordedMessages(dynamo, "fanout-sms", "SMS#", null!));
+        Assert.Throws<ArgumentNullException>(() => new RecordedMessages(null!, "fanout-sms", "SMS#", "sms", time));
+        Assert.ThrowsAny<ArgumentException>(() => new RecordedMessages(dynamo, " ", "SMS#", "sms", time));
+        Assert.ThrowsAny<ArgumentException>(() => new RecordedMessages(dynamo, "fanout-sms", " ", "sms", time));
+        Assert.ThrowsAny<ArgumentException>(() => new RecordedMessages(dynamo, "fanout-sms", "SMS#", " ", time));
+        Assert.Throws<ArgumentNullException>(() => new RecordedMessages(dynamo, "fanout-sms", "SMS#", "sms", null!));
         await Assert.ThrowsAsync<ArgumentNullException>(() => new DynamoFailureRecorder(dynamo, "fanout-sms", TimeSpan.FromDays(30), time).RecordAsync("m-1", 1, null!, poison: false, Ct));
-        await Assert.ThrowsAsync<ArgumentNullException>(() => new RecordedMessages(dynamo, "fanout-sms", "SMS#", time).RecordAsync("o-1", null!, Ct));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => new RecordedMessages(dynamo, "fanout-sms", "SMS#", "sms", time).RecordAsync("o-1", "ORDER_RECEIVED", null!, Ct));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => new RecordedMessages(dynamo, "fanout-sms", "SMS#", "sms", time).RecordAsync("o-1", " ", new Dictionary<string, string>(), Ct));
     }
 
     private static JsonElement Item(CapturingHttpHandler http) => JsonDocument.Parse(http.Requests[^1].BodyText).RootElement.GetProperty("Item");

@@ -190,7 +190,7 @@ public sealed class InventoryServiceTests
     [Fact]
     public async Task HandleAsync_NullEvent_ThrowsArgumentNull()
     {
-        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => _service.HandleAsync(null!, Ct));
+        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => _service.HandleAsync((ParsedEvent<OrderPlaced>)null!, Ct));
 
         Assert.Equal("placed", error.ParamName);
         Assert.Empty(_ledger.ReserveRequests);

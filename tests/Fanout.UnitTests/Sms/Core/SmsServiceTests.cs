@@ -1,4 +1,5 @@
 using Fanout.Contracts.Events;
+using Fanout.Functions.Common.Consumers;
 using Fanout.Functions.Common.Idempotency;
 using Fanout.Sms.Core;
 using Fanout.UnitTests.TestDoubles;
@@ -21,11 +22,12 @@ public sealed class SmsServiceTests
         Assert.True(ranNow);
         var sent = Assert.Single(_harness.SmsSender.Sent);
         Assert.Equal("+447911123456", sent.PhoneNumber);
-        Assert.Equal(SmsRenderer.Render(placed.Data.OrderId, 2, 3), sent.Text);
+        Assert.Equal(SmsRenderer.Render(CustomerNotice.For(placed.Data)), sent.Text);
         var published = Assert.Single(_harness.Publisher.Published);
-        Assert.Equal(EventIds.For(placed.Data.OrderId, SmsService.ServiceName, SmsDelivery.Sent), published.Id);
+        Assert.Equal(EventIds.For(placed.Data.OrderId, SmsService.ServiceName, NotificationKinds.OrderReceived), published.Id);
         var sms = EventParser.Parse(published.Json, EventTypes.SmsSent, ContractsJsonContext.Default.SmsSent).Data;
         Assert.Equal(SmsDelivery.Sent, sms.Delivery);
+        Assert.Equal(NotificationKinds.OrderReceived, sms.Notification);
         Assert.Equal("sms-" + placed.Data.OrderId, sms.ProviderMessageId);
     }
 
@@ -38,7 +40,7 @@ public sealed class SmsServiceTests
 
         Assert.Empty(_harness.SmsSender.Sent);
         var published = Assert.Single(_harness.Publisher.Published);
-        Assert.Equal(EventIds.For(placed.Data.OrderId, SmsService.ServiceName, SmsDelivery.Skipped), published.Id);
+        Assert.Equal(EventIds.For(placed.Data.OrderId, SmsService.ServiceName, NotificationKinds.OrderReceived), published.Id);
         var sms = EventParser.Parse(published.Json, EventTypes.SmsSent, ContractsJsonContext.Default.SmsSent).Data;
         Assert.Equal(SmsDelivery.Skipped, sms.Delivery);
         Assert.Null(sms.ProviderMessageId);
@@ -128,7 +130,7 @@ public sealed class SmsServiceTests
     [Fact]
     public void Render_AnyOrder_FitsOneSmsSegment()
     {
-        var text = SmsRenderer.Render(OrderPlacedBuilder.DefaultOrderId, 50, 50_000);
+        var text = SmsRenderer.Render(Received(OrderPlacedBuilder.DefaultOrderId, 50, 1000));
 
         Assert.True(text.Length <= 160, $"{text.Length} characters");
         Assert.Contains(OrderPlacedBuilder.DefaultOrderId[..8], text, StringComparison.Ordinal);
@@ -151,7 +153,7 @@ public sealed class SmsServiceTests
     [Fact]
     public async Task HandleAsync_NullEvent_ThrowsArgumentNull()
     {
-        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => _harness.Sms.HandleAsync(null!, TestContext.Current.CancellationToken));
+        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => _harness.Sms.HandleAsync((ParsedEvent<OrderPlaced>)null!, TestContext.Current.CancellationToken));
 
         Assert.Equal("placed", error.ParamName);
     }
@@ -169,20 +171,23 @@ public sealed class SmsServiceTests
     [Fact]
     public void Render_LongOrderId_KeepsTheFirstEightCharactersAndStatesTheCounts()
     {
-        var text = SmsRenderer.Render("0123456789abcdef", 2, 3);
+        var text = SmsRenderer.Render(Received("0123456789abcdef", 2, 3));
 
-        Assert.Equal("Fanout: order 01234567 confirmed, 2 line(s), 3 unit(s). We'll text again when it ships.", text);
+        Assert.Equal("Fanout: we received your order 01234567, 2 line(s), 6 unit(s). We'll text again when it ships.", text);
     }
 
     [Fact]
     public void Render_OrderIdShorterThanEight_KeepsTheWholeId()
     {
-        Assert.Equal("Fanout: order abc confirmed, 1 line(s), 1 unit(s). We'll text again when it ships.", SmsRenderer.Render("abc", 1, 1));
+        Assert.Equal("Fanout: we received your order abc, 1 line(s), 1 unit(s). We'll text again when it ships.", SmsRenderer.Render(Received("abc", 1, 1)));
     }
 
     [Fact]
     public void Render_OrderIdOfExactlyEight_KeepsTheWholeId()
     {
-        Assert.StartsWith("Fanout: order abcdefgh confirmed,", SmsRenderer.Render("abcdefgh", 1, 1), StringComparison.Ordinal);
+        Assert.StartsWith("Fanout: we received your order abcdefgh,", SmsRenderer.Render(Received("abcdefgh", 1, 1)), StringComparison.Ordinal);
     }
+
+    private static CustomerNotice Received(string orderId, int lines, int unitsPerLine) =>
+        new(orderId, new CustomerInfo { Id = "c-1", Email = "a@example.com" }, NotificationKinds.OrderReceived, [.. Enumerable.Range(1, lines).Select(i => new OrderLine { Sku = "SKU-" + i, Quantity = unitsPerLine })]);
 }
