@@ -5,7 +5,7 @@ namespace Fanout.IntegrationTests.Lifecycle;
 /// <summary>Who may cancel what: the owner or an operator; another customer's order, or none, is 404; a REJECTED or
 /// CANCELLED order is 409.</summary>
 [Trait("Category", "Integration")]
-[Collection(LifecycleCollection.Name)]
+[Collection(LifecycleGroup.Name)]
 public sealed class CancelRulesTests(LifecycleFixture fixture)
 {
     private static string Unique(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..8];

@@ -9,7 +9,7 @@ namespace Fanout.IntegrationTests.Lifecycle;
 /// with the reason the consumer recorded (what <c>fanout dlq list inventory</c> shows and the DLQ alarm counts), the
 /// order stays CANCELLING (and a second cancel is still 202), and a redrive once the fault is gone finishes it.</summary>
 [Trait("Category", "Integration")]
-[Collection(LifecycleCollection.Name)]
+[Collection(LifecycleGroup.Name)]
 public sealed class FailedCompensationTests(LifecycleFixture fixture)
 {
     [Fact]

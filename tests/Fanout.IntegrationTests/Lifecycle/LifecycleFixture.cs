@@ -179,7 +179,7 @@ public sealed class LifecycleFixture : FanoutFixture
 }
 
 [CollectionDefinition(Name)]
-public sealed class LifecycleCollection : ICollectionFixture<LifecycleFixture>
+public sealed class LifecycleGroup : ICollectionFixture<LifecycleFixture>
 {
     public const string Name = "Lifecycle";
 }

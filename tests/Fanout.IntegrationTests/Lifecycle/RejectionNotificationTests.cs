@@ -7,7 +7,7 @@ namespace Fanout.IntegrationTests.Lifecycle;
 /// <summary>Short stock: the order is REJECTED and the customer is told so once per channel, the SMS only when
 /// there is a phone.</summary>
 [Trait("Category", "Integration")]
-[Collection(LifecycleCollection.Name)]
+[Collection(LifecycleGroup.Name)]
 public sealed class RejectionNotificationTests(LifecycleFixture fixture)
 {
     private static string Unique(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..8];
