@@ -10,7 +10,7 @@ namespace Fanout.IntegrationTests.Lifecycle;
 [Collection(LifecycleGroup.Name)]
 public sealed class CancelTests(LifecycleFixture fixture)
 {
-    private static string Unique(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..8];
+    private static string Unique(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
 
     [Fact]
     public async Task Cancel_AfterTheReservation_StockBackToItsStartingValueAndOrderCancelled()

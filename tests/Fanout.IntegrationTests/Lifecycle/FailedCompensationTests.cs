@@ -18,7 +18,7 @@ public sealed class FailedCompensationTests(LifecycleFixture fixture)
         var fanout = fixture.Fanout;
         var ct = TestContext.Current.CancellationToken;
         var inventory = fanout.Topology.QueueFor(FanoutTopology.Inventory);
-        var sku = "RELEASE-FAIL-" + Guid.NewGuid().ToString("N")[..8];
+        var sku = "RELEASE-FAIL-" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
         await fanout.Stock.SetAsync(sku, 30, ct);
         var orderId = await Lifecycle.PlaceAsync(fanout, Api.OrderJson("release-fail", null, (sku, 6)), ct);
         await Lifecycle.WaitForStatusAsync(fanout, orderId, "COMPLETED", ct);
