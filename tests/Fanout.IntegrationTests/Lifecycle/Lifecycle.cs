@@ -51,6 +51,22 @@ public static class Lifecycle
             .Order(StringComparer.Ordinal)];
     }
 
+    /// <summary>True when no consumer queue (DLQs aside) holds a visible or in-flight message: every delivery so far
+    /// was consumed. DLQs are left out so one test's dead letters do not stall another's wait.</summary>
+    public static async Task<bool> ConsumerQueuesIdleAsync(LocalFanout fanout)
+    {
+        foreach (var queue in fanout.Topology.Queues.Values)
+        {
+            var (visible, inFlight) = await Inspect.DepthAsync(fanout, queue.QueueUrl);
+            if (visible + inFlight > 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Sends <paramref name="outgoing"/> straight to a consumer's queue, byte for byte, with the message
     /// attributes SNS raw delivery carries: one more at-least-once delivery.</summary>
     public static Task SendAgainAsync(LocalFanout fanout, ConsumerSpec consumer, OutgoingEventCopy outgoing, CancellationToken cancellationToken) =>

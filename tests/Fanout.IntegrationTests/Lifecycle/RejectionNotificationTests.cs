@@ -26,7 +26,7 @@ public sealed class RejectionNotificationTests(LifecycleFixture fixture)
         Assert.Equal("REJECTED", rejected!.Services["inventory"]);
         await Eventually.WaitAsync(() => Lifecycle.NotificationsAsync(fanout, FanoutTopology.SmsTable, orderId), n => n.Count == 2, TimeSpan.FromSeconds(30), "both SMS");
         await Eventually.WaitAsync(() => Lifecycle.NotificationsAsync(fanout, FanoutTopology.EmailTable, orderId), n => n.Count == 2, TimeSpan.FromSeconds(30), "both e-mails");
-        await Eventually.WaitAsync(() => Inspect.AllQueuesEmptyAsync(fanout), empty => empty, TimeSpan.FromSeconds(60), "every queue to drain");
+        await Eventually.WaitAsync(() => Lifecycle.ConsumerQueuesIdleAsync(fanout), idle => idle, TimeSpan.FromSeconds(60), "every queue to drain");
         Assert.Equal([NotificationKinds.OrderNotFulfilled, NotificationKinds.OrderReceived], await Lifecycle.NotificationsAsync(fanout, FanoutTopology.SmsTable, orderId));
         Assert.Equal([NotificationKinds.OrderNotFulfilled, NotificationKinds.OrderReceived], await Lifecycle.NotificationsAsync(fanout, FanoutTopology.EmailTable, orderId));
         Assert.Equal(2, fixture.SmsCalls.For(orderId));
@@ -46,7 +46,7 @@ public sealed class RejectionNotificationTests(LifecycleFixture fixture)
 
         await Lifecycle.WaitForStatusAsync(fanout, orderId, "REJECTED", ct);
         await Eventually.WaitAsync(() => Lifecycle.NotificationsAsync(fanout, FanoutTopology.EmailTable, orderId), n => n.Count == 2, TimeSpan.FromSeconds(30), "both e-mails");
-        await Eventually.WaitAsync(() => Inspect.AllQueuesEmptyAsync(fanout), empty => empty, TimeSpan.FromSeconds(60), "every queue to drain");
+        await Eventually.WaitAsync(() => Lifecycle.ConsumerQueuesIdleAsync(fanout), idle => idle, TimeSpan.FromSeconds(60), "every queue to drain");
         Assert.Equal([NotificationKinds.OrderNotFulfilled, NotificationKinds.OrderReceived], await Lifecycle.NotificationsAsync(fanout, FanoutTopology.EmailTable, orderId));
         Assert.Empty(await Lifecycle.NotificationsAsync(fanout, FanoutTopology.SmsTable, orderId));
         Assert.Equal(0, fixture.SmsCalls.For(orderId));
