@@ -146,8 +146,14 @@ public sealed partial class QuickStartTests
     {
         var phonePart = phone is null ? "" : $",\"phone\":\"{phone}\"";
         var body = $"{{\"customer\":{{\"email\":\"{mailbox}@example.com\"{phonePart}}},\"items\":[{{\"sku\":\"MUG-WHITE\",\"quantity\":1}}]}}";
-        using var content = new StringContent(body, Encoding.UTF8, "application/json");
-        using var response = await http.PostAsync(new Uri("orders", UriKind.Relative), content, ct);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("orders", UriKind.Relative))
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+
+        // POST /orders requires an Idempotency-Key: one per order, as a client retrying safely sends.
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        using var response = await http.SendAsync(request, ct);
         var text = await response.Content.ReadAsStringAsync(ct);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"POST answered {(int)response.StatusCode}: {text}");
         Assert.NotNull(response.Headers.Location);

@@ -46,6 +46,38 @@ public sealed class OrderApiClientTests
     }
 
     [Fact]
+    public async Task PlaceAsync_NoKeyGiven_SendsANewUuidPerOrderAndReportsIt()
+    {
+        var api = new FakeOrderApi();
+        using var http = new HttpClient(api);
+        var client = new OrderApiClient(http, _base);
+        var ct = TestContext.Current.CancellationToken;
+
+        var first = await client.PlaceAsync(Order(null), null, ct);
+        var second = await client.PlaceAsync(Order(null), "  ", ct);
+
+        var sent = api.IdempotencyKeys.ToArray();
+        Assert.Equal(2, sent.Length);
+        Assert.True(Guid.TryParseExact(sent[0], "D", out _), sent[0]);
+        Assert.True(Guid.TryParseExact(sent[1], "D", out _), sent[1]);
+        Assert.NotEqual(sent[0], sent[1]);
+        Assert.Equal([first.IdempotencyKey, second.IdempotencyKey], sent);
+    }
+
+    [Fact]
+    public async Task PlaceAsync_KeyGiven_SendsItUnchanged()
+    {
+        var api = new FakeOrderApi();
+        using var http = new HttpClient(api);
+        var client = new OrderApiClient(http, _base);
+
+        var placed = await client.PlaceAsync(Order(null), "my-key-1", TestContext.Current.CancellationToken);
+
+        Assert.Equal(["my-key-1"], api.IdempotencyKeys);
+        Assert.Equal("my-key-1", placed.IdempotencyKey);
+    }
+
+    [Fact]
     public async Task GetAsync_RenewedToken_IsAskedForEveryRequest()
     {
         var api = new FakeOrderApi();

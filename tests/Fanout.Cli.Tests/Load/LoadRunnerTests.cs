@@ -37,6 +37,7 @@ public sealed class LoadRunnerTests
         var run = await RunAsync(api, _fast);
 
         Assert.Equal(12, api.Posts);
+        Assert.Equal(12, api.IdempotencyKeys.Distinct().Count(k => Guid.TryParseExact(k, "D", out _)));
         Assert.All(run.Outcomes, o =>
         {
             Assert.True(o.Accepted);

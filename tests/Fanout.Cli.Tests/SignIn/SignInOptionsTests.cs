@@ -87,7 +87,7 @@ public sealed class SignInOptionsTests
     {
         var commands = CommandCatalog.All().ToDictionary(c => c.Name);
 
-        foreach (var name in new[] { "order", "load", "status" })
+        foreach (var name in new[] { "order", "load", "status", "cancel" })
         {
             var options = commands[name].Options.Select(o => o.Name).ToHashSet();
             Assert.Superset(new HashSet<string> { "--token", "--user", "--operator" }, options);

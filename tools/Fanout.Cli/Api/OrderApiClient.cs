@@ -9,13 +9,22 @@ using Fanout.OrderIntake.Core;
 namespace Fanout.Cli.Api;
 
 /// <summary>The answer to <c>POST /orders</c>.</summary>
-internal sealed record PostOrderResult(HttpStatusCode Status, string? OrderId, string? Location, bool Replayed, string? CorrelationId, ProblemDetails? Problem, string Body)
+/// <param name="IdempotencyKey">The <c>Idempotency-Key</c> the request carried (given, or a new UUID).</param>
+internal sealed record PostOrderResult(HttpStatusCode Status, string? OrderId, string? Location, bool Replayed, string? CorrelationId, ProblemDetails? Problem, string Body, string IdempotencyKey = "")
 {
     public bool Accepted => Status == HttpStatusCode.Accepted && OrderId is not null;
 }
 
 /// <summary>The answer to <c>GET /orders/{id}</c>: the order, or the problem (404 when unknown).</summary>
 internal sealed record GetOrderResult(HttpStatusCode Status, OrderView? Order, ProblemDetails? Problem);
+
+/// <summary>The answer to <c>POST /orders/{id}/cancel</c>: 202 with the order's new status (<c>CANCELLING</c>),
+/// 404 (not this caller's order, or none), 409 (already <c>REJECTED</c> or <c>CANCELLED</c>) or another problem.</summary>
+/// <param name="OrderStatus">The <c>status</c> field of a JSON answer, when it has one.</param>
+internal sealed record CancelOrderResult(HttpStatusCode Status, string? OrderStatus, ProblemDetails? Problem, string Body)
+{
+    public bool Accepted => Status == HttpStatusCode.Accepted;
+}
 
 /// <summary>A client of the order API, local or deployed. It shares the server's JSON contract
 /// (<see cref="OrderIntakeJsonContext"/>), so client and API cannot disagree on field names. Every request carries
@@ -45,17 +54,20 @@ internal sealed class OrderApiClient
 
     public Uri OrderUrl(string orderId) => new(BaseUrl, "orders/" + Uri.EscapeDataString(orderId));
 
+    public Uri CancelUrl(string orderId) => new(BaseUrl, "orders/" + Uri.EscapeDataString(orderId) + "/cancel");
+
+    /// <summary>POSTs the order. The API requires an <c>Idempotency-Key</c> (400 without one), so every request
+    /// carries one: <paramref name="idempotencyKey"/> when given (resending it returns the first answer), else a new
+    /// random UUID, reported back in <see cref="PostOrderResult.IdempotencyKey"/>.</summary>
     public async Task<PostOrderResult> PlaceAsync(PlaceOrderCommand order, string? idempotencyKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(order);
+        var key = string.IsNullOrWhiteSpace(idempotencyKey) ? Guid.NewGuid().ToString() : idempotencyKey;
         using var request = new HttpRequestMessage(HttpMethod.Post, OrdersUrl)
         {
             Content = new StringContent(Body(order), Encoding.UTF8, "application/json"),
         };
-        if (idempotencyKey is not null)
-        {
-            request.Headers.TryAddWithoutValidation(IdempotencyHeader, idempotencyKey);
-        }
+        request.Headers.TryAddWithoutValidation(IdempotencyHeader, key);
 
         await AuthorizeAsync(request, cancellationToken);
 
@@ -80,7 +92,25 @@ internal sealed class OrderApiClient
             Header(response.Headers, "Idempotent-Replayed") == "true",
             Header(response.Headers, CorrelationHeader),
             problem,
-            body);
+            body,
+            key);
+    }
+
+    /// <summary>Asks for a cancellation (<c>POST /orders/{id}/cancel</c>, no body). The API answers 202 and the
+    /// order becomes <c>CANCELLING</c>, then <c>CANCELLED</c> once inventory released what it held.</summary>
+    public async Task<CancelOrderResult> CancelAsync(string orderId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(orderId);
+        using var request = new HttpRequestMessage(HttpMethod.Post, CancelUrl(orderId));
+        await AuthorizeAsync(request, cancellationToken);
+        using var response = await _http.SendAsync(request, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (response.StatusCode == HttpStatusCode.Accepted)
+        {
+            return new CancelOrderResult(response.StatusCode, StatusField(body), null, body);
+        }
+
+        return new CancelOrderResult(response.StatusCode, null, TryDeserialize(body, OrderIntakeJsonContext.Default.ProblemDetails), body);
     }
 
     public async Task<GetOrderResult> GetAsync(string orderId, CancellationToken cancellationToken)
@@ -131,6 +161,23 @@ internal sealed class OrderApiClient
         if (_token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await _token.GetAsync(cancellationToken));
+        }
+    }
+
+    private static string? StatusField(string body)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(string.IsNullOrWhiteSpace(body) ? "null" : body);
+            return json.RootElement.ValueKind == JsonValueKind.Object
+                && json.RootElement.TryGetProperty("status", out var status)
+                && status.ValueKind == JsonValueKind.String
+                ? status.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

@@ -12,6 +12,8 @@ internal static class CommandCatalog
         yield return OrderCommand.Create();
         yield return LoadCommand.Create();
         yield return StatusCommand.Create();
+        yield return CancelCommand.Create();
+        yield return MessagesCommand.Create();
         yield return WatchCommand.Create();
         yield return DlqCommand.Create();
         yield return StockCommand.Create();

@@ -26,7 +26,7 @@ internal static class OrderCommand
         var email = new Option<string>("--email") { Description = "Customer e-mail", DefaultValueFactory = _ => "demo@example.com" };
         var phone = new Option<string?>("--phone") { Description = $"Customer phone, E.164 (default {DemoPhone})" };
         var noPhone = new Option<bool>("--no-phone") { Description = "Order without a phone (the SMS service then skips it)" };
-        var key = new Option<string?>("--idempotency-key") { Description = "Idempotency-Key header: resending with the same key returns the same order" };
+        var key = new Option<string?>("--idempotency-key") { Description = "Idempotency-Key header: resending with the same key returns the same order (default: a new UUID; the API requires one)" };
         var wait = new Option<bool>("--wait") { Description = "Poll until the order leaves PENDING and show every service's status" };
         var timeout = new DurationOption("--timeout", "How long --wait waits", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1));
         var command = new Command("order", "Send one order (demo SKUs unless --sku) and print its id and Location.")
@@ -54,6 +54,7 @@ internal static class OrderCommand
 
             var console = CliConsole.Out;
             console.MarkupLine($"[green]Accepted[/] order [bold]{Markup.Escape(placed.OrderId!)}[/]" + (placed.Replayed ? " [yellow](replayed: this Idempotency-Key was used before)[/]" : ""));
+            console.MarkupLine("  Idempotency-Key: " + Markup.Escape(placed.IdempotencyKey));
             console.MarkupLine("  Location: " + Markup.Escape(placed.Location is null ? "(none)" : new Uri(api.BaseUrl, placed.Location).ToString()));
             if (placed.CorrelationId is { } correlation)
             {

@@ -121,6 +121,7 @@ internal sealed class LoadRunner
         OrderOutcome outcome;
         try
         {
+            // No key given: the client sends a new UUID per order, as the API requires one.
             var placed = await _api.PlaceAsync(order, idempotencyKey: null, cancellationToken);
             outcome = new OrderOutcome
             {

@@ -35,8 +35,9 @@ internal static class OrderRendering
     public static string Status(string status) => status switch
     {
         "COMPLETED" or "SENT" or "RESERVED" or "SKIPPED" => "[green]" + Markup.Escape(status) + "[/]",
-        "PENDING" => "[yellow]" + Markup.Escape(status) + "[/]",
+        "PENDING" or "CANCELLING" => "[yellow]" + Markup.Escape(status) + "[/]",
         "REJECTED" or "FAILED" => "[red]" + Markup.Escape(status) + "[/]",
+        "CANCELLED" or "RELEASED" => "[blue]" + Markup.Escape(status) + "[/]",
         _ => Markup.Escape(status),
     };
 
