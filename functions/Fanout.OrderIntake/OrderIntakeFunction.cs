@@ -216,6 +216,8 @@ public sealed class OrderIntakeFunction : ILambdaHandler
         {
             // Only the exception type: its message may quote the envelope, which holds personal data.
             _log.Warn("OrderPlaced not published inline; its outbox entry is durable and the relay publishes it", ("orderId", result.OrderId), ("error", publishError.GetType().Name));
+        }
+
         _log.Info(result.Status == PlaceOrderStatus.Replayed ? "Order replayed for idempotency key" : "Order accepted", ("orderId", result.OrderId));
         var accepted = Json(202, JsonSerializer.Serialize(new OrderAccepted { OrderId = result.OrderId! }, OrderIntakeJsonContext.Default.OrderAccepted));
         accepted.Headers["Location"] = "/orders/" + result.OrderId;

@@ -51,7 +51,7 @@ public sealed class OrderIntakeFunctionTests : IDisposable
 
         var stored = Assert.Single(_store.Orders);
         Assert.Equal(orderId, stored.OrderId);
-        Assert.Equal(_time.GetUtcNow(), stored.PublishedAt);
+        Assert.Empty(_store.PendingEntries);
         Assert.All(TrackedServices.All, s => Assert.Equal(ServiceStatus.Pending, stored.Statuses[s]));
 
         var published = Assert.Single(_publisher.Published);
@@ -505,46 +505,41 @@ public sealed class OrderIntakeFunctionTests : IDisposable
     }
 
     [Fact]
-    public async Task HandleAsync_SameBodyWithoutKey_CreatesTwoOrders()
+    public async Task HandleAsync_NoIdempotencyKey_Returns400NamingTheHeaderAndStoresNothing()
     {
-        var body = OrderRequestBuilder.ValidOrder().Build();
-        var first = await Send(HttpApiRequestBuilder.PostOrder(body));
-        var second = await Send(HttpApiRequestBuilder.PostOrder(body));
+        var response = await Send(HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build()).WithoutHeader("Idempotency-Key"));
 
-        Assert.NotEqual(AcceptedOrderId(first), AcceptedOrderId(second));
-        Assert.Equal(2, _store.Orders.Count);
-        Assert.Equal(2, _publisher.Published.Count);
+        Assert.Equal(400, response.StatusCode);
+        var problem = ProblemDocument.From(response);
+        Assert.Equal("Missing header", problem.Title);
+        Assert.Equal([OrderIntakeFunction.IdempotencyHeader], problem.Fields);
+        Assert.Contains(OrderIntakeFunction.MissingKeyMessage, response.Body, StringComparison.Ordinal);
+        Assert.Empty(_store.Orders);
+        Assert.Equal(0, _publisher.Attempts);
     }
 
     [Fact]
-    public async Task HandleAsync_PublishFails_Returns503AndTheSameKeyLaterPublishesTheStoredOrder()
+    public async Task HandleAsync_PublishFails_Returns202AndKeepsTheOutboxEntryAndAReplayPublishesNothing()
     {
         var body = OrderRequestBuilder.ValidOrder().Build();
         _publisher.FailWith = new HttpRequestException("SNS unreachable");
 
         var failed = await Send(HttpApiRequestBuilder.PostOrder(body).WithIdempotencyKey("key-retry"));
 
-        Assert.Equal(503, failed.StatusCode);
-        Assert.Equal("1", failed.Headers["Retry-After"]);
-        Assert.Equal("Order stored, not yet published", ProblemDocument.From(failed).Title);
+        Assert.Equal(202, failed.StatusCode);
         var stored = Assert.Single(_store.Orders);
-        Assert.Null(stored.PublishedAt);
+        Assert.Equal(stored.OrderId, AcceptedOrderId(failed));
+        Assert.Equal(stored.EventJson, Assert.Single(_store.PendingEntries).Event.Json);
         Assert.Empty(_publisher.Published);
 
         _publisher.FailWith = null;
-        _time.Advance(TimeSpan.FromSeconds(2));
         var retried = await Send(HttpApiRequestBuilder.PostOrder(body).WithIdempotencyKey("key-retry"));
 
         Assert.Equal(202, retried.StatusCode);
         Assert.Equal(stored.OrderId, AcceptedOrderId(retried));
         Assert.Equal("true", retried.Headers["Idempotent-Replayed"]);
-        var published = Assert.Single(_publisher.Published);
-        Assert.Equal(stored.EventJson, published.Json);
-        Assert.Equal(_time.GetUtcNow(), Assert.Single(_store.Orders).PublishedAt);
-
-        var again = await Send(HttpApiRequestBuilder.PostOrder(body).WithIdempotencyKey("key-retry"));
-        Assert.Equal(202, again.StatusCode);
-        Assert.Single(_publisher.Published);
+        Assert.Empty(_publisher.Published);
+        Assert.Single(_store.PendingEntries);
     }
 
     [Fact]

@@ -5,7 +5,9 @@ using Fanout.Functions.Common.Logging;
 using Fanout.OrderIntake;
 using Fanout.OrderIntake.Core;
 using Fanout.Orders;
+using Fanout.Functions.Common.Publishing;
 using Fanout.Orders.Core;
+using Fanout.Orders.Outbox;
 using Fanout.UnitTests.TestDoubles;
 using Fanout.UnitTests.TestEvents;
 using Microsoft.Extensions.Time.Testing;
@@ -38,13 +40,13 @@ public sealed class DynamoOrderStoreTests : IDisposable
     [Fact]
     public async Task CreateAsync_NewKey_WritesKeyAndOrderInOneTransactionThatTakesOverOnlyExpiredKeys()
     {
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
+        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct);
 
         Assert.Equal(CreateOrderStatus.Created, result.Status);
         Assert.Equal(OrderId, result.Order!.OrderId);
         var request = Assert.IsType<TransactWriteItemsRequest>(Assert.Single(_dynamo.Requests));
         Assert.Equal(OrderId, request.ClientRequestToken);
-        Assert.Equal(2, request.TransactItems.Count);
+        Assert.Equal(3, request.TransactItems.Count);
         var keyPut = request.TransactItems[0].Put;
         Assert.Equal(Table, keyPut.TableName);
         Assert.Equal(DynamoOrderStore.KeyPrefix + Key, keyPut.Item[FanoutTopology.PartitionKey].S);
@@ -60,6 +62,13 @@ public sealed class DynamoOrderStoreTests : IDisposable
         Assert.Equal("attribute_not_exists(#pk)", orderPut.ConditionExpression);
         Assert.Equal(FanoutTopology.PartitionKey, Assert.Single(orderPut.ExpressionAttributeNames).Value);
         Assert.Equal("#pk", orderPut.ExpressionAttributeNames.Keys.Single());
+        Assert.Equal(OpenOrders.ShardKey(OpenOrders.ShardOf(OrderId)), orderPut.Item[ReconcilerSpec.OpenShardAttribute].S);
+        Assert.Equal("2026-01-01T00:00:00.0000000Z".Length, orderPut.Item[ReconcilerSpec.OpenSinceAttribute].S.Length);
+        Assert.Equal(OpenOrders.Since(TestClock.Start), orderPut.Item[ReconcilerSpec.OpenSinceAttribute].S);
+        var outboxPut = request.TransactItems[2].Put;
+        Assert.Equal(OutboxSpec.KeyPrefix + "evt-" + OrderId, outboxPut.Item[FanoutTopology.PartitionKey].S);
+        Assert.Equal("attribute_not_exists(#pk)", outboxPut.ConditionExpression);
+        Assert.Equal(Table, outboxPut.TableName);
     }
 
     [Theory]
@@ -72,7 +81,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
             ScriptedDynamoDb.Reason(conflictingItem == 0 ? "TransactionConflict" : "None"),
             ScriptedDynamoDb.Reason(conflictingItem == 1 ? "TransactionConflict" : "None"));
 
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
+        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct);
 
         Assert.Equal(CreateOrderStatus.InProgress, result.Status);
         Assert.Null(result.Order);
@@ -94,12 +103,11 @@ public sealed class DynamoOrderStoreTests : IDisposable
                 ScriptedDynamoDb.Reason("ConditionalCheckFailed", request.TransactItems[1].Put.Item));
         };
 
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
+        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct);
 
         Assert.Equal(CreateOrderStatus.Created, result.Status);
         Assert.Equal(OrderId, result.Order!.OrderId);
         Assert.Equal("hash-1", result.Order.RequestHash);
-        Assert.Null(result.Order.PublishedAt);
     }
 
     [Fact]
@@ -109,7 +117,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
         SeedOrder(OtherOrderId, "hash-1");
         _dynamo.OnTransactWrite = _ => throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason("ConditionalCheckFailed", _dynamo.Items[DynamoOrderStore.KeyPrefix + Key]), ScriptedDynamoDb.Reason("None"));
 
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
+        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct);
 
         Assert.Equal(CreateOrderStatus.ExistingForKey, result.Status);
         Assert.Equal(OtherOrderId, result.Order!.OrderId);
@@ -121,7 +129,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
         SeedKey(OtherOrderId, "hash-other", Now + 60);
         _dynamo.OnTransactWrite = _ => throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason("ConditionalCheckFailed"), ScriptedDynamoDb.Reason("None"));
 
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
+        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct);
 
         Assert.Equal(CreateOrderStatus.KeyConflict, result.Status);
         Assert.Null(result.Order);
@@ -132,7 +140,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
     {
         _dynamo.OnTransactWrite = _ => throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason("ConditionalCheckFailed"), ScriptedDynamoDb.Reason("None"));
 
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
+        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct);
 
         Assert.Equal(CreateOrderStatus.InProgress, result.Status);
     }
@@ -146,7 +154,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
         SeedOrder(OtherOrderId, "hash-1");
         _dynamo.OnTransactWrite = _ => throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason("ConditionalCheckFailed"), ScriptedDynamoDb.Reason("None"));
 
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
+        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct);
 
         Assert.Equal(expected, result.Status);
     }
@@ -157,7 +165,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
         SeedKey(OtherOrderId, "hash-1", Now + 60);
         _dynamo.OnTransactWrite = _ => throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason("ConditionalCheckFailed"), ScriptedDynamoDb.Reason("None"));
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct));
 
         Assert.Equal("Idempotency key 'key-1' names an order that does not exist.", error.Message);
         Assert.IsType<TransactionCanceledException>(error.InnerException);
@@ -168,50 +176,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
     {
         _dynamo.OnTransactWrite = _ => throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason("None"), ScriptedDynamoDb.Reason("ValidationError"));
 
-        await Assert.ThrowsAsync<TransactionCanceledException>(() => _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct));
-    }
-
-    [Fact]
-    public async Task CreateAsync_NoKey_PutsTheOrderConditionally()
-    {
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), null, Ct);
-
-        Assert.Equal(CreateOrderStatus.Created, result.Status);
-        var put = Assert.IsType<PutItemRequest>(Assert.Single(_dynamo.Requests));
-        Assert.Equal(Table, put.TableName);
-        Assert.Equal(DynamoOrderStore.OrderPrefix + OrderId, put.Item[FanoutTopology.PartitionKey].S);
-        Assert.Equal("attribute_not_exists(#pk)", put.ConditionExpression);
-        Assert.Equal(new Dictionary<string, string> { ["#pk"] = FanoutTopology.PartitionKey }, put.ExpressionAttributeNames);
-    }
-
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task CreateAsync_NoKeySdkRetriedAPutThatHadSucceeded_ReturnsCreated(bool itemReturned)
-    {
-        _dynamo.OnPutItem = request =>
-        {
-            _dynamo.Items[ScriptedDynamoDb.PartitionKeyOf(request.Item)] = request.Item;
-            throw new ConditionalCheckFailedException("The conditional request failed") { Item = itemReturned ? request.Item : null };
-        };
-
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), null, Ct);
-
-        Assert.Equal(CreateOrderStatus.Created, result.Status);
-        Assert.Equal(OrderId, result.Order!.OrderId);
-        Assert.Equal("hash-1", result.Order.RequestHash);
-    }
-
-    [Fact]
-    public async Task CreateAsync_NoKeyOrderIdTakenByAnotherRequest_Throws()
-    {
-        SeedOrder(OrderId, "hash-other");
-        _dynamo.OnPutItem = _ => throw new ConditionalCheckFailedException("The conditional request failed");
-
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _store.CreateAsync(Record(OrderId, "hash-1"), null, Ct));
-
-        Assert.Equal($"Order {OrderId} already exists with a different request.", error.Message);
-        Assert.IsType<ConditionalCheckFailedException>(error.InnerException);
+        await Assert.ThrowsAsync<TransactionCanceledException>(() => _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct));
     }
 
     [Fact]
@@ -260,7 +225,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
         SeedOrder(OtherOrderId, "hash-1");
         _dynamo.OnTransactWrite = _ => throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason("ConditionalCheckFailed"), ScriptedDynamoDb.Reason("None"));
 
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
+        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct);
 
         Assert.Equal(CreateOrderStatus.ExistingForKey, result.Status);
     }
@@ -270,7 +235,9 @@ public sealed class DynamoOrderStoreTests : IDisposable
     {
         SeedOrder(OrderId, "hash-1");
         var item = _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId];
-        item["publishedAt"] = new AttributeValue { S = TestClock.Start.AddSeconds(3).ToString("O", CultureInfo.InvariantCulture) };
+        item["lifecycle"] = new AttributeValue { S = OrderStatuses.Cancelling };
+        item["cancelEventJson"] = new AttributeValue { S = "{\"c\":1}" };
+        item[ReconcilerSpec.OpenSinceAttribute] = new AttributeValue { S = "2026-01-02T03:04:05.0000000Z" };
         item[TrackedServices.Sms] = new AttributeValue { S = ServiceStatus.Sent };
         item[TrackedServices.Inventory] = new AttributeValue { S = ServiceStatus.Rejected };
 
@@ -282,7 +249,10 @@ public sealed class DynamoOrderStoreTests : IDisposable
         Assert.Equal("corr-0", order.CorrelationId);
         Assert.Equal("hash-1", order.RequestHash);
         Assert.Equal(TestClock.Start, order.CreatedAt);
-        Assert.Equal(TestClock.Start.AddSeconds(3), order.PublishedAt);
+        Assert.Equal(OrderStatuses.Cancelling, order.Lifecycle);
+        Assert.Equal(OrderStatuses.Cancelling, order.Status);
+        Assert.Equal("{\"c\":1}", order.CancelEventJson);
+        Assert.Equal(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), order.OpenSince);
         Assert.Equal(ServiceStatus.Sent, order.Statuses[TrackedServices.Sms]);
         Assert.Equal(ServiceStatus.Pending, order.Statuses[TrackedServices.Email]);
         Assert.Equal(ServiceStatus.Rejected, order.Statuses[TrackedServices.Inventory]);
@@ -298,29 +268,18 @@ public sealed class DynamoOrderStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task CreateAsync_NewOrder_StoresEveryServiceAsPendingAndNoPublishedAt()
+    public async Task CreateAsync_NewOrder_StoresEveryServicePendingNoLifecycleAndOpenSinceCreatedAt()
     {
-        await _store.CreateAsync(Record(OrderId, "hash-1"), null, Ct);
+        await _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct);
 
         var stored = await _store.GetAsync(OrderId, Ct);
 
-        Assert.Null(stored!.PublishedAt);
+        Assert.Null(stored!.Lifecycle);
+        Assert.Null(stored.CancelEventJson);
+        Assert.Equal(TestClock.Start, stored.OpenSince);
+        Assert.Equal(OrderStatuses.Pending, stored.Status);
         Assert.All(TrackedServices.All, s => Assert.Equal(ServiceStatus.Pending, stored.Statuses[s]));
         Assert.Equal(TestClock.Start, stored.CreatedAt);
-    }
-
-    [Fact]
-    public async Task MarkPublishedAsync_SetsPublishedAtOnlyIfAbsentOnAnExistingOrder()
-    {
-        await _store.MarkPublishedAsync(OrderId, TestClock.Start.AddSeconds(1), Ct);
-
-        var update = Assert.IsType<UpdateItemRequest>(Assert.Single(_dynamo.Requests));
-        Assert.Equal(Table, update.TableName);
-        Assert.Equal(DynamoOrderStore.OrderPrefix + OrderId, update.Key[FanoutTopology.PartitionKey].S);
-        Assert.Equal("SET publishedAt = if_not_exists(publishedAt, :at)", update.UpdateExpression);
-        Assert.Equal("attribute_exists(#pk)", update.ConditionExpression);
-        Assert.Equal(new Dictionary<string, string> { ["#pk"] = FanoutTopology.PartitionKey }, update.ExpressionAttributeNames);
-        Assert.Equal(TestClock.Start.AddSeconds(1).ToString("O", CultureInfo.InvariantCulture), update.ExpressionAttributeValues[":at"].S);
     }
 
     [Fact]
@@ -375,7 +334,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
     [Fact]
     public async Task CreateAsync_NullOrder_ThrowsArgumentNullExceptionAndWritesNothing()
     {
-        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => _store.CreateAsync(null!, Key, Ct));
+        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => _store.CreateAsync(null!, Placed(OrderId), Key, Ct));
 
         Assert.Equal("order", error.ParamName);
         Assert.Empty(_dynamo.Requests);
@@ -392,7 +351,10 @@ public sealed class DynamoOrderStoreTests : IDisposable
     private static string Seconds(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static OrderRecord Record(string orderId, string hash) =>
-        new(orderId, "{}", "corr-1", hash, TestClock.Start, null, TrackedServices.All.ToDictionary(s => s, _ => ServiceStatus.Pending));
+        new(orderId, "{}", "corr-1", hash, TestClock.Start, TrackedServices.All.ToDictionary(s => s, _ => ServiceStatus.Pending));
+
+    private static OutboxEntry Placed(string orderId) =>
+        new(new OutgoingEvent("evt-" + orderId, "OrderPlaced", "corr-1", "{}"), orderId, TestClock.Start);
 
     private void SeedKey(string orderId, string hash, long expiresAt) =>
         _dynamo.Items[DynamoOrderStore.KeyPrefix + Key] = new Dictionary<string, AttributeValue>
