@@ -713,6 +713,106 @@ public sealed class OrderIntakeFunctionTests : IDisposable
 
     private static LambdaInvocation Invocation() => new("request-1", TestClock.Start.AddSeconds(10), null, null);
 
+    [Fact]
+    public async Task HandleAsync_CancelAPlacedOrder_Returns202CancellingWithLocationAndPublishesOrderCancelled()
+    {
+        var orderId = AcceptedOrderId(await Send(HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build())));
+
+        var response = await Send(HttpApiRequestBuilder.CancelOrder(orderId));
+
+        Assert.Equal(202, response.StatusCode);
+        Assert.Equal("/orders/" + orderId, response.Headers["Location"]);
+        using var body = JsonDocument.Parse(response.Body!);
+        Assert.Equal(orderId, body.RootElement.GetProperty("orderId").GetString());
+        Assert.Equal("CANCELLING", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal(EventTypes.OrderCancelled, _publisher.Published[^1].Type);
+        Assert.Equal(OrderStatuses.Cancelling, _store.Find(orderId)!.Lifecycle);
+
+        var again = await Send(HttpApiRequestBuilder.CancelOrder(orderId));
+
+        Assert.Equal(202, again.StatusCode);
+        Assert.Equal(2, _publisher.Published.Count);
+    }
+
+    [Fact]
+    public async Task HandleAsync_CancelSomeoneElsesOrder_Returns404LikeAMissingOne()
+    {
+        var orderId = AcceptedOrderId(await Send(HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build())));
+
+        var foreign = await Send(HttpApiRequestBuilder.CancelOrder(orderId).WithCaller("cust-other"));
+        var missing = await Send(HttpApiRequestBuilder.CancelOrder(UnknownOrderId).WithCaller("cust-other"));
+
+        Assert.Equal(404, foreign.StatusCode);
+        Assert.Equal(404, missing.StatusCode);
+        Assert.Equal("Order not found", ProblemDocument.From(foreign).Title);
+        Assert.Equal(ProblemDocument.From(missing).Title, ProblemDocument.From(foreign).Title);
+        Assert.Null(_store.Find(orderId)!.Lifecycle);
+    }
+
+    [Fact]
+    public async Task HandleAsync_CancelARejectedOrder_Returns409ProblemNamingTheStatus()
+    {
+        var orderId = AcceptedOrderId(await Send(HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build())));
+        _store.Replace(_store.Find(orderId)! with
+        {
+            Statuses = new Dictionary<string, string> { [TrackedServices.Sms] = "SENT", [TrackedServices.Email] = "SENT", [TrackedServices.Inventory] = "REJECTED" },
+        });
+
+        var response = await Send(HttpApiRequestBuilder.CancelOrder(orderId));
+
+        Assert.Equal(409, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Headers["Content-Type"]);
+        var problem = ProblemDocument.From(response);
+        Assert.Equal("Order cannot be cancelled", problem.Title);
+        Assert.Contains("is REJECTED", response.Body, StringComparison.Ordinal);
+        Assert.Single(_publisher.Published);
+    }
+
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("DELETE")]
+    public async Task HandleAsync_CancelRouteWithAnotherMethod_Returns405AllowPost(string method)
+    {
+        var response = await Send(HttpApiRequestBuilder.CancelOrder(UnknownOrderId).WithMethod(method));
+
+        Assert.Equal(405, response.StatusCode);
+        Assert.Equal("POST", response.Headers["Allow"]);
+    }
+
+    [Fact]
+    public async Task HandleAsync_CancelPathWithoutRouteParameters_MatchesByPath()
+    {
+        var orderId = AcceptedOrderId(await Send(HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build())));
+
+        var response = await Send(HttpApiRequestBuilder.CancelOrder(orderId).WithPath("/orders/" + orderId + "/cancel"));
+
+        Assert.Equal(202, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("not-a-uuid")]
+    [InlineData("0195a1b2-c3d4-7e5f-8a9b-00000000000 ")]
+    public async Task HandleAsync_CancelWithAnInvalidId_Returns400(string id)
+    {
+        var response = await Send(HttpApiRequestBuilder.CancelOrder(id));
+
+        Assert.Equal(400, response.StatusCode);
+        Assert.Equal(["id"], ProblemDocument.From(response).Fields);
+    }
+
+    [Fact]
+    public async Task HandleAsync_CancelPublishFails_Still202AndLogsNoPersonalData()
+    {
+        var orderId = AcceptedOrderId(await Send(HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build())));
+        _publisher.FailWith = new HttpRequestException("SNS unreachable for a@example.com");
+
+        var response = await Send(HttpApiRequestBuilder.CancelOrder(orderId));
+
+        Assert.Equal(202, response.StatusCode);
+        Assert.Contains("OrderCancelled not published inline", _log.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("@example.com", _log.ToString(), StringComparison.Ordinal);
+    }
+
     private static string AcceptedOrderId(HttpApiResponse response)
     {
         Assert.Equal(202, response.StatusCode);

@@ -623,13 +623,13 @@ public sealed class OrderServiceTests
         {
             Reads++;
             var placed = OutgoingEvents.Create(
-                "evt-1",
+                EventIds.For(Id, OrderService.ServiceName, "PLACED"),
                 EventSources.Orders,
                 EventTypes.OrderPlaced,
                 Id,
                 "corr-1",
                 TestClock.Start,
-                new OrderPlaced { OrderId = Id, Customer = new CustomerInfo { Id = "c1", Email = "a@example.com" }, Items = [], PlacedAt = TestClock.Start },
+                new OrderPlaced { OrderId = Id, Customer = new CustomerInfo { Id = "c1", Email = "a@example.com" }, Items = [new OrderLine { Sku = "MUG-01", Quantity = 1 }], PlacedAt = TestClock.Start },
                 ContractsJsonContext.Default.CloudEventOrderPlaced);
             return Task.FromResult<OrderRecord?>(new OrderRecord(Id, placed.Json, "corr-1", "h", TestClock.Start, Statuses("PENDING", "PENDING", "PENDING")));
         }

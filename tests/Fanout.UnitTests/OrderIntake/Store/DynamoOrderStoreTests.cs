@@ -213,8 +213,9 @@ public sealed class DynamoOrderStoreTests : IDisposable
 
         Assert.Equal(202, response.StatusCode);
         Assert.False(response.Headers.ContainsKey("Idempotent-Replayed"));
-        Assert.Single(publisher.Published);
-        Assert.IsType<UpdateItemRequest>(_dynamo.Requests[^1]);
+        var published = Assert.Single(publisher.Published);
+        var delete = Assert.IsType<DeleteItemRequest>(_dynamo.Requests[^1]);
+        Assert.Equal(OutboxSpec.KeyPrefix + published.Id, delete.Key[FanoutTopology.PartitionKey].S);
     }
 
     [Fact]
