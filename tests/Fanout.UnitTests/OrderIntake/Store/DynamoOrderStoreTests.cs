@@ -349,6 +349,238 @@ public sealed class DynamoOrderStoreTests : IDisposable
         Assert.Throws<ArgumentNullException>(() => new DynamoOrderStore(_dynamo, Table, null!));
     }
 
+    [Fact]
+    public async Task RequestCancelAsync_WritesLifecycleEnvelopeAndMarkersWithTheOutboxEntryInOneConditionalTransaction()
+    {
+        var seen = Record(OrderId, "hash-1") with { Statuses = new Dictionary<string, string> { ["sms"] = "SENT", ["email"] = "PENDING", ["inventory"] = "RESERVED" } };
+        var cancelled = new OutboxEntry(new OutgoingEvent("evt-c", "OrderCancelled", "corr-2", "{\"x\":1}"), OrderId, TestClock.Start.AddMinutes(5));
+
+        Assert.True(await _store.RequestCancelAsync(seen, cancelled, TestClock.Start.AddMinutes(5), Ct));
+
+        var request = Assert.IsType<TransactWriteItemsRequest>(Assert.Single(_dynamo.Requests));
+        Assert.Equal(2, request.TransactItems.Count);
+        var update = request.TransactItems[0].Update;
+        Assert.Equal(DynamoOrderStore.OrderPrefix + OrderId, update.Key[FanoutTopology.PartitionKey].S);
+        Assert.Equal("SET lifecycle = :cancelling, cancelEventJson = :event, #shard = :shard, #since = :since, updatedAt = :now", update.UpdateExpression);
+        Assert.Equal("attribute_exists(#pk) AND attribute_not_exists(lifecycle) AND #s0 = :s0 AND #s1 = :s1 AND #s2 = :s2", update.ConditionExpression);
+        Assert.Equal(("sms", "SENT"), (update.ExpressionAttributeNames["#s0"], update.ExpressionAttributeValues[":s0"].S));
+        Assert.Equal(("email", "PENDING"), (update.ExpressionAttributeNames["#s1"], update.ExpressionAttributeValues[":s1"].S));
+        Assert.Equal(("inventory", "RESERVED"), (update.ExpressionAttributeNames["#s2"], update.ExpressionAttributeValues[":s2"].S));
+        Assert.Equal("CANCELLING", update.ExpressionAttributeValues[":cancelling"].S);
+        Assert.Equal("{\"x\":1}", update.ExpressionAttributeValues[":event"].S);
+        Assert.Equal(OpenOrders.ShardKey(OpenOrders.ShardOf(OrderId)), update.ExpressionAttributeValues[":shard"].S);
+        Assert.Equal(OpenOrders.Since(TestClock.Start.AddMinutes(5)), update.ExpressionAttributeValues[":since"].S);
+        Assert.Equal(ReconcilerSpec.OpenShardAttribute, update.ExpressionAttributeNames["#shard"]);
+        Assert.Equal(ReconcilerSpec.OpenSinceAttribute, update.ExpressionAttributeNames["#since"]);
+        var put = request.TransactItems[1].Put;
+        Assert.Equal(OutboxSpec.KeyPrefix + "evt-c", put.Item[FanoutTopology.PartitionKey].S);
+        Assert.Equal("attribute_not_exists(#pk)", put.ConditionExpression);
+    }
+
+    [Theory]
+    [InlineData("ConditionalCheckFailed", "None")]
+    [InlineData("None", "ConditionalCheckFailed")]
+    [InlineData("TransactionConflict", "None")]
+    public async Task RequestCancelAsync_ConditionFailedOrConflict_ReturnsFalse(string first, string second)
+    {
+        _dynamo.OnTransactWrite = _ => throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason(first), ScriptedDynamoDb.Reason(second));
+        var cancelled = new OutboxEntry(new OutgoingEvent("evt-c", "OrderCancelled", "corr-2", "{}"), OrderId, TestClock.Start);
+
+        Assert.False(await _store.RequestCancelAsync(Record(OrderId, "hash-1"), cancelled, TestClock.Start, Ct));
+    }
+
+    [Fact]
+    public async Task RequestCancelAsync_OtherCancellation_IsNotSwallowed()
+    {
+        _dynamo.OnTransactWrite = _ => throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason("ValidationError"), ScriptedDynamoDb.Reason("None"));
+        var cancelled = new OutboxEntry(new OutgoingEvent("evt-c", "OrderCancelled", "corr-2", "{}"), OrderId, TestClock.Start);
+
+        await Assert.ThrowsAsync<TransactionCanceledException>(() => _store.RequestCancelAsync(Record(OrderId, "hash-1"), cancelled, TestClock.Start, Ct));
+    }
+
+    [Fact]
+    public async Task ApplyOutcomeAsync_Released_MayReplaceAnyInventoryStatusOncePerEvent()
+    {
+        await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, ServiceStatus.Released, Ct);
+
+        var update = Assert.IsType<UpdateItemRequest>(Assert.Single(_dynamo.Requests));
+        Assert.Equal("attribute_exists(#pk) AND NOT contains(appliedEvents, :eventId)", update.ConditionExpression);
+        Assert.Equal(Amazon.DynamoDBv2.ReturnValue.ALL_NEW, update.ReturnValues);
+    }
+
+    [Fact]
+    public async Task ApplyOutcomeAsync_ReleasedWhileCancelling_SettlesToCancelledAndRemovesTheMarkers()
+    {
+        _dynamo.UpdateResult = r => r.UpdateExpression.StartsWith("SET #svc", StringComparison.Ordinal) ? OrderItem(lifecycle: "CANCELLING", inventory: "RELEASED", open: true) : null;
+
+        Assert.Equal(ApplyOutcomeStatus.Applied, await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, ServiceStatus.Released, Ct));
+
+        var settle = Assert.IsType<UpdateItemRequest>(_dynamo.Requests[1]);
+        Assert.Equal(2, _dynamo.Requests.Count);
+        Assert.Equal("SET lifecycle = :cancelled REMOVE #shard, #since", settle.UpdateExpression);
+        Assert.Equal("lifecycle = :cancelling AND #inv = :released", settle.ConditionExpression);
+        Assert.Equal("CANCELLED", settle.ExpressionAttributeValues[":cancelled"].S);
+        Assert.Equal("CANCELLING", settle.ExpressionAttributeValues[":cancelling"].S);
+        Assert.Equal("RELEASED", settle.ExpressionAttributeValues[":released"].S);
+        Assert.Equal(3, settle.ExpressionAttributeNames.Count);
+        Assert.Equal(3, settle.ExpressionAttributeValues.Count);
+    }
+
+    [Fact]
+    public async Task ApplyOutcomeAsync_LastOutcomeOfAnOpenOrder_RemovesTheMarkersOnCondition()
+    {
+        _dynamo.UpdateResult = r => r.UpdateExpression.StartsWith("SET #svc", StringComparison.Ordinal) ? OrderItem(lifecycle: null, inventory: "REJECTED", open: true) : null;
+
+        await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, ServiceStatus.Rejected, Ct);
+
+        var settle = Assert.IsType<UpdateItemRequest>(_dynamo.Requests[1]);
+        Assert.Equal("REMOVE #shard, #since", settle.UpdateExpression);
+        Assert.Equal("attribute_not_exists(lifecycle) AND attribute_exists(#shard) AND #inv <> :pending AND #sms <> :pending AND #email <> :pending", settle.ConditionExpression);
+        Assert.Equal(["PENDING"], settle.ExpressionAttributeValues.Values.Select(v => v.S));
+    }
+
+    [Theory]
+    [InlineData(null, "RESERVED", false)]
+    [InlineData("CANCELLING", "RESERVED", true)]
+    [InlineData(null, "PENDING", true)]
+    public async Task ApplyOutcomeAsync_OrderNotSettledOrAlreadyUnmarked_WritesNothingMore(string? lifecycle, string inventory, bool open)
+    {
+        _dynamo.UpdateResult = r => OrderItem(lifecycle, inventory, open);
+
+        await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, inventory, Ct);
+
+        Assert.Single(_dynamo.Requests);
+    }
+
+    [Fact]
+    public async Task ApplyOutcomeAsync_SettleLosesTheRace_IsSwallowed()
+    {
+        _dynamo.UpdateResult = r => OrderItem("CANCELLING", "RELEASED", true);
+        _dynamo.OnUpdateItem = r =>
+        {
+            if (!r.UpdateExpression.StartsWith("SET #svc", StringComparison.Ordinal))
+            {
+                throw new ConditionalCheckFailedException("The conditional request failed");
+            }
+        };
+
+        Assert.Equal(ApplyOutcomeStatus.Applied, await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, ServiceStatus.Released, Ct));
+    }
+
+    [Theory]
+    [InlineData(ServiceStatus.Reserved)]
+    [InlineData(ServiceStatus.Rejected)]
+    public async Task ApplyOutcomeAsync_LateInventoryOutcomeAfterReleased_IsADuplicateAndStillSettles(string late)
+    {
+        var item = OrderItem("CANCELLING", "RELEASED", true);
+        _dynamo.OnUpdateItem = r =>
+        {
+            if (r.UpdateExpression.StartsWith("SET #svc", StringComparison.Ordinal))
+            {
+                throw new ConditionalCheckFailedException("The conditional request failed") { Item = item };
+            }
+        };
+
+        Assert.Equal(ApplyOutcomeStatus.Duplicate, await _store.ApplyOutcomeAsync(OrderId, "event-2", TrackedServices.Inventory, late, Ct));
+        Assert.Equal("SET lifecycle = :cancelled REMOVE #shard, #since", Assert.IsType<UpdateItemRequest>(_dynamo.Requests[^1]).UpdateExpression);
+    }
+
+    [Fact]
+    public async Task QueryOpenAsync_ReadsTheShardOlderThanTheCutOffPageByPageAndRereadsEachOrder()
+    {
+        var placedJson = CloudEventBuilder.OrderPlaced().Build();
+        var cancelJson = CloudEventBuilder.OrderPlaced().With("id", CancelId).With("type", "OrderCancelled").Build();
+        _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = OrderItem(null, "PENDING", true, placedJson);
+        var cancelling = OrderItem("CANCELLING", "RESERVED", true, placedJson, OtherOrderId);
+        cancelling["cancelEventJson"] = new AttributeValue { S = cancelJson };
+        _dynamo.Items[DynamoOrderStore.OrderPrefix + OtherOrderId] = cancelling;
+        _dynamo.OnQuery = q => q.ExclusiveStartKey is null
+            ? new QueryResponse { Items = [new() { ["orderId"] = new() { S = OrderId } }], LastEvaluatedKey = new() { ["pk"] = new() { S = "next" } } }
+            : new QueryResponse { Items = [new() { ["orderId"] = new() { S = OtherOrderId } }, new() { ["orderId"] = new() { S = "0195a1b2-c3d4-7e5f-8a9b-0000000000dd" } }] };
+
+        var open = await _store.QueryOpenAsync(2, TestClock.Start.AddMinutes(-15), Ct);
+
+        var query = Assert.IsType<QueryRequest>(_dynamo.Requests[0]);
+        Assert.Equal(ReconcilerSpec.OpenOrdersIndex, query.IndexName);
+        Assert.Equal("#shard = :shard AND #since < :before", query.KeyConditionExpression);
+        Assert.Equal("OPEN#2", query.ExpressionAttributeValues[":shard"].S);
+        Assert.Equal(OpenOrders.Since(TestClock.Start.AddMinutes(-15)), query.ExpressionAttributeValues[":before"].S);
+        Assert.Equal(2, open.Count);
+        Assert.Equal((OrderId, "PENDING", TestClock.Start), (open[0].OrderId, open[0].Status, open[0].OpenSince));
+        Assert.Equal(placedJson, open[0].PendingEvent.Json);
+        Assert.Equal("OrderPlaced", open[0].PendingEvent.Type);
+        Assert.Equal((OtherOrderId, "CANCELLING"), (open[1].OrderId, open[1].Status));
+        Assert.Equal(cancelJson, open[1].PendingEvent.Json);
+        Assert.Equal(CancelId, open[1].PendingEvent.Id);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(4)]
+    public async Task QueryOpenAsync_ShardOutOfRange_Throws(int shard)
+    {
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => _store.QueryOpenAsync(shard, TestClock.Start, Ct));
+    }
+
+    [Fact]
+    public void ToOpenOrder_SettledOrUnmarkedOrder_IsNull()
+    {
+        var pending = Record(OrderId, "h");
+        Assert.Null(DynamoOrderStore.ToOpenOrder(pending));
+        Assert.Null(DynamoOrderStore.ToOpenOrder(pending with { OpenSince = TestClock.Start, Statuses = new Dictionary<string, string> { ["sms"] = "SENT", ["email"] = "SENT", ["inventory"] = "RESERVED" } }));
+        Assert.Null(DynamoOrderStore.ToOpenOrder(pending with { OpenSince = TestClock.Start, Lifecycle = "CANCELLED" }));
+    }
+
+    [Theory]
+    [InlineData("0195a1b2-c3d4-7e5f-8a9b-00000000000a", 0)]
+    [InlineData("a", 0)]
+    [InlineData("b", 1)]
+    [InlineData("c", 2)]
+    [InlineData("d", 3)]
+    [InlineData("", 1)]
+    public void ShardOf_IsFnv1aOfTheUtf8BytesModFour(string orderId, int expected)
+    {
+        // FNV-1a 32-bit, computed independently: "" = 0x811C9DC5, "a" = 0xE40C292C, "b" = 0xE70C2DE5, "c" = 0xE60C2C52, "d" = 0xE10C2473.
+        Assert.Equal(expected, OpenOrders.ShardOf(orderId));
+    }
+
+    [Fact]
+    public void Since_IsFixedWidthUtcText_SoTextOrderIsTimeOrder()
+    {
+        Assert.Equal("2026-01-02T03:04:05.1234567Z", OpenOrders.Since(new DateTimeOffset(2026, 1, 2, 5, 4, 5, TimeSpan.FromHours(2)).AddTicks(1234567)));
+        Assert.Equal("OPEN#3", OpenOrders.ShardKey(3));
+    }
+
+    private static readonly string CancelId = Fanout.Contracts.Events.EventIds.For(OtherOrderId, "orders", "CANCELLED");
+
+    private static Dictionary<string, AttributeValue> OrderItem(string? lifecycle, string inventory, bool open, string eventJson = "{}", string orderId = OrderId)
+    {
+        var item = new Dictionary<string, AttributeValue>
+        {
+            [FanoutTopology.PartitionKey] = new() { S = DynamoOrderStore.OrderPrefix + orderId },
+            ["orderId"] = new() { S = orderId },
+            ["eventJson"] = new() { S = eventJson },
+            ["correlationId"] = new() { S = "corr-0" },
+            ["requestHash"] = new() { S = "h" },
+            ["createdAt"] = new() { S = TestClock.Start.ToString("O", CultureInfo.InvariantCulture) },
+            ["sms"] = new() { S = "SENT" },
+            ["email"] = new() { S = "SENT" },
+            ["inventory"] = new() { S = inventory },
+        };
+        if (lifecycle is not null)
+        {
+            item["lifecycle"] = new() { S = lifecycle };
+        }
+
+        if (open)
+        {
+            item[ReconcilerSpec.OpenShardAttribute] = new() { S = "OPEN#0" };
+            item[ReconcilerSpec.OpenSinceAttribute] = new() { S = OpenOrders.Since(TestClock.Start) };
+        }
+
+        return item;
+    }
+
     private static string Seconds(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static OrderRecord Record(string orderId, string hash) =>
