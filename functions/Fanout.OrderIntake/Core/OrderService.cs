@@ -2,8 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Fanout.Contracts.Events;
-using Fanout.Functions.Common.Publishing;
 using Fanout.Contracts.Topology;
+using Fanout.Functions.Common.Publishing;
 using Fanout.Orders.Core;
 using Fanout.Orders.Outbox;
 

@@ -1,8 +1,8 @@
 using Fanout.Contracts.Events;
 using Fanout.Functions.Common.Publishing;
 using Fanout.OrderIntake.Core;
-using Fanout.Orders.Outbox;
 using Fanout.Orders.Core;
+using Fanout.Orders.Outbox;
 using Fanout.UnitTests.TestDoubles;
 using Fanout.UnitTests.TestEvents;
 
