@@ -355,14 +355,23 @@ public sealed class DynamoOrderStore : IOrderStore
         return new OpenOrder(order.OrderId, status, since, new OutgoingEvent(envelope.Id!, envelope.Type!, envelope.CorrelationId!, json));
     }
 
-    private Dictionary<string, AttributeValue> OutcomeValues(string eventId, string status) => new()
+    /// <summary>The outcome update's values; <c>:pending</c> only where the condition uses it (DynamoDB refuses unused values).</summary>
+    private Dictionary<string, AttributeValue> OutcomeValues(string eventId, string status)
     {
-        [":status"] = new() { S = status },
-        [":pending"] = new() { S = ServiceStatus.Pending },
-        [":now"] = new() { S = Format(_time.GetUtcNow()) },
-        [":events"] = new() { SS = [eventId] },
-        [":eventId"] = new() { S = eventId },
-    };
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":status"] = new() { S = status },
+            [":now"] = new() { S = Format(_time.GetUtcNow()) },
+            [":events"] = new() { SS = [eventId] },
+            [":eventId"] = new() { S = eventId },
+        };
+        if (status != ServiceStatus.Released)
+        {
+            values[":pending"] = new() { S = ServiceStatus.Pending };
+        }
+
+        return values;
+    }
 
     private static bool IsExpired(Dictionary<string, AttributeValue> keyItem, long now) =>
         keyItem.TryGetValue(FanoutTopology.TtlAttribute, out var ttl)

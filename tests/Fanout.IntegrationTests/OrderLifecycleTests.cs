@@ -92,6 +92,36 @@ public sealed class OrderLifecycleTests(DefaultFanoutFixture fixture) : IClassFi
         Assert.Equal(CancellationRequesters.Customer, cancelled.Data.CancelledBy);
     }
 
+    [Fact]
+    public async Task OrderStore_OutcomesOnDynamoDbLocal_SettleTheOrderAndRemoveTheMarkers()
+    {
+        // The store's settle expressions, run on the real emulator (the consumers' outcome facts are not needed).
+        var fanout = fixture.Fanout;
+        var ct = TestContext.Current.CancellationToken;
+        await fanout.Stock.SetAsync("LIFE-5", 10, ct);
+        var store = new DynamoOrderStore(fanout.Dynamo, fanout.Topology.TableFor(FanoutTopology.OrdersTable), TimeProvider.System);
+        var completed = await Api.PlaceAsync(fanout, Api.OrderJson("life-5", null, ("LIFE-5", 1)), ct);
+        var cancelled = await Api.PlaceAsync(fanout, Api.OrderJson("life-5", null, ("LIFE-5", 1)), ct);
+        Assert.Equal(202, (await fanout.InvokeApiAsync(Api.Cancel(cancelled), ct)).StatusCode);
+
+        foreach (var (service, status) in new[] { ("sms", "SKIPPED"), ("email", "SENT"), ("inventory", "RESERVED") })
+        {
+            await store.ApplyOutcomeAsync(completed, "it-" + service + "-" + completed, service, status, ct);
+        }
+
+        Assert.Equal(Fanout.Orders.Core.ApplyOutcomeStatus.Applied, await store.ApplyOutcomeAsync(cancelled, "it-released-" + cancelled, "inventory", "RELEASED", ct));
+        Assert.Equal(Fanout.Orders.Core.ApplyOutcomeStatus.Duplicate, await store.ApplyOutcomeAsync(cancelled, "it-late-" + cancelled, "inventory", "RESERVED", ct));
+
+        var done = await OrderItemAsync(completed);
+        Assert.False(done.ContainsKey(ReconcilerSpec.OpenShardAttribute));
+        Assert.False(done.ContainsKey(ReconcilerSpec.OpenSinceAttribute));
+        var gone = await OrderItemAsync(cancelled);
+        Assert.Equal("CANCELLED", gone["lifecycle"].S);
+        Assert.Equal("RELEASED", gone["inventory"].S);
+        Assert.False(gone.ContainsKey(ReconcilerSpec.OpenShardAttribute));
+        Assert.Equal("CANCELLED", (await Api.GetOrderAsync(fanout, cancelled, ct))!.Status);
+    }
+
     private async Task<Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>> OrderItemAsync(string orderId) =>
         Assert.Single(await Inspect.ItemsAsync(fixture.Fanout, FanoutTopology.OrdersTable, DynamoOrderStore.OrderPrefix + orderId));
 }

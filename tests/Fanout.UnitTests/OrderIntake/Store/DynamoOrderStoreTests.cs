@@ -405,6 +405,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
 
         var update = Assert.IsType<UpdateItemRequest>(Assert.Single(_dynamo.Requests));
         Assert.Equal("attribute_exists(#pk) AND NOT contains(appliedEvents, :eventId)", update.ConditionExpression);
+        Assert.Equal([":eventId", ":events", ":now", ":status"], update.ExpressionAttributeValues.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(Amazon.DynamoDBv2.ReturnValue.ALL_NEW, update.ReturnValues);
     }
 
