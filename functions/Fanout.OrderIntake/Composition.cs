@@ -18,6 +18,7 @@ public static class Composition
         IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn());
         publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
         var store = new DynamoOrderStore(AwsClients.DynamoDb(), settings.TableName, time);
-        return new OrderIntakeFunction(new OrderService(store, publisher, time), log, settings.SmsAllowedCountryCodes);
+        var inlineTimeout = IntakeSettings.InlinePublishTimeout(Environment.GetEnvironmentVariable);
+        return new OrderIntakeFunction(new OrderService(store, publisher, time, inlineTimeout), log, settings.SmsAllowedCountryCodes);
     }
 }

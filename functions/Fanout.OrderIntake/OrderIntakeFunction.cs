@@ -5,6 +5,7 @@ using Fanout.AwsShims.Json;
 using Fanout.AwsShims.Runtime;
 using Fanout.Functions.Common.Logging;
 using Fanout.OrderIntake.Core;
+using Fanout.Orders.Core;
 
 namespace Fanout.OrderIntake;
 
@@ -21,6 +22,10 @@ public sealed class OrderIntakeFunction : ILambdaHandler
     public const string CacheControlHeader = "Cache-Control";
     public const string NoStore = "no-store";
     private const string ProblemJson = "application/problem+json";
+    private const string CancelSuffix = "/cancel";
+
+    /// <summary>The error text of a <c>POST /orders</c> without an <c>Idempotency-Key</c>.</summary>
+    public const string MissingKeyMessage = "Idempotency-Key is required on POST /orders: send a fresh unique value (a UUID, say) with each new order, and the same value when retrying it.";
     private readonly OrderService _service;
     private readonly FanoutLogger _log;
     private readonly IReadOnlyList<string> _smsAllowedCountryCodes;
@@ -104,13 +109,15 @@ public sealed class OrderIntakeFunction : ILambdaHandler
         return response;
     }
 
-    /// <summary>The path as a log line may show it: <c>/orders</c> or <c>/orders/&lt;uuid&gt;</c> as sent; any other
+    /// <summary>The path as a log line may show it: <c>/orders</c>, <c>/orders/&lt;uuid&gt;</c> or
+    /// <c>/orders/&lt;uuid&gt;/cancel</c> as sent; any other
     /// path is whatever the client typed (an e-mail address, say), so only its length is shown.</summary>
     internal static string LoggedPath(string rawPath)
     {
         var path = rawPath.TrimEnd('/');
         var isOrders = path == "/orders";
-        var isOrder = path.Length == "/orders/".Length + 36 && path.StartsWith("/orders/", StringComparison.Ordinal) && Guid.TryParseExact(path["/orders/".Length..], "D", out _);
+        var id = path.EndsWith(CancelSuffix, StringComparison.Ordinal) ? path[..^CancelSuffix.Length] : path;
+        var isOrder = id.Length == "/orders/".Length + 36 && id.StartsWith("/orders/", StringComparison.Ordinal) && Guid.TryParseExact(id["/orders/".Length..], "D", out _);
         return isOrders || isOrder ? path : $"(other path, {rawPath.Length} characters)";
     }
 
@@ -140,6 +147,14 @@ public sealed class OrderIntakeFunction : ILambdaHandler
                 : Task.FromResult(MethodNotAllowed("POST", correlationId));
         }
 
+        if (path.StartsWith("/orders/", StringComparison.Ordinal) && path.EndsWith(CancelSuffix, StringComparison.Ordinal) && path.Length > "/orders/".Length + CancelSuffix.Length)
+        {
+            var id = request.PathParameters is { } parameters && parameters.TryGetValue("id", out var fromRoute) ? fromRoute : Uri.UnescapeDataString(path["/orders/".Length..^CancelSuffix.Length]);
+            return method == "POST"
+                ? CancelAsync(id, caller, correlationId, cancellationToken)
+                : Task.FromResult(MethodNotAllowed("POST", correlationId));
+        }
+
         if (path.StartsWith("/orders/", StringComparison.Ordinal))
         {
             var id = request.PathParameters is { } parameters && parameters.TryGetValue("id", out var fromRoute) ? fromRoute : Uri.UnescapeDataString(path["/orders/".Length..]);
@@ -157,6 +172,13 @@ public sealed class OrderIntakeFunction : ILambdaHandler
         if (!idempotencyKey.IsValid)
         {
             return Problem(400, "Invalid header", correlationId, errors: [new FieldError(IdempotencyHeader, idempotencyKey.Error!)]);
+        }
+
+        if (idempotencyKey.Key is null)
+        {
+            // Required, as draft-ietf-httpapi-idempotency-key-header section 2.7 allows a resource to make it: a retry
+            // without a key cannot be told from a second order.
+            return Problem(400, "Missing header", correlationId, errors: [new FieldError(IdempotencyHeader, MissingKeyMessage)]);
         }
 
         if (!TryDecodeBody(request, out var body))
@@ -188,14 +210,12 @@ public sealed class OrderIntakeFunction : ILambdaHandler
                 var busy = Problem(409, "Request in progress", correlationId, "A request with this Idempotency-Key is being processed; retry it after the Retry-After delay.");
                 busy.Headers["Retry-After"] = "1";
                 return busy;
-            case PlaceOrderStatus.PublishFailed:
-                _log.Error("OrderPlaced could not be published; the order is stored and retryable", result.Error, ("orderId", result.OrderId));
-                var unavailable = Problem(503, "Order stored, not yet published", correlationId, "Retry the same request with the same Idempotency-Key to finish it.");
-                unavailable.Body = JsonSerializer.Serialize(
-                    new ProblemDetails { Title = "Order stored, not yet published", Status = 503, Detail = "Retry the same request with the same Idempotency-Key to finish it.", OrderId = result.OrderId, CorrelationId = correlationId },
-                    OrderIntakeJsonContext.Default.ProblemDetails);
-                unavailable.Headers["Retry-After"] = "1";
-                return unavailable;
+        }
+
+        if (result.PublishError is { } publishError)
+        {
+            // Only the exception type: its message may quote the envelope, which holds personal data.
+            _log.Warn("OrderPlaced not published inline; its outbox entry is durable and the relay publishes it", ("orderId", result.OrderId), ("error", publishError.GetType().Name));
         }
 
         _log.Info(result.Status == PlaceOrderStatus.Replayed ? "Order replayed for idempotency key" : "Order accepted", ("orderId", result.OrderId));
@@ -209,16 +229,58 @@ public sealed class OrderIntakeFunction : ILambdaHandler
         return accepted;
     }
 
-    private async Task<HttpApiResponse> GetAsync(string id, Caller caller, string correlationId, CancellationToken cancellationToken)
+    private async Task<HttpApiResponse> CancelAsync(string id, Caller caller, string correlationId, CancellationToken cancellationToken)
     {
-        // Guid.TryParseExact trims white space, so "<uuid>\n" would parse, miss the table and answer 404 with the
-        // newline echoed back: a UUID in "D" form is exactly 36 characters, and the parsed value is the key.
+        if (InvalidOrderId(id, correlationId, out var orderId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var result = await _service.CancelAsync(orderId, caller, correlationId, cancellationToken);
+        switch (result.Status)
+        {
+            case CancelOrderStatus.NotFound:
+                return Problem(404, "Order not found", correlationId, $"There is no order {orderId}.");
+            case CancelOrderStatus.NotCancellable:
+                var conflict = Problem(409, "Order cannot be cancelled", correlationId, $"Order {orderId} is {result.CurrentStatus}; only a PENDING or COMPLETED order can be cancelled.");
+                conflict.Body = JsonSerializer.Serialize(
+                    new ProblemDetails { Title = "Order cannot be cancelled", Status = 409, Detail = $"Order {orderId} is {result.CurrentStatus}; only a PENDING or COMPLETED order can be cancelled.", OrderId = orderId, CorrelationId = correlationId },
+                    OrderIntakeJsonContext.Default.ProblemDetails);
+                return conflict;
+        }
+
+        if (result.PublishError is { } publishError)
+        {
+            _log.Warn("OrderCancelled not published inline; its outbox entry is durable and the relay publishes it", ("orderId", orderId), ("error", publishError.GetType().Name));
+        }
+
+        _log.Info(result.Status == CancelOrderStatus.Accepted ? "Cancellation accepted" : "Cancellation already accepted", ("orderId", orderId));
+        var accepted = Json(202, JsonSerializer.Serialize(new OrderAccepted { OrderId = orderId, Status = OrderStatuses.Cancelling }, OrderIntakeJsonContext.Default.OrderAccepted));
+        accepted.Headers["Location"] = "/orders/" + orderId;
+        return accepted;
+    }
+
+    /// <summary>Guid.TryParseExact trims white space, so "&lt;uuid&gt;\n" would parse, miss the table and answer 404 with
+    /// the newline echoed back: a UUID in "D" form is exactly 36 characters, and the parsed value is the key.</summary>
+    private static HttpApiResponse? InvalidOrderId(string id, string correlationId, out string orderId)
+    {
         if (id.Length != 36 || !Guid.TryParseExact(id, "D", out var guid))
         {
+            orderId = "";
             return Problem(400, "Invalid order id", correlationId, errors: [new FieldError("id", "An order id is a UUID such as 0192f0c4-1b2a-7c3d-8e4f-5a6b7c8d9e0f.")]);
         }
 
-        var orderId = guid.ToString("D");
+        orderId = guid.ToString("D");
+        return null;
+    }
+
+    private async Task<HttpApiResponse> GetAsync(string id, Caller caller, string correlationId, CancellationToken cancellationToken)
+    {
+        if (InvalidOrderId(id, correlationId, out var orderId) is { } invalid)
+        {
+            return invalid;
+        }
+
         // Someone else's order gets the very answer a missing one gets, so order ids cannot be probed.
         var view = await _service.GetAsync(orderId, caller, cancellationToken);
         return view is null

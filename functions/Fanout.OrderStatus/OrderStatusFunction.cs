@@ -23,7 +23,12 @@ public sealed class OrderStatusFunction : ISqsRecordHandler
         ArgumentNullException.ThrowIfNull(message);
         var envelope = EventParser.ParseEnvelope(message.Body);
         using var scope = CorrelationContext.Begin(envelope.CorrelationId);
-        var update = OrderStatusService.ToUpdate(envelope);
+        if (OrderStatusService.ToUpdate(envelope) is not { } update)
+        {
+            _log.Info("Notification outcome not tracked by the order", ("eventId", envelope.Id), ("type", envelope.Type));
+            return;
+        }
+
         var result = await _service.ApplyAsync(update, cancellationToken);
         _log.Info("Outcome recorded", ("orderId", update.OrderId), ("service", update.Service), ("status", update.Status), ("result", result.ToString()), ("eventId", update.EventId));
     }

@@ -2,12 +2,16 @@ using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Fanout.Contracts.Topology;
+using Fanout.Functions.Common.Publishing;
 using Fanout.Orders.Core;
+using Fanout.Orders.Outbox;
 
 namespace Fanout.Orders;
 
-/// <summary>The orders table: <c>ORDER#id</c> items (the order, its OrderPlaced event and per-service
-/// statuses) and <c>IDEMPOTENCY#key</c> items (which order a client's key created, and with what request). The key
+/// <summary>The orders table: <c>ORDER#id</c> items (the order, its OrderPlaced event, per-service
+/// statuses, its <c>lifecycle</c> and <c>cancelEventJson</c> once a cancellation is accepted, and the open-orders
+/// markers <c>openShard</c>/<c>openSince</c> while it is <c>PENDING</c> or <c>CANCELLING</c>), <c>OUTBOX#eventId</c>
+/// items (<see cref="DynamoOutbox"/>) and <c>IDEMPOTENCY#key</c> items (which order a client's key created, and with what request). The key
 /// is stored as given; order intake passes it already scoped to the caller
 /// (<c>IDEMPOTENCY#&lt;hex SHA-256 of sub&gt;#&lt;client key&gt;</c>), so every key item still starts with
 /// <see cref="KeyPrefix"/> and IAM <c>dynamodb:LeadingKeys</c> patterns on that prefix keep matching.</summary>
@@ -24,6 +28,7 @@ public sealed class DynamoOrderStore : IOrderStore
     private readonly IAmazonDynamoDB _dynamo;
     private readonly string _tableName;
     private readonly TimeProvider _time;
+    private readonly DynamoOutbox _outbox;
 
     public DynamoOrderStore(IAmazonDynamoDB dynamo, string tableName, TimeProvider time)
     {
@@ -33,9 +38,14 @@ public sealed class DynamoOrderStore : IOrderStore
         _dynamo = dynamo;
         _tableName = tableName;
         _time = time;
+        _outbox = new DynamoOutbox(dynamo, tableName);
     }
 
-    /// <summary>Writes the order, and with a key also the key's item, in one transaction that never overwrites.</summary>
+    /// <summary>The outbox items of the same table.</summary>
+    public IOutbox Outbox => _outbox;
+
+    /// <summary>Writes the key's item, the order (with its open-orders markers) and the outbox entry
+    /// <paramref name="placed"/> in one transaction that never overwrites.</summary>
     /// <remarks>Outcomes besides <see cref="CreateOrderStatus.Created"/>:
     /// <list type="bullet">
     /// <item>A key whose item is past its <see cref="KeyRetention"/> counts as unused and is taken over, even while
@@ -47,22 +57,22 @@ public sealed class DynamoOrderStore : IOrderStore
     /// that had succeeded but whose response was lost: that is <see cref="CreateOrderStatus.Created"/>.
     /// <c>ClientRequestToken</c> makes such retries succeed outright within DynamoDB's 10-minute window.</item>
     /// </list></remarks>
-    public async Task<CreateOrderResult> CreateAsync(OrderRecord order, string? idempotencyKey, CancellationToken cancellationToken)
+    public async Task<CreateOrderResult> CreateAsync(OrderRecord order, OutboxEntry placed, string idempotencyKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(order);
+        ArgumentNullException.ThrowIfNull(placed);
+        ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
+        var orderItem = ToItem(order);
+        orderItem[ReconcilerSpec.OpenShardAttribute] = new() { S = OpenOrders.ShardKey(OpenOrders.ShardOf(order.OrderId)) };
+        orderItem[ReconcilerSpec.OpenSinceAttribute] = new() { S = OpenOrders.Since(order.CreatedAt) };
         var orderPut = new Put
         {
             TableName = _tableName,
-            Item = ToItem(order),
+            Item = orderItem,
             ConditionExpression = "attribute_not_exists(#pk)",
             ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = FanoutTopology.PartitionKey },
             ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
         };
-
-        if (idempotencyKey is null)
-        {
-            return await CreateWithoutKeyAsync(order, orderPut, cancellationToken);
-        }
 
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
         var keyPut = new Put
@@ -84,7 +94,11 @@ public sealed class DynamoOrderStore : IOrderStore
         try
         {
             await _dynamo.TransactWriteItemsAsync(
-                new TransactWriteItemsRequest { TransactItems = [new() { Put = keyPut }, new() { Put = orderPut }], ClientRequestToken = order.OrderId },
+                new TransactWriteItemsRequest
+                {
+                    TransactItems = [new() { Put = keyPut }, new() { Put = orderPut }, new() { Put = DynamoOutbox.PutFor(_tableName, placed) }],
+                    ClientRequestToken = order.OrderId,
+                },
                 cancellationToken);
             return new CreateOrderResult(CreateOrderStatus.Created, order);
         }
@@ -119,63 +133,244 @@ public sealed class DynamoOrderStore : IOrderStore
         return item is null ? null : FromItem(item);
     }
 
-    public Task MarkPublishedAsync(string orderId, DateTimeOffset publishedAt, CancellationToken cancellationToken) =>
-        _dynamo.UpdateItemAsync(
-            new UpdateItemRequest
-            {
-                TableName = _tableName,
-                Key = Key(OrderPrefix + orderId),
-                UpdateExpression = "SET publishedAt = if_not_exists(publishedAt, :at)",
-                ConditionExpression = "attribute_exists(#pk)",
-                ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = FanoutTopology.PartitionKey },
-                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":at"] = new() { S = Format(publishedAt) } },
-            },
-            cancellationToken);
+    /// <remarks>One <c>TransactWriteItems</c>: an Update of the order (condition: it exists, has no
+    /// <c>lifecycle</c>, and its three service statuses are still those of <paramref name="seen"/>) and the outbox
+    /// Put. A conditional failure or a <c>TransactionConflict</c> answers false.</remarks>
+    public async Task<bool> RequestCancelAsync(OrderRecord seen, OutboxEntry cancelled, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(seen);
+        ArgumentNullException.ThrowIfNull(cancelled);
+        var names = new Dictionary<string, string>
+        {
+            ["#pk"] = FanoutTopology.PartitionKey,
+            ["#shard"] = ReconcilerSpec.OpenShardAttribute,
+            ["#since"] = ReconcilerSpec.OpenSinceAttribute,
+        };
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":cancelling"] = new() { S = OrderStatuses.Cancelling },
+            [":event"] = new() { S = cancelled.Event.Json },
+            [":shard"] = new() { S = OpenOrders.ShardKey(OpenOrders.ShardOf(seen.OrderId)) },
+            [":since"] = new() { S = OpenOrders.Since(at) },
+            [":now"] = new() { S = Format(at) },
+        };
+        var condition = "attribute_exists(#pk) AND attribute_not_exists(lifecycle)";
+        for (var i = 0; i < TrackedServices.All.Count; i++)
+        {
+            var service = TrackedServices.All[i];
+            names["#s" + i] = service;
+            values[":s" + i] = new() { S = seen.Statuses.TryGetValue(service, out var s) ? s : ServiceStatus.Pending };
+            condition += $" AND #s{i} = :s{i}";
+        }
 
+        var update = new Update
+        {
+            TableName = _tableName,
+            Key = Key(OrderPrefix + seen.OrderId),
+            UpdateExpression = "SET lifecycle = :cancelling, cancelEventJson = :event, #shard = :shard, #since = :since, updatedAt = :now",
+            ConditionExpression = condition,
+            ExpressionAttributeNames = names,
+            ExpressionAttributeValues = values,
+        };
+        try
+        {
+            await _dynamo.TransactWriteItemsAsync(
+                new TransactWriteItemsRequest { TransactItems = [new() { Update = update }, new() { Put = DynamoOutbox.PutFor(_tableName, cancelled) }] },
+                cancellationToken);
+            return true;
+        }
+        catch (TransactionCanceledException ex) when (ex.CancellationReasons is { Count: > 0 } reasons
+            && reasons.Exists(r => r.Code is ConditionalCheckFailed or TransactionConflict))
+        {
+            return false;
+        }
+    }
+
+    /// <remarks>The outcome is one conditional Update (once per event id; a service's status moves from
+    /// <c>PENDING</c> to one final value, except that inventory may become <c>RELEASED</c> from any value). An
+    /// <c>InventoryReserved</c> or <c>InventoryRejected</c> arriving after <c>RELEASED</c> is a late duplicate, never a
+    /// regression. Then, also after a duplicate (a crash may have come between the two steps), the order is settled
+    /// with a second conditional Update; see <see cref="SettleAsync"/>.</remarks>
     public async Task<ApplyOutcomeStatus> ApplyOutcomeAsync(string orderId, string eventId, string service, string status, CancellationToken cancellationToken)
     {
+        Dictionary<string, AttributeValue>? item;
+        ApplyOutcomeStatus result;
+        try
+        {
+            var response = await _dynamo.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = _tableName,
+                    Key = Key(OrderPrefix + orderId),
+                    UpdateExpression = "SET #svc = :status, updatedAt = :now ADD appliedEvents :events",
+                    ConditionExpression = status == ServiceStatus.Released
+                        ? "attribute_exists(#pk) AND NOT contains(appliedEvents, :eventId)"
+                        : "attribute_exists(#pk) AND NOT contains(appliedEvents, :eventId) AND (#svc = :pending OR #svc = :status)",
+                    ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = FanoutTopology.PartitionKey, ["#svc"] = service },
+                    ExpressionAttributeValues = OutcomeValues(eventId, status),
+                    ReturnValues = ReturnValue.ALL_NEW,
+                    ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+                },
+                cancellationToken);
+            item = response.Attributes;
+            result = ApplyOutcomeStatus.Applied;
+        }
+        catch (ConditionalCheckFailedException ex)
+        {
+            item = ex.Item is { Count: > 0 } returned ? returned : await GetItemAsync(OrderPrefix + orderId, cancellationToken);
+            if (item is null)
+            {
+                return ApplyOutcomeStatus.OrderMissing;
+            }
+
+            result = item.TryGetValue(service, out var current) && current.S is { } was && was != ServiceStatus.Pending && was != status
+                && !(item.TryGetValue("appliedEvents", out var applied) && applied.SS is { } ids && ids.Contains(eventId))
+                && was != ServiceStatus.Released
+                ? ApplyOutcomeStatus.Conflict
+                : ApplyOutcomeStatus.Duplicate;
+        }
+
+        if (item is { Count: > 0 } && result != ApplyOutcomeStatus.Conflict)
+        {
+            await SettleAsync(FromItem(item), cancellationToken);
+        }
+
+        return result;
+    }
+
+    /// <summary>Brings a settled order's stored state up to date, each step a conditional, idempotent Update:
+    /// <c>CANCELLING</c> with inventory <c>RELEASED</c> becomes <c>CANCELLED</c> and leaves the open-orders index;
+    /// an order with no lifecycle whose computed status is <c>COMPLETED</c> or <c>REJECTED</c> leaves the index.</summary>
+    private async Task SettleAsync(OrderRecord order, CancellationToken cancellationToken)
+    {
+        string condition;
+        string update;
+        if (order.Lifecycle == OrderStatuses.Cancelling && order.Statuses.GetValueOrDefault(TrackedServices.Inventory) == ServiceStatus.Released)
+        {
+            condition = "lifecycle = :cancelling AND #inv = :released";
+            update = "SET lifecycle = :cancelled REMOVE #shard, #since";
+        }
+        else if (order.Lifecycle is null && order.OpenSince is not null && OrderStatuses.IsSettled(order.Status))
+        {
+            condition = "attribute_not_exists(lifecycle) AND attribute_exists(#shard) AND #inv <> :pending AND #sms <> :pending AND #email <> :pending";
+            update = "REMOVE #shard, #since";
+        }
+        else
+        {
+            return;
+        }
+
         try
         {
             await _dynamo.UpdateItemAsync(
                 new UpdateItemRequest
                 {
                     TableName = _tableName,
-                    Key = Key(OrderPrefix + orderId),
-                    UpdateExpression = "SET #svc = :status, updatedAt = :now ADD appliedEvents :events",
-                    // Once per event id; and a service's status only moves from PENDING to one final value,
-                    // so outcomes may arrive in any order and duplicates change nothing.
-                    ConditionExpression = "attribute_exists(#pk) AND NOT contains(appliedEvents, :eventId) AND (#svc = :pending OR #svc = :status)",
-                    ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = FanoutTopology.PartitionKey, ["#svc"] = service },
+                    Key = Key(OrderPrefix + order.OrderId),
+                    UpdateExpression = update,
+                    ConditionExpression = condition,
+                    ExpressionAttributeNames = new Dictionary<string, string>
+                    {
+                        ["#inv"] = TrackedServices.Inventory,
+                        ["#sms"] = TrackedServices.Sms,
+                        ["#email"] = TrackedServices.Email,
+                        ["#shard"] = ReconcilerSpec.OpenShardAttribute,
+                        ["#since"] = ReconcilerSpec.OpenSinceAttribute,
+                    }.Where(n => condition.Contains(n.Key, StringComparison.Ordinal) || update.Contains(n.Key, StringComparison.Ordinal)).ToDictionary(),
                     ExpressionAttributeValues = new Dictionary<string, AttributeValue>
                     {
-                        [":status"] = new() { S = status },
+                        [":cancelling"] = new() { S = OrderStatuses.Cancelling },
+                        [":cancelled"] = new() { S = OrderStatuses.Cancelled },
+                        [":released"] = new() { S = ServiceStatus.Released },
                         [":pending"] = new() { S = ServiceStatus.Pending },
-                        [":now"] = new() { S = Format(_time.GetUtcNow()) },
-                        [":events"] = new() { SS = [eventId] },
-                        [":eventId"] = new() { S = eventId },
-                    },
-                    ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+                    }.Where(v => condition.Contains(v.Key, StringComparison.Ordinal) || update.Contains(v.Key, StringComparison.Ordinal)).ToDictionary(),
                 },
                 cancellationToken);
-            return ApplyOutcomeStatus.Applied;
         }
-        catch (ConditionalCheckFailedException ex)
+        catch (ConditionalCheckFailedException)
         {
-            var item = ex.Item is { Count: > 0 } returned ? returned : await GetItemAsync(OrderPrefix + orderId, cancellationToken);
-            if (item is null)
-            {
-                return ApplyOutcomeStatus.OrderMissing;
-            }
-
-            if (item.TryGetValue("appliedEvents", out var applied) && applied.SS is { } ids && ids.Contains(eventId))
-            {
-                return ApplyOutcomeStatus.Duplicate;
-            }
-
-            return item.TryGetValue(service, out var current) && current.S != ServiceStatus.Pending && current.S != status
-                ? ApplyOutcomeStatus.Conflict
-                : ApplyOutcomeStatus.Duplicate;
+            // Someone settled it first (or a cancellation reopened it): nothing left to do.
         }
+    }
+
+    /// <summary>Open orders of one shard of the sparse <see cref="ReconcilerSpec.OpenOrdersIndex"/> index that became
+    /// open before <paramref name="olderThan"/>, oldest first, each re-read consistently (an order settled since the
+    /// index was updated is left out) with the fact it may still owe.</summary>
+    /// <param name="shard">0 to <see cref="ReconcilerSpec.OpenShards"/> − 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="shard"/> is outside that range.</exception>
+    public async Task<IReadOnlyList<OpenOrder>> QueryOpenAsync(int shard, DateTimeOffset olderThan, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(shard);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(shard, ReconcilerSpec.OpenShards);
+        var open = new List<OpenOrder>();
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var page = await _dynamo.QueryAsync(
+                new QueryRequest
+                {
+                    TableName = _tableName,
+                    IndexName = ReconcilerSpec.OpenOrdersIndex,
+                    KeyConditionExpression = "#shard = :shard AND #since < :before",
+                    ExpressionAttributeNames = new Dictionary<string, string> { ["#shard"] = ReconcilerSpec.OpenShardAttribute, ["#since"] = ReconcilerSpec.OpenSinceAttribute },
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                    {
+                        [":shard"] = new() { S = OpenOrders.ShardKey(shard) },
+                        [":before"] = new() { S = OpenOrders.Since(olderThan) },
+                    },
+                    ExclusiveStartKey = start,
+                },
+                cancellationToken);
+            foreach (var hit in page.Items ?? [])
+            {
+                if (hit.TryGetValue("orderId", out var id) && await GetAsync(id.S, cancellationToken) is { } order && ToOpenOrder(order) is { } stuck)
+                {
+                    open.Add(stuck);
+                }
+            }
+
+            start = page.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+        }
+        while (start is not null);
+
+        return open;
+    }
+
+    /// <summary>The open order <paramref name="order"/> is, with its pending fact; null when it is not open.</summary>
+    internal static OpenOrder? ToOpenOrder(OrderRecord order)
+    {
+        var status = order.Status;
+        var json = status switch
+        {
+            OrderStatuses.Pending when order.Lifecycle is null => order.EventJson,
+            OrderStatuses.Cancelling => order.CancelEventJson,
+            _ => null,
+        };
+        if (json is null || order.OpenSince is not { } since)
+        {
+            return null;
+        }
+
+        var envelope = Fanout.Contracts.Events.EventParser.ParseEnvelope(json);
+        return new OpenOrder(order.OrderId, status, since, new OutgoingEvent(envelope.Id!, envelope.Type!, envelope.CorrelationId!, json));
+    }
+
+    /// <summary>The outcome update's values; <c>:pending</c> only where the condition uses it (DynamoDB refuses unused values).</summary>
+    private Dictionary<string, AttributeValue> OutcomeValues(string eventId, string status)
+    {
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":status"] = new() { S = status },
+            [":now"] = new() { S = Format(_time.GetUtcNow()) },
+            [":events"] = new() { SS = [eventId] },
+            [":eventId"] = new() { S = eventId },
+        };
+        if (status != ServiceStatus.Released)
+        {
+            values[":pending"] = new() { S = ServiceStatus.Pending };
+        }
+
+        return values;
     }
 
     private static bool IsExpired(Dictionary<string, AttributeValue> keyItem, long now) =>
@@ -184,35 +379,6 @@ public sealed class DynamoOrderStore : IOrderStore
         && expiresAt < now;
 
     private static string Seconds(long value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private async Task<CreateOrderResult> CreateWithoutKeyAsync(OrderRecord order, Put orderPut, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _dynamo.PutItemAsync(
-                new PutItemRequest
-                {
-                    TableName = _tableName,
-                    Item = orderPut.Item,
-                    ConditionExpression = orderPut.ConditionExpression,
-                    ExpressionAttributeNames = orderPut.ExpressionAttributeNames,
-                    ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
-                },
-                cancellationToken);
-            return new CreateOrderResult(CreateOrderStatus.Created, order);
-        }
-        catch (ConditionalCheckFailedException ex)
-        {
-            // Order ids are fresh UUIDv7s, so the only way to find one taken is the SDK retrying our own write.
-            var item = ex.Item is { Count: > 0 } returned ? returned : await GetItemAsync(OrderPrefix + order.OrderId, cancellationToken);
-            if (item is not null && item.TryGetValue("requestHash", out var hash) && hash.S == order.RequestHash)
-            {
-                return new CreateOrderResult(CreateOrderStatus.Created, FromItem(item));
-            }
-
-            throw new InvalidOperationException($"Order {order.OrderId} already exists with a different request.", ex);
-        }
-    }
 
     private async Task<Dictionary<string, AttributeValue>?> GetItemAsync(string pk, CancellationToken cancellationToken)
     {
@@ -253,8 +419,14 @@ public sealed class DynamoOrderStore : IOrderStore
             item["correlationId"].S,
             item["requestHash"].S,
             DateTimeOffset.Parse(item["createdAt"].S, CultureInfo.InvariantCulture),
-            item.TryGetValue("publishedAt", out var published) ? DateTimeOffset.Parse(published.S, CultureInfo.InvariantCulture) : null,
-            statuses);
+            statuses)
+        {
+            Lifecycle = item.TryGetValue("lifecycle", out var lifecycle) ? lifecycle.S : null,
+            CancelEventJson = item.TryGetValue("cancelEventJson", out var cancel) ? cancel.S : null,
+            OpenSince = item.TryGetValue(ReconcilerSpec.OpenSinceAttribute, out var since)
+                ? DateTimeOffset.Parse(since.S, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal)
+                : null,
+        };
     }
 
     private static string Format(DateTimeOffset value) => value.ToString("O", CultureInfo.InvariantCulture);

@@ -139,7 +139,7 @@ public sealed class IdempotencyKeyTests(SwitchableIntakeFixture fixture) : IClas
     }
 
     [Fact]
-    public async Task PostOrders_PublishFails_Answers503AndSameKeyLaterPublishesTheSameOrder()
+    public async Task PostOrders_PublishFails_Answers202AndTheOutboxEntryStaysWithTheOrderAndAReplayPublishesNothing()
     {
         var fanout = fixture.Fanout;
         var ct = TestContext.Current.CancellationToken;
@@ -151,21 +151,36 @@ public sealed class IdempotencyKeyTests(SwitchableIntakeFixture fixture) : IClas
         var failed = await fanout.InvokeApiAsync(Api.Post(body, headers: headers), ct);
         fixture.IntakePublisher.Failing = false;
 
-        Assert.Equal(503, failed.StatusCode);
-        Assert.Equal("application/problem+json", failed.Headers["Content-Type"]);
-        var unpublished = Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, DynamoOrderStore.OrderPrefix), i => i["eventJson"].S.Contains("\"id\":\"retry\"", StringComparison.Ordinal));
-        Assert.False(unpublished.ContainsKey("publishedAt"));
-        var orderId = unpublished["orderId"].S;
-        Assert.Equal(orderId, JsonDocument.Parse(failed.Body!).RootElement.GetProperty("orderId").GetString());
-        Assert.Equal("PENDING", (await Api.GetOrderAsync(fanout, orderId, ct))!.Services["email"]);
+        Assert.Equal(202, failed.StatusCode);
+        var order = Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, DynamoOrderStore.OrderPrefix), i => i["eventJson"].S.Contains("\"id\":\"retry\"", StringComparison.Ordinal));
+        var orderId = order["orderId"].S;
+        Assert.Equal(orderId, OrderId(failed));
+        Assert.Equal("OPEN#" + Fanout.Orders.Core.OpenOrders.ShardOf(orderId).ToString(CultureInfo.InvariantCulture), order[ReconcilerSpec.OpenShardAttribute].S);
+        Assert.Equal(order["createdAt"].S[..19], order[ReconcilerSpec.OpenSinceAttribute].S[..19]);
+        var eventId = Fanout.Contracts.Events.EventIds.For(orderId, "orders", "PLACED");
+        var entry = Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, OutboxSpec.KeyPrefix + eventId));
+        Assert.Equal(order["eventJson"].S, entry["envelope"].S);
+        Assert.Equal("OrderPlaced", entry["eventType"].S);
 
         var retried = await fanout.InvokeApiAsync(Api.Post(body, headers: headers), ct);
 
         Assert.Equal(202, retried.StatusCode);
-        Assert.Equal(orderId, JsonDocument.Parse(retried.Body!).RootElement.GetProperty("orderId").GetString());
-        var view = await Eventually.WaitAsync(() => Api.GetOrderAsync(fanout, orderId, ct), v => v is { Status: "COMPLETED" }, TimeSpan.FromSeconds(60), "the retried order to complete");
-        Assert.Equal("SENT", view!.Services["sms"]);
-        Assert.Equal(3, await fanout.Stock.GetAsync("KEYED-3", ct));
+        Assert.Equal("true", retried.Headers["Idempotent-Replayed"]);
+        Assert.Equal(orderId, OrderId(retried));
+    }
+
+    [Fact]
+    public async Task PostOrders_WithoutAKey_Answers400NamingTheHeaderAndStoresNothing()
+    {
+        var fanout = fixture.Fanout;
+        var ct = TestContext.Current.CancellationToken;
+        var before = (await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, DynamoOrderStore.OrderPrefix)).Count;
+
+        var response = await fanout.InvokeApiAsync(Api.Post(Api.OrderJson("no-key", null, ("KEYED-1", 1)), withoutKey: true), ct);
+
+        Assert.Equal(400, response.StatusCode);
+        Assert.Contains("Idempotency-Key is required", response.Body, StringComparison.Ordinal);
+        Assert.Equal(before, (await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, DynamoOrderStore.OrderPrefix)).Count);
     }
 
     private static string OrderId(Fanout.AwsShims.Events.HttpApiResponse response) =>

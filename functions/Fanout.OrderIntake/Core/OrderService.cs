@@ -2,16 +2,20 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Fanout.Contracts.Events;
+using Fanout.Contracts.Topology;
 using Fanout.Functions.Common.Publishing;
 using Fanout.Orders.Core;
+using Fanout.Orders.Outbox;
 
 namespace Fanout.OrderIntake.Core;
 
 public enum PlaceOrderStatus
 {
+    /// <summary>The order and its <c>OrderPlaced</c> outbox entry were written; the fact is published (inline, or
+    /// later by the outbox relay: see <see cref="PlaceOrderResult.PublishError"/>).</summary>
     Accepted,
 
-    /// <summary>Same idempotency key, same request: the original order, published if it was not yet.</summary>
+    /// <summary>Same idempotency key, same request: the original order (its outbox entry publishes it).</summary>
     Replayed,
 
     /// <summary>Same idempotency key, different request.</summary>
@@ -20,37 +24,64 @@ public enum PlaceOrderStatus
     /// <summary>Another request with the same idempotency key is being written right now; retry shortly.</summary>
     InProgress,
 
-    /// <summary>Stored, but OrderPlaced could not be published; retrying with the same key publishes it.</summary>
-    PublishFailed,
-
     /// <summary>The caller may not place this order (another customer's, or no customer id of their own);
     /// <see cref="PlaceOrderResult.Refusal"/> says why. Nothing was stored.</summary>
     Forbidden,
 }
 
+/// <param name="PublishError">Why the inline publish did not finish (a failure, or the inline timeout); null when it
+/// did or was not attempted. The outbox entry is durable either way.</param>
 /// <param name="Refusal">Why the order was <see cref="PlaceOrderStatus.Forbidden"/>; null otherwise.</param>
-public sealed record PlaceOrderResult(PlaceOrderStatus Status, string? OrderId, Exception? Error = null, string? Refusal = null);
+public sealed record PlaceOrderResult(PlaceOrderStatus Status, string? OrderId, Exception? PublishError = null, string? Refusal = null);
 
-/// <summary>The order service's rules: store first (conditionally, never overwriting), then publish the
-/// fact; a key replays the same order and settles a publish that failed before.</summary>
-/// <remarks>Storing and publishing are two writes to two systems (the dual-write problem). The order is the
-/// source of truth and remembers whether its fact went out (<c>publishedAt</c>); an unpublished order is
-/// re-published by the next request with its idempotency key.</remarks>
+public enum CancelOrderStatus
+{
+    /// <summary>The order became <c>CANCELLING</c> now, with its <c>OrderCancelled</c> outbox entry.</summary>
+    Accepted,
+
+    /// <summary>The order was already <c>CANCELLING</c>: the earlier request was accepted; nothing was written.</summary>
+    AlreadyCancelling,
+
+    /// <summary>No such order, or not the caller's (the two are answered alike).</summary>
+    NotFound,
+
+    /// <summary>The order is <c>REJECTED</c> or <c>CANCELLED</c> (<see cref="CancelOrderResult.CurrentStatus"/>).</summary>
+    NotCancellable,
+}
+
+/// <param name="CurrentStatus">The order's status when the request was decided (one of <see cref="OrderStatuses"/>).</param>
+/// <param name="PublishError">As for <see cref="PlaceOrderResult.PublishError"/>.</param>
+public sealed record CancelOrderResult(CancelOrderStatus Status, string? CurrentStatus, Exception? PublishError = null);
+
+/// <summary>The order service's rules: an order (or its cancellation) and the fact it owes the topic are written in
+/// one transaction (the transactional outbox), then the fact is published inline, bounded by a short timeout.</summary>
+/// <remarks>A publish that fails or times out is not an error for the client: the outbox entry is durable and the
+/// outbox relay (from the table's stream) or the reconciler publishes it. Only the request's own cancellation (the
+/// Lambda deadline) propagates.</remarks>
 public sealed class OrderService
 {
     public const string ServiceName = "orders";
-    private readonly IOrderStore _store;
-    private readonly IEventPublisher _publisher;
-    private readonly TimeProvider _time;
 
-    public OrderService(IOrderStore store, IEventPublisher publisher, TimeProvider time)
+    /// <summary>How often a cancellation re-reads the order when a concurrent change beat its conditional write.</summary>
+    internal const int CancelAttempts = 3;
+
+    private readonly IOrderStore _store;
+    private readonly OutboxDispatcher _dispatcher;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _inlinePublishTimeout;
+
+    /// <param name="inlinePublishTimeout">How long a request waits for its inline publish; default
+    /// <see cref="OutboxSpec.InlinePublishTimeoutMs"/> milliseconds.</param>
+    public OrderService(IOrderStore store, IEventPublisher publisher, TimeProvider time, TimeSpan? inlinePublishTimeout = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(publisher);
         ArgumentNullException.ThrowIfNull(time);
         _store = store;
-        _publisher = publisher;
+        _dispatcher = new OutboxDispatcher(store.Outbox, publisher);
         _time = time;
+        _inlinePublishTimeout = inlinePublishTimeout ?? TimeSpan.FromMilliseconds(OutboxSpec.InlinePublishTimeoutMs);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_inlinePublishTimeout, TimeSpan.Zero, nameof(inlinePublishTimeout));
     }
 
     /// <summary>SHA-256 of the request's canonical JSON: bodies that differ only in spacing or field order match.</summary>
@@ -69,12 +100,14 @@ public sealed class OrderService
 
     /// <summary>Places the order <paramref name="command"/> describes for <paramref name="caller"/>.</summary>
     /// <param name="command">A validated request; <c>Customer.Id</c> is empty when the body named no customer.</param>
-    /// <param name="idempotencyKey">The client's key, or null; keys are scoped to the caller, so two callers'
+    /// <param name="idempotencyKey">The client's key (required); keys are scoped to the caller, so two callers'
     /// equal keys are two keys.</param>
-    public async Task<PlaceOrderResult> PlaceAsync(PlaceOrderCommand command, Caller caller, string? idempotencyKey, string correlationId, CancellationToken cancellationToken)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<PlaceOrderResult> PlaceAsync(PlaceOrderCommand command, Caller caller, string idempotencyKey, string correlationId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(caller);
+        ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
         var decision = caller.DecideCustomer(command.Customer.Id.Length == 0 ? null : command.Customer.Id);
         if (!decision.IsAllowed)
         {
@@ -100,39 +133,102 @@ public sealed class OrderService
             placed,
             ContractsJsonContext.Default.CloudEventOrderPlaced);
         var statuses = TrackedServices.All.ToDictionary(s => s, _ => ServiceStatus.Pending);
-        var record = new OrderRecord(orderId, outgoing.Json, correlationId, RequestHash(command), now, null, statuses);
+        var record = new OrderRecord(orderId, outgoing.Json, correlationId, RequestHash(command), now, statuses) { OpenSince = now };
+        var entry = new OutboxEntry(outgoing, orderId, now);
 
-        var scopedKey = idempotencyKey is null ? null : ScopeIdempotencyKey(caller.Subject, idempotencyKey);
-        var created = await _store.CreateAsync(record, scopedKey, cancellationToken);
+        var created = await _store.CreateAsync(record, entry, ScopeIdempotencyKey(caller.Subject, idempotencyKey), cancellationToken);
         switch (created.Status)
         {
             case CreateOrderStatus.KeyConflict:
                 return new PlaceOrderResult(PlaceOrderStatus.KeyConflict, null);
             case CreateOrderStatus.InProgress:
                 return new PlaceOrderResult(PlaceOrderStatus.InProgress, null);
+            case CreateOrderStatus.ExistingForKey:
+                // The original request wrote its own outbox entry; the relay publishes it if that request could not.
+                return new PlaceOrderResult(PlaceOrderStatus.Replayed, created.Order!.OrderId);
         }
 
-        var order = created.Order!;
-        var status = created.Status == CreateOrderStatus.ExistingForKey ? PlaceOrderStatus.Replayed : PlaceOrderStatus.Accepted;
-        if (order.PublishedAt is not null)
+        return new PlaceOrderResult(PlaceOrderStatus.Accepted, orderId, await DispatchInlineAsync(entry, cancellationToken));
+    }
+
+    /// <summary>Asks for the cancellation of <paramref name="orderId"/> on behalf of <paramref name="caller"/>.</summary>
+    /// <remarks>Rules, by the order's status: <c>REJECTED</c> or <c>CANCELLED</c> → <see cref="CancelOrderStatus.NotCancellable"/>;
+    /// <c>CANCELLING</c> → <see cref="CancelOrderStatus.AlreadyCancelling"/>; <c>PENDING</c> or <c>COMPLETED</c> → one
+    /// transaction makes it <c>CANCELLING</c> and writes the <c>OrderCancelled</c> outbox entry (event id
+    /// <c>EventIds.For(orderId, "orders", "CANCELLED")</c>), then the fact is published inline as for a new order.
+    /// When a concurrent change beats the conditional write, the order is read again and the rules applied again
+    /// (at most <see cref="CancelAttempts"/> times).</remarks>
+    /// <exception cref="InvalidOperationException">The order kept changing under every attempt.</exception>
+    public async Task<CancelOrderResult> CancelAsync(string orderId, Caller caller, string correlationId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        for (var attempt = 0; attempt < CancelAttempts; attempt++)
         {
-            return new PlaceOrderResult(status, order.OrderId);
+            var order = await _store.GetAsync(orderId, cancellationToken);
+            if (order is null)
+            {
+                return new CancelOrderResult(CancelOrderStatus.NotFound, null);
+            }
+
+            var placed = EventParser.Bind(EventParser.ParseEnvelope(order.EventJson), ContractsJsonContext.Default.OrderPlaced).Data;
+            if (!caller.MayRead(placed.Customer.Id))
+            {
+                return new CancelOrderResult(CancelOrderStatus.NotFound, null);
+            }
+
+            var status = order.Status;
+            switch (status)
+            {
+                case OrderStatuses.Rejected or OrderStatuses.Cancelled:
+                    return new CancelOrderResult(CancelOrderStatus.NotCancellable, status);
+                case OrderStatuses.Cancelling:
+                    return new CancelOrderResult(CancelOrderStatus.AlreadyCancelling, status);
+            }
+
+            var now = _time.GetUtcNow();
+            var cancelled = new OrderCancelled
+            {
+                OrderId = order.OrderId,
+                Customer = placed.Customer,
+                CancelledAt = now,
+                CancelledBy = caller.IsOperator ? CancellationRequesters.Operator : CancellationRequesters.Customer,
+            };
+            var outgoing = OutgoingEvents.Create(
+                EventIds.For(order.OrderId, ServiceName, "CANCELLED"),
+                EventSources.Orders,
+                EventTypes.OrderCancelled,
+                order.OrderId,
+                correlationId,
+                now,
+                cancelled,
+                ContractsJsonContext.Default.CloudEventOrderCancelled);
+            var entry = new OutboxEntry(outgoing, order.OrderId, now);
+            if (await _store.RequestCancelAsync(order, entry, now, cancellationToken))
+            {
+                return new CancelOrderResult(CancelOrderStatus.Accepted, OrderStatuses.Cancelling, await DispatchInlineAsync(entry, cancellationToken));
+            }
         }
 
+        throw new InvalidOperationException($"Order {orderId} changed under each of {CancelAttempts} cancellation attempts.");
+    }
+
+    /// <summary>Publishes and deletes <paramref name="entry"/>, waiting at most the inline timeout.</summary>
+    /// <returns>Null when it was published; otherwise what stopped it (the entry stays for the relay).</returns>
+    private async Task<Exception?> DispatchInlineAsync(OutboxEntry entry, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(_inlinePublishTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            var stored = EventParser.ParseEnvelope(order.EventJson);
-            await _publisher.PublishAsync(new OutgoingEvent(stored.Id!, stored.Type!, stored.CorrelationId!, order.EventJson), cancellationToken);
+            await _dispatcher.DispatchAsync(entry, linked.Token);
+            return null;
         }
-#pragma warning disable CA1031 // Any publish failure means the same thing to the client: stored, retry with the key.
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+#pragma warning disable CA1031 // Any failure means the same thing here: the durable entry is published later.
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
 #pragma warning restore CA1031
         {
-            return new PlaceOrderResult(PlaceOrderStatus.PublishFailed, order.OrderId, ex);
+            return ex;
         }
-
-        await _store.MarkPublishedAsync(order.OrderId, _time.GetUtcNow(), cancellationToken);
-        return new PlaceOrderResult(status, order.OrderId);
     }
 
     /// <summary>The order as <paramref name="caller"/> may see it.</summary>
@@ -156,23 +252,12 @@ public sealed class OrderService
         return new OrderView
         {
             OrderId = order.OrderId,
-            Status = OverallStatus(order.Statuses),
+            Status = order.Status,
             CreatedAt = order.CreatedAt,
             Customer = placed.Customer,
             Items = placed.Items,
             Services = new Dictionary<string, string>(order.Statuses),
             CorrelationId = order.CorrelationId,
         };
-    }
-
-    public static string OverallStatus(IReadOnlyDictionary<string, string> statuses)
-    {
-        ArgumentNullException.ThrowIfNull(statuses);
-        if (statuses.Values.Any(s => s == ServiceStatus.Pending))
-        {
-            return "PENDING";
-        }
-
-        return statuses.TryGetValue(TrackedServices.Inventory, out var inventory) && inventory == ServiceStatus.Rejected ? "REJECTED" : "COMPLETED";
     }
 }

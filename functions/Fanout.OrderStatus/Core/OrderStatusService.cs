@@ -6,7 +6,10 @@ namespace Fanout.OrderStatus.Core;
 /// <summary>An outcome fact reduced to what the order needs: which service, which final status.</summary>
 public sealed record OutcomeUpdate(string EventId, string OrderId, string Service, string Status);
 
-/// <summary>Maps outcome facts to per-service statuses and records them once per event id.</summary>
+/// <summary>Maps outcome facts to per-service statuses and records them once per event id: <c>SmsSent</c>/<c>EmailSent</c>
+/// (order-received only) → sms/email; <c>InventoryReserved</c>/<c>InventoryRejected</c>/<c>InventoryReleased</c> →
+/// inventory <c>RESERVED</c>/<c>REJECTED</c>/<c>RELEASED</c>. The store settles the order after each (a
+/// <c>CANCELLING</c> order whose inventory was released becomes <c>CANCELLED</c>).</summary>
 public sealed class OrderStatusService
 {
     public const string ServiceName = "orderstatus";
@@ -19,15 +22,23 @@ public sealed class OrderStatusService
     }
 
     /// <summary>Reads an outcome envelope; throws <see cref="PoisonMessageException"/> for anything else.</summary>
-    public static OutcomeUpdate ToUpdate(RawCloudEvent envelope)
+    /// <returns>Null for an <c>SmsSent</c> or <c>EmailSent</c> of a notification other than
+    /// <see cref="NotificationKinds.OrderReceived"/>: the order's sms/email statuses track the order-received
+    /// notification only, so the others change nothing (and so cannot be applied twice).</returns>
+    public static OutcomeUpdate? ToUpdate(RawCloudEvent envelope)
     {
         ArgumentNullException.ThrowIfNull(envelope);
         return envelope.Type switch
         {
-            EventTypes.SmsSent => From(EventParser.Bind(envelope, ContractsJsonContext.Default.SmsSent), s => s.OrderId, TrackedServices.Sms, s => s.Delivery == SmsDelivery.Skipped ? ServiceStatus.Skipped : ServiceStatus.Sent),
-            EventTypes.EmailSent => From(EventParser.Bind(envelope, ContractsJsonContext.Default.EmailSent), e => e.OrderId, TrackedServices.Email, _ => ServiceStatus.Sent),
+            EventTypes.SmsSent => Tracked(EventParser.Bind(envelope, ContractsJsonContext.Default.SmsSent), s => s.Notification) is { } sms
+                ? From(sms, s => s.OrderId, TrackedServices.Sms, s => s.Delivery == SmsDelivery.Skipped ? ServiceStatus.Skipped : ServiceStatus.Sent)
+                : null,
+            EventTypes.EmailSent => Tracked(EventParser.Bind(envelope, ContractsJsonContext.Default.EmailSent), e => e.Notification) is { } email
+                ? From(email, e => e.OrderId, TrackedServices.Email, _ => ServiceStatus.Sent)
+                : null,
             EventTypes.InventoryReserved => From(EventParser.Bind(envelope, ContractsJsonContext.Default.InventoryReserved), r => r.OrderId, TrackedServices.Inventory, _ => ServiceStatus.Reserved),
             EventTypes.InventoryRejected => From(EventParser.Bind(envelope, ContractsJsonContext.Default.InventoryRejected), r => r.OrderId, TrackedServices.Inventory, _ => ServiceStatus.Rejected),
+            EventTypes.InventoryReleased => From(EventParser.Bind(envelope, ContractsJsonContext.Default.InventoryReleased), r => r.OrderId, TrackedServices.Inventory, _ => ServiceStatus.Released),
             _ => throw new PoisonMessageException($"OrderStatus does not handle events of type \"{envelope.Type}\"."),
         };
     }
@@ -45,6 +56,9 @@ public sealed class OrderStatusService
             _ => result,
         };
     }
+
+    private static ParsedEvent<T>? Tracked<T>(ParsedEvent<T> parsed, Func<T, string> notification) =>
+        notification(parsed.Data) == NotificationKinds.OrderReceived ? parsed : null;
 
     private static OutcomeUpdate From<T>(ParsedEvent<T> parsed, Func<T, string> orderId, string service, Func<T, string> status) =>
         new(parsed.Id, orderId(parsed.Data), service, status(parsed.Data));

@@ -30,6 +30,50 @@ public static class OrderStatuses
 
     /// <summary>Cancelled, and inventory gave back whatever it held.</summary>
     public const string Cancelled = "CANCELLED";
+
+    /// <summary>The status computed from per-service statuses alone (no stored lifecycle): <see cref="Pending"/>
+    /// while any service is <see cref="ServiceStatus.Pending"/>; then <see cref="Rejected"/> when inventory
+    /// rejected, else <see cref="Completed"/>.</summary>
+    public static string Of(IReadOnlyDictionary<string, string> statuses)
+    {
+        ArgumentNullException.ThrowIfNull(statuses);
+        if (statuses.Values.Any(s => s == ServiceStatus.Pending))
+        {
+            return Pending;
+        }
+
+        return statuses.TryGetValue(TrackedServices.Inventory, out var inventory) && inventory == ServiceStatus.Rejected ? Rejected : Completed;
+    }
+
+    /// <summary>True for a status the order never leaves on its own: <see cref="Completed"/>, <see cref="Rejected"/>
+    /// or <see cref="Cancelled"/> (a completed order may still be cancelled, by request).</summary>
+    public static bool IsSettled(string status) => status is Completed or Rejected or Cancelled;
+}
+
+/// <summary>The open-orders markers of an order item (<see cref="Contracts.Topology.ReconcilerSpec"/>).</summary>
+public static class OpenOrders
+{
+    /// <summary>The shard number of <paramref name="orderId"/>: 32-bit FNV-1a of its UTF-8 bytes, modulo
+    /// <see cref="Contracts.Topology.ReconcilerSpec.OpenShards"/> (stable across processes, unlike
+    /// <c>string.GetHashCode</c>).</summary>
+    public static int ShardOf(string orderId)
+    {
+        ArgumentNullException.ThrowIfNull(orderId);
+        var hash = 2166136261u;
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(orderId))
+        {
+            hash = unchecked((hash ^ b) * 16777619u);
+        }
+
+        return (int)(hash % Contracts.Topology.ReconcilerSpec.OpenShards);
+    }
+
+    /// <summary>The index partition key value: <c>OPEN#&lt;shard&gt;</c>.</summary>
+    public static string ShardKey(int shard) => "OPEN#" + shard.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The index sort key value: UTC, ISO-8601 with seven fraction digits and <c>Z</c>, so that text order is
+    /// time order.</summary>
+    public static string Since(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>The services whose outcomes an order tracks (also the status attribute names).</summary>
@@ -45,15 +89,30 @@ public static class TrackedServices
 /// <summary>An order as the order service stores it.</summary>
 /// <param name="EventJson">The exact <c>OrderPlaced</c> envelope, so a re-publish sends identical bytes.</param>
 /// <param name="RequestHash">SHA-256 of the canonical request: decides "same body" for an idempotency key.</param>
-/// <param name="PublishedAt">When <c>OrderPlaced</c> was published; null while a publish is still owed.</param>
+/// <param name="Statuses">Per-service statuses (<see cref="TrackedServices"/> → <see cref="ServiceStatus"/>).</param>
 public sealed record OrderRecord(
     string OrderId,
     string EventJson,
     string CorrelationId,
     string RequestHash,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? PublishedAt,
-    IReadOnlyDictionary<string, string> Statuses);
+    IReadOnlyDictionary<string, string> Statuses)
+{
+    /// <summary>The stored lifecycle: null until a cancellation is accepted, then
+    /// <see cref="OrderStatuses.Cancelling"/>, then <see cref="OrderStatuses.Cancelled"/>.</summary>
+    public string? Lifecycle { get; init; }
+
+    /// <summary>The exact <c>OrderCancelled</c> envelope, stored with the cancellation; null before one.</summary>
+    public string? CancelEventJson { get; init; }
+
+    /// <summary>When the order last became open (placed, or asked to cancel), while it is <c>PENDING</c> or
+    /// <c>CANCELLING</c>; null once it is settled (the open-orders index forgot it).</summary>
+    public DateTimeOffset? OpenSince { get; init; }
+
+    /// <summary>The status <c>GET /orders/{id}</c> shows, one of <see cref="OrderStatuses"/>: the stored lifecycle
+    /// when there is one, otherwise computed from the services' statuses.</summary>
+    public string Status => Lifecycle ?? OrderStatuses.Of(Statuses);
+}
 
 public enum CreateOrderStatus
 {
@@ -82,16 +141,35 @@ public enum ApplyOutcomeStatus
     Conflict,
 }
 
+/// <summary>An order still open (<c>PENDING</c> or <c>CANCELLING</c>) as the reconciler finds it in the sparse
+/// <see cref="Contracts.Topology.ReconcilerSpec.OpenOrdersIndex"/> index.</summary>
+/// <param name="Status"><see cref="OrderStatuses.Pending"/> or <see cref="OrderStatuses.Cancelling"/>.</param>
+/// <param name="OpenSince">When it became open (placed, or asked to cancel), UTC.</param>
+/// <param name="PendingEvent">The fact it may still owe the topic, as stored: <c>OrderPlaced</c> while
+/// <c>PENDING</c>, <c>OrderCancelled</c> while <c>CANCELLING</c>. Consumers deduplicate by its id.</param>
+public sealed record OpenOrder(string OrderId, string Status, DateTimeOffset OpenSince, Fanout.Functions.Common.Publishing.OutgoingEvent PendingEvent);
+
 /// <summary>The order service's storage. Every write is conditional; nothing is ever blindly overwritten.</summary>
 public interface IOrderStore
 {
-    /// <param name="idempotencyKey">The key that names this request, or null; callers scope it (one namespace per
-    /// customer) before passing it, the store compares it as an opaque string.</param>
-    Task<CreateOrderResult> CreateAsync(OrderRecord order, string? idempotencyKey, CancellationToken cancellationToken);
+    /// <summary>The outbox in the same table: entries written with <see cref="CreateAsync"/> and
+    /// <see cref="RequestCancelAsync"/> are published and deleted through it.</summary>
+    Outbox.IOutbox Outbox { get; }
+
+    /// <summary>Writes the order, its key record and the outbox entry <paramref name="placed"/> in one transaction.</summary>
+    /// <param name="idempotencyKey">The key that names this request; callers scope it (one namespace per customer)
+    /// before passing it, the store compares it as an opaque string.</param>
+    Task<CreateOrderResult> CreateAsync(OrderRecord order, Outbox.OutboxEntry placed, string idempotencyKey, CancellationToken cancellationToken);
 
     Task<OrderRecord?> GetAsync(string orderId, CancellationToken cancellationToken);
 
-    Task MarkPublishedAsync(string orderId, DateTimeOffset publishedAt, CancellationToken cancellationToken);
+    /// <summary>Marks <paramref name="seen"/> <c>CANCELLING</c> (storing <paramref name="cancelled"/>'s envelope and
+    /// reopening it at <paramref name="at"/>) and writes the outbox entry, in one transaction, on condition that the
+    /// order still has no lifecycle and the service statuses <paramref name="seen"/> shows.</summary>
+    /// <returns>False when the order changed since <paramref name="seen"/> was read (read it again and decide again).</returns>
+    Task<bool> RequestCancelAsync(OrderRecord seen, Outbox.OutboxEntry cancelled, DateTimeOffset at, CancellationToken cancellationToken);
 
+    /// <summary>Records a service's outcome once per event id, then settles the order: <c>CANCELLING</c> with
+    /// inventory <c>RELEASED</c> becomes <c>CANCELLED</c>, and a settled order leaves the open-orders index.</summary>
     Task<ApplyOutcomeStatus> ApplyOutcomeAsync(string orderId, string eventId, string service, string status, CancellationToken cancellationToken);
 }

@@ -359,7 +359,7 @@ public sealed partial class CustomerAccessTests(CustomerAccessFixture fixture) :
     }
 
     private Task<HttpResponseMessage> PostAsync(SignedInUser caller, string json, string? idempotencyKey = null) =>
-        fixture.SendAsync(HttpMethod.Post, "/orders", caller.Authorization, json, idempotencyKey: idempotencyKey);
+        fixture.SendAsync(HttpMethod.Post, "/orders", caller.Authorization, json, idempotencyKey: idempotencyKey ?? Guid.NewGuid().ToString());
 
     private Task<HttpResponseMessage> GetAsync(SignedInUser caller, string orderId) =>
         fixture.SendAsync(HttpMethod.Get, "/orders/" + orderId, caller.Authorization);

@@ -40,9 +40,16 @@ public static class Api
     /// <summary>A plain customer whose <c>sub</c> is <paramref name="subject"/>.</summary>
     public static ApiCaller Customer(string subject) => new(subject);
 
-    public static HttpApiRequest Post(string? body, string? contentType = "application/json", IDictionary<string, string>? headers = null, bool base64 = false, ApiCaller? caller = null)
+    /// <summary>A POST /orders. <c>Idempotency-Key</c> is required, so a fresh one is sent unless
+    /// <paramref name="headers"/> names one, or <paramref name="withoutKey"/> asks for none.</summary>
+    public static HttpApiRequest Post(string? body, string? contentType = "application/json", IDictionary<string, string>? headers = null, bool base64 = false, ApiCaller? caller = null, bool withoutKey = false)
     {
         var all = new Dictionary<string, string> { ["host"] = "api.example.com", ["user-agent"] = "fanout-tests" };
+        if (!withoutKey)
+        {
+            all["idempotency-key"] = Guid.NewGuid().ToString();
+        }
+
         if (contentType is not null)
         {
             all["content-type"] = contentType;
@@ -71,6 +78,15 @@ public static class Api
         Headers = new Dictionary<string, string> { ["host"] = "api.example.com" },
         PathParameters = new Dictionary<string, string> { ["id"] = orderId },
         RequestContext = Context("GET", "/orders/" + orderId, "GET /orders/{id}", caller ?? Operator),
+    };
+
+    public static HttpApiRequest Cancel(string orderId, ApiCaller? caller = null) => new()
+    {
+        RouteKey = "POST /orders/{id}/cancel",
+        RawPath = "/orders/" + orderId + "/cancel",
+        Headers = new Dictionary<string, string> { ["host"] = "api.example.com" },
+        PathParameters = new Dictionary<string, string> { ["id"] = orderId },
+        RequestContext = Context("POST", "/orders/" + orderId + "/cancel", "POST /orders/{id}/cancel", caller ?? Operator),
     };
 
     /// <summary>The stored partition key of an idempotency key sent by <paramref name="caller"/> (default: <see cref="Operator"/>).</summary>

@@ -238,7 +238,8 @@ public sealed class OrderIntakeAuthorizationTests : IDisposable
         { "413", 413 },
         { "415", 415 },
         { "500", 500 },
-        { "503 publish", 503 },
+        { "202 publish failed", 202 },
+        { "202 cancel", 202 },
         { "503 timeout", 503 },
     };
 
@@ -299,6 +300,9 @@ public sealed class OrderIntakeAuthorizationTests : IDisposable
     [InlineData("/xrders/0195a1b2-c3d4-7e5f-8a9b-000000000000", "(other path, 44 characters)")]
     [InlineData("/orders/ada@example.com", "(other path, 23 characters)")]
     [InlineData("/ordersx", "(other path, 8 characters)")]
+    [InlineData("/orders/0195a1b2-c3d4-7e5f-8a9b-000000000000/cancel", "/orders/0195a1b2-c3d4-7e5f-8a9b-000000000000/cancel")]
+    [InlineData("/orders/ada@example.com/cancel", "(other path, 30 characters)")]
+    [InlineData("/orders/0195a1b2-c3d4-7e5f-8a9b-000000000000/cancelx", "(other path, 52 characters)")]
     public void LoggedPath_OnlyTheApisOwnPathsAreShown(string rawPath, string expected)
     {
         Assert.Equal(expected, OrderIntakeFunction.LoggedPath(rawPath));
@@ -335,7 +339,14 @@ public sealed class OrderIntakeAuthorizationTests : IDisposable
             case "500":
                 _store.FailCreateWith = new InvalidOperationException("store down");
                 return await Send(HttpApiRequestBuilder.PostOrder(valid));
-            case "503 publish":
+            case "202 cancel":
+                var placed = await Send(HttpApiRequestBuilder.PostOrder(valid));
+                using (var doc = System.Text.Json.JsonDocument.Parse(placed.Body!))
+                {
+                    return await Send(HttpApiRequestBuilder.CancelOrder(doc.RootElement.GetProperty("orderId").GetString()!));
+                }
+
+            case "202 publish failed":
                 _publisher.FailWith = new HttpRequestException("SNS unreachable");
                 return await Send(HttpApiRequestBuilder.PostOrder(valid));
             default:

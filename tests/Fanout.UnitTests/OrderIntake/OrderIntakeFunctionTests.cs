@@ -51,7 +51,7 @@ public sealed class OrderIntakeFunctionTests : IDisposable
 
         var stored = Assert.Single(_store.Orders);
         Assert.Equal(orderId, stored.OrderId);
-        Assert.Equal(_time.GetUtcNow(), stored.PublishedAt);
+        Assert.Empty(_store.PendingEntries);
         Assert.All(TrackedServices.All, s => Assert.Equal(ServiceStatus.Pending, stored.Statuses[s]));
 
         var published = Assert.Single(_publisher.Published);
@@ -505,46 +505,41 @@ public sealed class OrderIntakeFunctionTests : IDisposable
     }
 
     [Fact]
-    public async Task HandleAsync_SameBodyWithoutKey_CreatesTwoOrders()
+    public async Task HandleAsync_NoIdempotencyKey_Returns400NamingTheHeaderAndStoresNothing()
     {
-        var body = OrderRequestBuilder.ValidOrder().Build();
-        var first = await Send(HttpApiRequestBuilder.PostOrder(body));
-        var second = await Send(HttpApiRequestBuilder.PostOrder(body));
+        var response = await Send(HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build()).WithoutHeader("Idempotency-Key"));
 
-        Assert.NotEqual(AcceptedOrderId(first), AcceptedOrderId(second));
-        Assert.Equal(2, _store.Orders.Count);
-        Assert.Equal(2, _publisher.Published.Count);
+        Assert.Equal(400, response.StatusCode);
+        var problem = ProblemDocument.From(response);
+        Assert.Equal("Missing header", problem.Title);
+        Assert.Equal([OrderIntakeFunction.IdempotencyHeader], problem.Fields);
+        Assert.Contains(OrderIntakeFunction.MissingKeyMessage, response.Body, StringComparison.Ordinal);
+        Assert.Empty(_store.Orders);
+        Assert.Equal(0, _publisher.Attempts);
     }
 
     [Fact]
-    public async Task HandleAsync_PublishFails_Returns503AndTheSameKeyLaterPublishesTheStoredOrder()
+    public async Task HandleAsync_PublishFails_Returns202AndKeepsTheOutboxEntryAndAReplayPublishesNothing()
     {
         var body = OrderRequestBuilder.ValidOrder().Build();
         _publisher.FailWith = new HttpRequestException("SNS unreachable");
 
         var failed = await Send(HttpApiRequestBuilder.PostOrder(body).WithIdempotencyKey("key-retry"));
 
-        Assert.Equal(503, failed.StatusCode);
-        Assert.Equal("1", failed.Headers["Retry-After"]);
-        Assert.Equal("Order stored, not yet published", ProblemDocument.From(failed).Title);
+        Assert.Equal(202, failed.StatusCode);
         var stored = Assert.Single(_store.Orders);
-        Assert.Null(stored.PublishedAt);
+        Assert.Equal(stored.OrderId, AcceptedOrderId(failed));
+        Assert.Equal(stored.EventJson, Assert.Single(_store.PendingEntries).Event.Json);
         Assert.Empty(_publisher.Published);
 
         _publisher.FailWith = null;
-        _time.Advance(TimeSpan.FromSeconds(2));
         var retried = await Send(HttpApiRequestBuilder.PostOrder(body).WithIdempotencyKey("key-retry"));
 
         Assert.Equal(202, retried.StatusCode);
         Assert.Equal(stored.OrderId, AcceptedOrderId(retried));
         Assert.Equal("true", retried.Headers["Idempotent-Replayed"]);
-        var published = Assert.Single(_publisher.Published);
-        Assert.Equal(stored.EventJson, published.Json);
-        Assert.Equal(_time.GetUtcNow(), Assert.Single(_store.Orders).PublishedAt);
-
-        var again = await Send(HttpApiRequestBuilder.PostOrder(body).WithIdempotencyKey("key-retry"));
-        Assert.Equal(202, again.StatusCode);
-        Assert.Single(_publisher.Published);
+        Assert.Empty(_publisher.Published);
+        Assert.Single(_store.PendingEntries);
     }
 
     [Fact]
@@ -717,6 +712,106 @@ public sealed class OrderIntakeFunctionTests : IDisposable
     }
 
     private static LambdaInvocation Invocation() => new("request-1", TestClock.Start.AddSeconds(10), null, null);
+
+    [Fact]
+    public async Task HandleAsync_CancelAPlacedOrder_Returns202CancellingWithLocationAndPublishesOrderCancelled()
+    {
+        var orderId = AcceptedOrderId(await Send(HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build())));
+
+        var response = await Send(HttpApiRequestBuilder.CancelOrder(orderId));
+
+        Assert.Equal(202, response.StatusCode);
+        Assert.Equal("/orders/" + orderId, response.Headers["Location"]);
+        using var body = JsonDocument.Parse(response.Body!);
+        Assert.Equal(orderId, body.RootElement.GetProperty("orderId").GetString());
+        Assert.Equal("CANCELLING", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal(EventTypes.OrderCancelled, _publisher.Published[^1].Type);
+        Assert.Equal(OrderStatuses.Cancelling, _store.Find(orderId)!.Lifecycle);
+
+        var again = await Send(HttpApiRequestBuilder.CancelOrder(orderId));
+
+        Assert.Equal(202, again.StatusCode);
+        Assert.Equal(2, _publisher.Published.Count);
+    }
+
+    [Fact]
+    public async Task HandleAsync_CancelSomeoneElsesOrder_Returns404LikeAMissingOne()
+    {
+        var orderId = AcceptedOrderId(await Send(HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build())));
+
+        var foreign = await Send(HttpApiRequestBuilder.CancelOrder(orderId).WithCaller("cust-other"));
+        var missing = await Send(HttpApiRequestBuilder.CancelOrder(UnknownOrderId).WithCaller("cust-other"));
+
+        Assert.Equal(404, foreign.StatusCode);
+        Assert.Equal(404, missing.StatusCode);
+        Assert.Equal("Order not found", ProblemDocument.From(foreign).Title);
+        Assert.Equal(ProblemDocument.From(missing).Title, ProblemDocument.From(foreign).Title);
+        Assert.Null(_store.Find(orderId)!.Lifecycle);
+    }
+
+    [Fact]
+    public async Task HandleAsync_CancelARejectedOrder_Returns409ProblemNamingTheStatus()
+    {
+        var orderId = AcceptedOrderId(await Send(HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build())));
+        _store.Replace(_store.Find(orderId)! with
+        {
+            Statuses = new Dictionary<string, string> { [TrackedServices.Sms] = "SENT", [TrackedServices.Email] = "SENT", [TrackedServices.Inventory] = "REJECTED" },
+        });
+
+        var response = await Send(HttpApiRequestBuilder.CancelOrder(orderId));
+
+        Assert.Equal(409, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Headers["Content-Type"]);
+        var problem = ProblemDocument.From(response);
+        Assert.Equal("Order cannot be cancelled", problem.Title);
+        Assert.Contains("is REJECTED", response.Body, StringComparison.Ordinal);
+        Assert.Single(_publisher.Published);
+    }
+
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("DELETE")]
+    public async Task HandleAsync_CancelRouteWithAnotherMethod_Returns405AllowPost(string method)
+    {
+        var response = await Send(HttpApiRequestBuilder.CancelOrder(UnknownOrderId).WithMethod(method));
+
+        Assert.Equal(405, response.StatusCode);
+        Assert.Equal("POST", response.Headers["Allow"]);
+    }
+
+    [Fact]
+    public async Task HandleAsync_CancelPathWithoutRouteParameters_MatchesByPath()
+    {
+        var orderId = AcceptedOrderId(await Send(HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build())));
+
+        var response = await Send(HttpApiRequestBuilder.CancelOrder(orderId).WithPath("/orders/" + orderId + "/cancel"));
+
+        Assert.Equal(202, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("not-a-uuid")]
+    [InlineData("0195a1b2-c3d4-7e5f-8a9b-00000000000 ")]
+    public async Task HandleAsync_CancelWithAnInvalidId_Returns400(string id)
+    {
+        var response = await Send(HttpApiRequestBuilder.CancelOrder(id));
+
+        Assert.Equal(400, response.StatusCode);
+        Assert.Equal(["id"], ProblemDocument.From(response).Fields);
+    }
+
+    [Fact]
+    public async Task HandleAsync_CancelPublishFails_Still202AndLogsNoPersonalData()
+    {
+        var orderId = AcceptedOrderId(await Send(HttpApiRequestBuilder.PostOrder(OrderRequestBuilder.ValidOrder().Build())));
+        _publisher.FailWith = new HttpRequestException("SNS unreachable for a@example.com");
+
+        var response = await Send(HttpApiRequestBuilder.CancelOrder(orderId));
+
+        Assert.Equal(202, response.StatusCode);
+        Assert.Contains("OrderCancelled not published inline", _log.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("@example.com", _log.ToString(), StringComparison.Ordinal);
+    }
 
     private static string AcceptedOrderId(HttpApiResponse response)
     {

@@ -1,14 +1,19 @@
 using Fanout.Orders;
 using Fanout.Orders.Core;
+using Fanout.Orders.Outbox;
 
 namespace Fanout.UnitTests.TestDoubles;
 
 /// <summary>An <see cref="IOrderStore"/> with the same conditional semantics as the DynamoDB store: an order id is
 /// written once, an idempotency key remembers its order and request hash, and a service status moves from PENDING
 /// to one final value once per event id. A key past <see cref="DynamoOrderStore.KeyRetention"/> (by the given clock)
-/// counts as unused, as the DynamoDB store's condition makes it.</summary>
-internal sealed class InMemoryOrderStore(TimeProvider? time = null) : IOrderStore
+/// counts as unused, as the DynamoDB store's condition makes it.
+/// Create and cancel write their outbox entry atomically with the order change; outcomes settle the order as the
+/// DynamoDB store does (CANCELLING + RELEASED → CANCELLED; settled orders lose <see cref="OrderRecord.OpenSince"/>).</summary>
+internal sealed class InMemoryOrderStore(TimeProvider? time = null) : IOrderStore, IOutbox
 {
+    private readonly Dictionary<string, OutboxEntry> _outbox = new(StringComparer.Ordinal);
+
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, OrderRecord> _orders = new(StringComparer.Ordinal);
@@ -30,6 +35,36 @@ internal sealed class InMemoryOrderStore(TimeProvider? time = null) : IOrderStor
             {
                 return [.. _orders.Values];
             }
+        }
+    }
+
+    public IOutbox Outbox => this;
+
+    /// <summary>The outbox entries still pending (written, not yet completed).</summary>
+    public IReadOnlyList<OutboxEntry> PendingEntries
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _outbox.Values];
+            }
+        }
+    }
+
+    /// <summary>Every entry ever written, in order.</summary>
+    public List<OutboxEntry> WrittenEntries { get; } = [];
+
+    /// <summary>When set, <see cref="RequestCancelAsync"/> first runs it (a concurrent change slipping in between the
+    /// caller's read and its conditional write), then clears it.</summary>
+    public Action<InMemoryOrderStore>? BeforeCancelWrite { get; set; }
+
+    /// <summary>Replaces a stored order (test set-up).</summary>
+    public void Replace(OrderRecord order)
+    {
+        lock (_gate)
+        {
+            _orders[order.OrderId] = order;
         }
     }
 
@@ -60,7 +95,7 @@ internal sealed class InMemoryOrderStore(TimeProvider? time = null) : IOrderStor
         }
     }
 
-    public Task<CreateOrderResult> CreateAsync(OrderRecord order, string? idempotencyKey, CancellationToken cancellationToken)
+    public Task<CreateOrderResult> CreateAsync(OrderRecord order, OutboxEntry placed, string idempotencyKey, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (FailCreateWith is { } failure)
@@ -68,7 +103,7 @@ internal sealed class InMemoryOrderStore(TimeProvider? time = null) : IOrderStor
             throw failure;
         }
 
-        if (KeyBusy && idempotencyKey is not null)
+        if (KeyBusy)
         {
             return Task.FromResult(new CreateOrderResult(CreateOrderStatus.InProgress, null));
         }
@@ -76,43 +111,77 @@ internal sealed class InMemoryOrderStore(TimeProvider? time = null) : IOrderStor
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
         lock (_gate)
         {
-            if (idempotencyKey is not null && _keys.TryGetValue(idempotencyKey, out var existing) && existing.ExpiresAt >= now)
+            if (_keys.TryGetValue(idempotencyKey, out var existing) && existing.ExpiresAt >= now)
             {
                 return Task.FromResult(existing.RequestHash == order.RequestHash
                     ? new CreateOrderResult(CreateOrderStatus.ExistingForKey, _orders[existing.OrderId])
                     : new CreateOrderResult(CreateOrderStatus.KeyConflict, null));
             }
 
-            if (!_orders.TryAdd(order.OrderId, order))
+            if (!_orders.TryAdd(order.OrderId, order with { OpenSince = order.CreatedAt }))
             {
                 throw new InvalidOperationException($"Order {order.OrderId} already exists: the store never overwrites.");
             }
 
-            if (idempotencyKey is not null)
-            {
-                _keys[idempotencyKey] = (order.OrderId, order.RequestHash, now + (long)DynamoOrderStore.KeyRetention.TotalSeconds);
-            }
-
+            _keys[idempotencyKey] = (order.OrderId, order.RequestHash, now + (long)DynamoOrderStore.KeyRetention.TotalSeconds);
+            _outbox.Add(placed.EventId, placed);
+            WrittenEntries.Add(placed);
             return Task.FromResult(new CreateOrderResult(CreateOrderStatus.Created, order));
         }
+    }
+
+    public Task<bool> RequestCancelAsync(OrderRecord seen, OutboxEntry cancelled, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (BeforeCancelWrite is { } before)
+        {
+            BeforeCancelWrite = null;
+            before(this);
+        }
+
+        lock (_gate)
+        {
+            if (!_orders.TryGetValue(seen.OrderId, out var current) || current.Lifecycle is not null
+                || TrackedServices.All.Any(s => current.Statuses.GetValueOrDefault(s) != seen.Statuses.GetValueOrDefault(s)))
+            {
+                return Task.FromResult(false);
+            }
+
+            if (!_outbox.TryAdd(cancelled.EventId, cancelled))
+            {
+                throw new InvalidOperationException($"Outbox entry {cancelled.EventId} already exists: the store never overwrites.");
+            }
+
+            WrittenEntries.Add(cancelled);
+            _orders[seen.OrderId] = current with { Lifecycle = OrderStatuses.Cancelling, CancelEventJson = cancelled.Event.Json, OpenSince = at };
+            return Task.FromResult(true);
+        }
+    }
+
+    Task<OutboxEntry?> IOutbox.GetAsync(string eventId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return Task.FromResult(_outbox.GetValueOrDefault(eventId));
+        }
+    }
+
+    Task IOutbox.CompleteAsync(string eventId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            _outbox.Remove(eventId);
+        }
+
+        return Task.CompletedTask;
     }
 
     public Task<OrderRecord?> GetAsync(string orderId, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         return Task.FromResult(Find(orderId));
-    }
-
-    public Task MarkPublishedAsync(string orderId, DateTimeOffset publishedAt, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        lock (_gate)
-        {
-            var order = _orders.GetValueOrDefault(orderId) ?? throw new InvalidOperationException($"Order {orderId} does not exist.");
-            _orders[orderId] = order with { PublishedAt = order.PublishedAt ?? publishedAt };
-        }
-
-        return Task.CompletedTask;
     }
 
     public Task<ApplyOutcomeStatus> ApplyOutcomeAsync(string orderId, string eventId, string service, string status, CancellationToken cancellationToken)
@@ -126,21 +195,35 @@ internal sealed class InMemoryOrderStore(TimeProvider? time = null) : IOrderStor
             }
 
             var applied = _appliedEvents.TryGetValue(orderId, out var ids) ? ids : _appliedEvents[orderId] = new HashSet<string>(StringComparer.Ordinal);
-            if (applied.Contains(eventId))
-            {
-                return Task.FromResult(ApplyOutcomeStatus.Duplicate);
-            }
-
             var current = order.Statuses.GetValueOrDefault(service, ServiceStatus.Pending);
-            if (current != ServiceStatus.Pending && current != status)
+            ApplyOutcomeStatus result;
+            if (applied.Contains(eventId) || (current == ServiceStatus.Released && status != ServiceStatus.Released))
+            {
+                result = ApplyOutcomeStatus.Duplicate;
+            }
+            else if (status != ServiceStatus.Released && current != ServiceStatus.Pending && current != status)
             {
                 return Task.FromResult(ApplyOutcomeStatus.Conflict);
             }
+            else
+            {
+                applied.Add(eventId);
+                var statuses = new Dictionary<string, string>(order.Statuses, StringComparer.Ordinal) { [service] = status };
+                order = order with { Statuses = statuses };
+                result = ApplyOutcomeStatus.Applied;
+            }
 
-            applied.Add(eventId);
-            var statuses = new Dictionary<string, string>(order.Statuses, StringComparer.Ordinal) { [service] = status };
-            _orders[orderId] = order with { Statuses = statuses };
-            return Task.FromResult(ApplyOutcomeStatus.Applied);
+            if (order.Lifecycle == OrderStatuses.Cancelling && order.Statuses.GetValueOrDefault(TrackedServices.Inventory) == ServiceStatus.Released)
+            {
+                order = order with { Lifecycle = OrderStatuses.Cancelled, OpenSince = null };
+            }
+            else if (order.Lifecycle is null && OrderStatuses.IsSettled(order.Status))
+            {
+                order = order with { OpenSince = null };
+            }
+
+            _orders[orderId] = order;
+            return Task.FromResult(result);
         }
     }
 }

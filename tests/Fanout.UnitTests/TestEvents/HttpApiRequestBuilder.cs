@@ -40,8 +40,17 @@ internal sealed class HttpApiRequestBuilder
         return claims;
     }
 
+    /// <summary>A POST /orders with a fresh <c>Idempotency-Key</c> (required); remove it with <see cref="WithoutHeader"/>.</summary>
     public static HttpApiRequestBuilder PostOrder(string body) =>
-        new HttpApiRequestBuilder().WithHeader("content-type", "application/json").WithBody(body);
+        new HttpApiRequestBuilder().WithHeader("content-type", "application/json").WithIdempotencyKey(Guid.NewGuid().ToString()).WithBody(body);
+
+    /// <summary>A POST /orders/{id}/cancel, without a body, as the <c>POST /orders/{id}/cancel</c> route delivers it.</summary>
+    public static HttpApiRequestBuilder CancelOrder(string id)
+    {
+        var builder = new HttpApiRequestBuilder { _method = "POST", _path = "/orders/" + id + "/cancel", _routeKey = "POST /orders/{id}/cancel" };
+        builder._pathParameters = new Dictionary<string, string>(StringComparer.Ordinal) { ["id"] = id };
+        return builder;
+    }
 
     public static HttpApiRequestBuilder GetOrder(string id)
     {

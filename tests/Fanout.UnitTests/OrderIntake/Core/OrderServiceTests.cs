@@ -1,5 +1,8 @@
+using Fanout.Contracts.Events;
+using Fanout.Functions.Common.Publishing;
 using Fanout.OrderIntake.Core;
 using Fanout.Orders.Core;
+using Fanout.Orders.Outbox;
 using Fanout.UnitTests.TestDoubles;
 using Fanout.UnitTests.TestEvents;
 
@@ -28,7 +31,7 @@ public sealed class OrderServiceTests
             [TrackedServices.Inventory] = inventory,
         };
 
-        Assert.Equal(expected, OrderService.OverallStatus(statuses));
+        Assert.Equal(expected, OrderStatuses.Of(statuses));
     }
 
     [Fact]
@@ -44,7 +47,7 @@ public sealed class OrderServiceTests
     }
 
     [Fact]
-    public async Task PlaceAsync_NewOrder_StoresBeforePublishingAndMarksPublished()
+    public async Task PlaceAsync_NewOrder_WritesOrderAndOutboxEntryThenPublishesAndDeletesTheEntry()
     {
         var store = new InMemoryOrderStore();
         var publisher = new RecordingEventPublisher();
@@ -53,16 +56,25 @@ public sealed class OrderServiceTests
         var result = await service.PlaceAsync(Command(2), Owner, "key-1", "corr-1", TestContext.Current.CancellationToken);
 
         Assert.Equal(PlaceOrderStatus.Accepted, result.Status);
+        Assert.Null(result.PublishError);
         var order = Assert.Single(store.Orders);
         Assert.Equal(result.OrderId, order.OrderId);
         Assert.Equal(TestClock.Start, order.CreatedAt);
-        Assert.Equal(TestClock.Start, order.PublishedAt);
+        Assert.Equal(TestClock.Start, order.OpenSince);
         Assert.Equal(OrderService.RequestHash(Command(2)), order.RequestHash);
+        var entry = Assert.Single(store.WrittenEntries);
+        Assert.Equal(EventIds.For(order.OrderId, "orders", "PLACED"), entry.EventId);
+        Assert.Equal(EventTypes.OrderPlaced, entry.Event.Type);
+        Assert.Equal("corr-1", entry.Event.CorrelationId);
+        Assert.Equal(order.EventJson, entry.Event.Json);
+        Assert.Equal(order.OrderId, entry.OrderId);
+        Assert.Equal(TestClock.Start, entry.CreatedAt);
         Assert.Equal(order.EventJson, Assert.Single(publisher.Published).Json);
+        Assert.Empty(store.PendingEntries);
     }
 
     [Fact]
-    public async Task PlaceAsync_PublishFails_ReportsPublishFailedWithTheError()
+    public async Task PlaceAsync_PublishFails_AcceptsAndKeepsTheEntryWithTheError()
     {
         var store = new InMemoryOrderStore();
         var failure = new TimeoutException("SNS timed out");
@@ -70,10 +82,53 @@ public sealed class OrderServiceTests
 
         var result = await service.PlaceAsync(Command(1), Owner, "key-1", "corr-1", TestContext.Current.CancellationToken);
 
-        Assert.Equal(PlaceOrderStatus.PublishFailed, result.Status);
-        Assert.Same(failure, result.Error);
+        Assert.Equal(PlaceOrderStatus.Accepted, result.Status);
+        Assert.Same(failure, result.PublishError);
         Assert.Equal(Assert.Single(store.Orders).OrderId, result.OrderId);
-        Assert.Null(store.Orders[0].PublishedAt);
+        Assert.Equal(result.OrderId, Assert.Single(store.PendingEntries).OrderId);
+    }
+
+    [Fact]
+    public async Task PlaceAsync_PublishHangsPastTheInlineTimeout_AcceptsWithTheTimeoutAndKeepsTheEntry()
+    {
+        var store = new InMemoryOrderStore();
+        var time = TestClock.Create();
+        var service = new OrderService(store, new HangingPublisher(), time, TimeSpan.FromMilliseconds(250));
+
+        var placing = service.PlaceAsync(Command(1), Owner, "key-1", "corr-1", Ct);
+        time.Advance(TimeSpan.FromMilliseconds(249));
+        Assert.False(placing.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var result = await placing;
+
+        Assert.Equal(PlaceOrderStatus.Accepted, result.Status);
+        Assert.IsAssignableFrom<OperationCanceledException>(result.PublishError);
+        Assert.Single(store.PendingEntries);
+    }
+
+    [Fact]
+    public void Constructor_InlineTimeoutNotPositive_Throws()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new OrderService(new InMemoryOrderStore(), new RecordingEventPublisher(), TestClock.Create(), TimeSpan.Zero));
+        _ = new OrderService(new InMemoryOrderStore(), new RecordingEventPublisher(), TestClock.Create(), TimeSpan.FromTicks(1));
+    }
+
+    [Fact]
+    public async Task PlaceAsync_Replay_AnswersTheOriginalOrderAndPublishesNothingMore()
+    {
+        var store = new InMemoryOrderStore();
+        var publisher = new RecordingEventPublisher { FailWith = new TimeoutException("down") };
+        var service = new OrderService(store, publisher, TestClock.Create());
+        var first = await service.PlaceAsync(Command(1), Owner, "key-1", "corr-1", Ct);
+        publisher.FailWith = null;
+
+        var again = await service.PlaceAsync(Command(1), Owner, "key-1", "corr-2", Ct);
+
+        Assert.Equal(PlaceOrderStatus.Replayed, again.Status);
+        Assert.Equal(first.OrderId, again.OrderId);
+        Assert.Null(again.PublishError);
+        Assert.Equal(1, publisher.Attempts);
+        Assert.Single(store.PendingEntries);
     }
 
     [Fact]
@@ -108,22 +163,22 @@ public sealed class OrderServiceTests
     }
 
     [Fact]
-    public async Task PlaceAsync_PublishTimesOutWithTaskCanceledWhileTheCallerWaits_ReportsPublishFailed()
+    public async Task PlaceAsync_PublishTimesOutWithTaskCanceledWhileTheCallerWaits_AcceptsWithTheError()
     {
-        // An SDK timeout surfaces as TaskCanceledException though nobody cancelled the request: it is a failed publish.
+        // An SDK timeout surfaces as TaskCanceledException though nobody cancelled the request: the entry waits for the relay.
         var store = new InMemoryOrderStore();
         var timeout = new TaskCanceledException("The request timed out.");
         var service = new OrderService(store, new RecordingEventPublisher { FailWith = timeout }, TestClock.Create());
 
         var result = await service.PlaceAsync(Command(1), Owner, "key-1", "corr-1", TestContext.Current.CancellationToken);
 
-        Assert.Equal(PlaceOrderStatus.PublishFailed, result.Status);
-        Assert.Same(timeout, result.Error);
-        Assert.Null(Assert.Single(store.Orders).PublishedAt);
+        Assert.Equal(PlaceOrderStatus.Accepted, result.Status);
+        Assert.Same(timeout, result.PublishError);
+        Assert.Single(store.PendingEntries);
     }
 
     [Fact]
-    public async Task PlaceAsync_CallerCancelledDuringPublish_PropagatesTheCancellation()
+    public async Task PlaceAsync_CallerCancelledDuringPublish_PropagatesTheCancellationAndKeepsTheEntry()
     {
         using var cancellation = new CancellationTokenSource();
         var publisher = new CancellingPublisher(cancellation);
@@ -132,20 +187,19 @@ public sealed class OrderServiceTests
 
         await Assert.ThrowsAsync<OperationCanceledException>(() => service.PlaceAsync(Command(1), Owner, "key-1", "corr-1", cancellation.Token));
 
-        Assert.Null(Assert.Single(store.Orders).PublishedAt);
+        Assert.Single(store.Orders);
+        Assert.Single(store.PendingEntries);
     }
 
     [Fact]
-    public async Task PlaceAsync_CallerCancelledAndPublishFailsOtherwise_ReportsPublishFailed()
+    public async Task PlaceAsync_CallerCancelledAndPublishFailsOtherwise_PropagatesTheFailure()
     {
+        // Once the request itself is cancelled, nothing is swallowed: the invocation is out of time anyway.
         using var cancellation = new CancellationTokenSource();
         var failure = new TimeoutException("SNS timed out");
         var service = new OrderService(new InMemoryOrderStore(), new CancellingPublisher(cancellation, failure), TestClock.Create());
 
-        var result = await service.PlaceAsync(Command(1), Owner, "key-1", "corr-1", cancellation.Token);
-
-        Assert.Equal(PlaceOrderStatus.PublishFailed, result.Status);
-        Assert.Same(failure, result.Error);
+        Assert.Same(failure, await Assert.ThrowsAsync<TimeoutException>(() => service.PlaceAsync(Command(1), Owner, "key-1", "corr-1", cancellation.Token)));
     }
 
     [Fact]
@@ -165,7 +219,7 @@ public sealed class OrderServiceTests
     {
         var service = new OrderService(new InMemoryOrderStore(), new RecordingEventPublisher(), TestClock.Create());
 
-        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => service.PlaceAsync(null!, Owner, null, "corr-1", TestContext.Current.CancellationToken));
+        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => service.PlaceAsync(null!, Owner, "key-1", "corr-1", TestContext.Current.CancellationToken));
 
         Assert.Equal("command", error.ParamName);
     }
@@ -177,7 +231,7 @@ public sealed class OrderServiceTests
         var publisher = new RecordingEventPublisher();
         var service = new OrderService(store, publisher, TestClock.Create());
 
-        var result = await service.PlaceAsync(Command(2, customerId: "", phone: "+14155550123"), new Caller("cust-42", false), null, "corr-1", Ct);
+        var result = await service.PlaceAsync(Command(2, customerId: "", phone: "+14155550123"), new Caller("cust-42", false), "key-1", "corr-1", Ct);
 
         Assert.Equal(PlaceOrderStatus.Accepted, result.Status);
         var customer = PlacedCustomer(Assert.Single(publisher.Published).Json);
@@ -208,7 +262,7 @@ public sealed class OrderServiceTests
         var publisher = new RecordingEventPublisher();
         var service = new OrderService(new InMemoryOrderStore(), publisher, TestClock.Create());
 
-        var result = await service.PlaceAsync(Command(2, customerId: "cust-43"), new Caller("op-1", true), null, "corr-1", Ct);
+        var result = await service.PlaceAsync(Command(2, customerId: "cust-43"), new Caller("op-1", true), "key-1", "corr-1", Ct);
 
         Assert.Equal(PlaceOrderStatus.Accepted, result.Status);
         Assert.Null(result.Refusal);
@@ -293,7 +347,7 @@ public sealed class OrderServiceTests
     public async Task GetAsync_OrderOfCustomerA_AnswersItsOwnerAndOperatorsOnly(string subject, bool isOperator, bool visible)
     {
         var service = new OrderService(new InMemoryOrderStore(), new RecordingEventPublisher(), TestClock.Create());
-        var placed = await service.PlaceAsync(Command(2, customerId: ""), new Caller("cust-a", false), null, "corr-1", Ct);
+        var placed = await service.PlaceAsync(Command(2, customerId: ""), new Caller("cust-a", false), "key-1", "corr-1", Ct);
 
         var view = await service.GetAsync(placed.OrderId!, new Caller(subject, isOperator), Ct);
 
@@ -318,15 +372,206 @@ public sealed class OrderServiceTests
     {
         var service = new OrderService(new InMemoryOrderStore(), new RecordingEventPublisher(), TestClock.Create());
 
-        Assert.Equal("caller", (await Assert.ThrowsAsync<ArgumentNullException>(() => service.PlaceAsync(Command(1), null!, null, "corr-1", Ct))).ParamName);
+        Assert.Equal("caller", (await Assert.ThrowsAsync<ArgumentNullException>(() => service.PlaceAsync(Command(1), null!, "key-1", "corr-1", Ct))).ParamName);
         Assert.Equal("caller", (await Assert.ThrowsAsync<ArgumentNullException>(() => service.GetAsync("o", null!, Ct))).ParamName);
     }
 
     [Fact]
     public void OverallStatus_Null_ThrowsArgumentNullException()
     {
-        Assert.Equal("statuses", Assert.Throws<ArgumentNullException>(() => OrderService.OverallStatus(null!)).ParamName);
+        Assert.Equal("statuses", Assert.Throws<ArgumentNullException>(() => OrderStatuses.Of(null!)).ParamName);
     }
+
+    [Fact]
+    public async Task PlaceAsync_MissingKey_ThrowsArgumentException()
+    {
+        var service = new OrderService(new InMemoryOrderStore(), new RecordingEventPublisher(), TestClock.Create());
+
+        Assert.Equal("idempotencyKey", (await Assert.ThrowsAsync<ArgumentNullException>(() => service.PlaceAsync(Command(1), Owner, null!, "corr-1", Ct))).ParamName);
+        Assert.Equal("idempotencyKey", (await Assert.ThrowsAsync<ArgumentException>(() => service.PlaceAsync(Command(1), Owner, "", "corr-1", Ct))).ParamName);
+    }
+
+    [Theory]
+    [InlineData("SENT", "SENT", "RESERVED", null, "COMPLETED")]
+    [InlineData("SENT", "SENT", "REJECTED", null, "REJECTED")]
+    [InlineData("PENDING", "SENT", "RESERVED", null, "PENDING")]
+    [InlineData("SENT", "SENT", "RESERVED", "CANCELLING", "CANCELLING")]
+    [InlineData("SENT", "SENT", "RELEASED", "CANCELLED", "CANCELLED")]
+    public async Task GetAsync_StoredLifecycleOrServiceStatuses_GivesTheStatus(string sms, string email, string inventory, string? lifecycle, string expected)
+    {
+        var store = new InMemoryOrderStore();
+        var service = new OrderService(store, new RecordingEventPublisher(), TestClock.Create());
+        var placed = await service.PlaceAsync(Command(2), Owner, "key-1", "corr-1", Ct);
+        var order = store.Find(placed.OrderId!)!;
+        store.Replace(order with { Lifecycle = lifecycle, Statuses = Statuses(sms, email, inventory) });
+
+        var view = await service.GetAsync(placed.OrderId!, Owner, Ct);
+
+        Assert.Equal(expected, view!.Status);
+        Assert.Equal(inventory, view.Services[TrackedServices.Inventory]);
+    }
+
+    [Theory]
+    [InlineData("PENDING", "PENDING", "PENDING", false, "customer")]
+    [InlineData("SENT", "SKIPPED", "RESERVED", true, "operator")]
+    [InlineData("SENT", "PENDING", "REJECTED", false, "customer")]
+    public async Task CancelAsync_PendingOrCompletedOrder_WritesCancellingAndTheOutboxEntryThenPublishesIt(string sms, string email, string inventory, bool byOperator, string cancelledBy)
+    {
+        var time = TestClock.Create();
+        var store = new InMemoryOrderStore(time);
+        var publisher = new RecordingEventPublisher();
+        var service = new OrderService(store, publisher, time);
+        var placed = await service.PlaceAsync(Command(2, phone: "+14155550123"), Owner, "key-1", "corr-1", Ct);
+        store.Replace(store.Find(placed.OrderId!)! with { Statuses = Statuses(sms, email, inventory) });
+        time.Advance(TimeSpan.FromMinutes(3));
+        var caller = byOperator ? new Caller("op-1", true) : Owner;
+
+        var result = await service.CancelAsync(placed.OrderId!, caller, "corr-9", Ct);
+
+        Assert.Equal(CancelOrderStatus.Accepted, result.Status);
+        Assert.Equal(OrderStatuses.Cancelling, result.CurrentStatus);
+        Assert.Null(result.PublishError);
+        var order = store.Find(placed.OrderId!)!;
+        Assert.Equal(OrderStatuses.Cancelling, order.Lifecycle);
+        Assert.Equal(TestClock.Start.AddMinutes(3), order.OpenSince);
+        var entry = store.WrittenEntries[^1];
+        Assert.Equal(EventIds.For(placed.OrderId!, "orders", "CANCELLED"), entry.EventId);
+        Assert.Equal(EventTypes.OrderCancelled, entry.Event.Type);
+        Assert.Equal("corr-9", entry.Event.CorrelationId);
+        Assert.Equal(order.CancelEventJson, entry.Event.Json);
+        Assert.Equal(entry.Event.Json, publisher.Published[^1].Json);
+        Assert.Empty(store.PendingEntries);
+        var cancelled = EventParser.Parse(entry.Event.Json, EventTypes.OrderCancelled, ContractsJsonContext.Default.OrderCancelled).Data;
+        Assert.Equal(placed.OrderId, cancelled.OrderId);
+        Assert.Equal(("c1", "a@example.com", "+14155550123"), (cancelled.Customer.Id, cancelled.Customer.Email, cancelled.Customer.Phone));
+        Assert.Equal(TestClock.Start.AddMinutes(3), cancelled.CancelledAt);
+        Assert.Equal(cancelledBy, cancelled.CancelledBy);
+    }
+
+    [Theory]
+    [InlineData("SENT", "SENT", "REJECTED", null, CancelOrderStatus.NotCancellable, "REJECTED")]
+    [InlineData("SENT", "SENT", "RELEASED", "CANCELLED", CancelOrderStatus.NotCancellable, "CANCELLED")]
+    [InlineData("SENT", "SENT", "RESERVED", "CANCELLING", CancelOrderStatus.AlreadyCancelling, "CANCELLING")]
+    public async Task CancelAsync_RejectedCancelledOrCancelling_WritesAndPublishesNothing(string sms, string email, string inventory, string? lifecycle, CancelOrderStatus expected, string current)
+    {
+        var store = new InMemoryOrderStore();
+        var publisher = new RecordingEventPublisher();
+        var service = new OrderService(store, publisher, TestClock.Create());
+        var placed = await service.PlaceAsync(Command(2), Owner, "key-1", "corr-1", Ct);
+        store.Replace(store.Find(placed.OrderId!)! with { Lifecycle = lifecycle, Statuses = Statuses(sms, email, inventory) });
+
+        var result = await service.CancelAsync(placed.OrderId!, Owner, "corr-2", Ct);
+
+        Assert.Equal(expected, result.Status);
+        Assert.Equal(current, result.CurrentStatus);
+        Assert.Single(store.WrittenEntries);
+        Assert.Equal(1, publisher.Attempts);
+        Assert.Equal(lifecycle, store.Find(placed.OrderId!)!.Lifecycle);
+    }
+
+    [Theory]
+    [InlineData("cust-other", false, CancelOrderStatus.NotFound)]
+    [InlineData("c1", false, CancelOrderStatus.Accepted)]
+    [InlineData("op-1", true, CancelOrderStatus.Accepted)]
+    public async Task CancelAsync_OnlyTheOwnerOrAnOperator_OthersGetNotFound(string subject, bool isOperator, CancelOrderStatus expected)
+    {
+        var store = new InMemoryOrderStore();
+        var service = new OrderService(store, new RecordingEventPublisher(), TestClock.Create());
+        var placed = await service.PlaceAsync(Command(2), Owner, "key-1", "corr-1", Ct);
+
+        var result = await service.CancelAsync(placed.OrderId!, new Caller(subject, isOperator), "corr-2", Ct);
+
+        Assert.Equal(expected, result.Status);
+        Assert.Equal(expected == CancelOrderStatus.Accepted ? OrderStatuses.Cancelling : null, store.Find(placed.OrderId!)!.Lifecycle);
+    }
+
+    [Fact]
+    public async Task CancelAsync_MissingOrder_IsNotFound()
+    {
+        var service = new OrderService(new InMemoryOrderStore(), new RecordingEventPublisher(), TestClock.Create());
+
+        var result = await service.CancelAsync("0195a1b2-c3d4-7e5f-8a9b-000000000000", new Caller("op-1", true), "corr-1", Ct);
+
+        Assert.Equal(CancelOrderStatus.NotFound, result.Status);
+    }
+
+    [Fact]
+    public async Task CancelAsync_ARejectionLandsBetweenReadAndWrite_ReReadsAndAnswersNotCancellable()
+    {
+        var store = new InMemoryOrderStore();
+        var publisher = new RecordingEventPublisher();
+        var service = new OrderService(store, publisher, TestClock.Create());
+        var placed = await service.PlaceAsync(Command(2), Owner, "key-1", "corr-1", Ct);
+        store.Replace(store.Find(placed.OrderId!)! with { Statuses = Statuses("SENT", "SENT", "PENDING") });
+        store.BeforeCancelWrite = s => s.Replace(s.Find(placed.OrderId!)! with { Statuses = Statuses("SENT", "SENT", "REJECTED") });
+
+        var result = await service.CancelAsync(placed.OrderId!, Owner, "corr-2", Ct);
+
+        Assert.Equal(CancelOrderStatus.NotCancellable, result.Status);
+        Assert.Equal(OrderStatuses.Rejected, result.CurrentStatus);
+        Assert.Null(store.Find(placed.OrderId!)!.Lifecycle);
+        Assert.Single(store.WrittenEntries);
+    }
+
+    [Fact]
+    public async Task CancelAsync_AConcurrentCancelWins_TheLoserAnswersAlreadyCancelling()
+    {
+        var store = new InMemoryOrderStore();
+        var publisher = new RecordingEventPublisher();
+        var service = new OrderService(store, publisher, TestClock.Create());
+        var placed = await service.PlaceAsync(Command(2), Owner, "key-1", "corr-1", Ct);
+        store.BeforeCancelWrite = s => s.Replace(s.Find(placed.OrderId!)! with { Lifecycle = OrderStatuses.Cancelling });
+
+        var result = await service.CancelAsync(placed.OrderId!, Owner, "corr-2", Ct);
+
+        Assert.Equal(CancelOrderStatus.AlreadyCancelling, result.Status);
+        Assert.Single(store.WrittenEntries);
+        Assert.Equal(1, publisher.Attempts);
+    }
+
+    [Fact]
+    public async Task CancelAsync_PublishFails_StillAcceptedWithTheErrorAndTheEntryKept()
+    {
+        var store = new InMemoryOrderStore();
+        var publisher = new RecordingEventPublisher();
+        var service = new OrderService(store, publisher, TestClock.Create());
+        var placed = await service.PlaceAsync(Command(2), Owner, "key-1", "corr-1", Ct);
+        var failure = new TimeoutException("down");
+        publisher.FailWith = failure;
+
+        var result = await service.CancelAsync(placed.OrderId!, Owner, "corr-2", Ct);
+
+        Assert.Equal(CancelOrderStatus.Accepted, result.Status);
+        Assert.Same(failure, result.PublishError);
+        Assert.Equal(EventTypes.OrderCancelled, Assert.Single(store.PendingEntries).Event.Type);
+    }
+
+    [Fact]
+    public async Task CancelAsync_OrderChangesUnderEveryAttempt_ThrowsAfterThreeReads()
+    {
+        var store = new FlappingStore();
+        var service = new OrderService(store, new RecordingEventPublisher(), TestClock.Create());
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => service.CancelAsync(FlappingStore.Id, Owner, "corr-2", Ct));
+
+        Assert.Equal($"Order {FlappingStore.Id} changed under each of 3 cancellation attempts.", error.Message);
+        Assert.Equal(3, store.Reads);
+    }
+
+    [Fact]
+    public async Task CancelAsync_NullCaller_ThrowsArgumentNullException()
+    {
+        var service = new OrderService(new InMemoryOrderStore(), new RecordingEventPublisher(), TestClock.Create());
+
+        Assert.Equal("caller", (await Assert.ThrowsAsync<ArgumentNullException>(() => service.CancelAsync("o", null!, "corr-1", Ct))).ParamName);
+    }
+
+    private static Dictionary<string, string> Statuses(string sms, string email, string inventory) => new()
+    {
+        [TrackedServices.Sms] = sms,
+        [TrackedServices.Email] = email,
+        [TrackedServices.Inventory] = inventory,
+    };
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -353,5 +598,45 @@ public sealed class OrderServiceTests
 
             cancellationToken.ThrowIfCancellationRequested();
         }
+    }
+
+    /// <summary>Never finishes a publish until its token is cancelled.</summary>
+    private sealed class HangingPublisher : IEventPublisher
+    {
+        public Task PublishAsync(OutgoingEvent outgoing, CancellationToken cancellationToken) => Task.Delay(Timeout.Infinite, cancellationToken);
+    }
+
+    /// <summary>An order whose conditional cancel write always loses to a concurrent change.</summary>
+    private sealed class FlappingStore : IOrderStore
+    {
+        public const string Id = "0195a1b2-c3d4-7e5f-8a9b-0000000000ff";
+        private readonly InMemoryOrderStore _inner = new();
+
+        public int Reads { get; private set; }
+
+        public IOutbox Outbox => _inner.Outbox;
+
+        public Task<CreateOrderResult> CreateAsync(OrderRecord order, OutboxEntry placed, string idempotencyKey, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
+        public Task<OrderRecord?> GetAsync(string orderId, CancellationToken cancellationToken)
+        {
+            Reads++;
+            var placed = OutgoingEvents.Create(
+                EventIds.For(Id, OrderService.ServiceName, "PLACED"),
+                EventSources.Orders,
+                EventTypes.OrderPlaced,
+                Id,
+                "corr-1",
+                TestClock.Start,
+                new OrderPlaced { OrderId = Id, Customer = new CustomerInfo { Id = "c1", Email = "a@example.com" }, Items = [new OrderLine { Sku = "MUG-01", Quantity = 1 }], PlacedAt = TestClock.Start },
+                ContractsJsonContext.Default.CloudEventOrderPlaced);
+            return Task.FromResult<OrderRecord?>(new OrderRecord(Id, placed.Json, "corr-1", "h", TestClock.Start, Statuses("PENDING", "PENDING", "PENDING")));
+        }
+
+        public Task<bool> RequestCancelAsync(OrderRecord seen, OutboxEntry cancelled, DateTimeOffset at, CancellationToken cancellationToken) => Task.FromResult(false);
+
+        public Task<ApplyOutcomeStatus> ApplyOutcomeAsync(string orderId, string eventId, string service, string status, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
     }
 }

@@ -47,7 +47,7 @@ internal sealed class ScriptedDynamoDb : AmazonDynamoDBClient
         }
         else
         {
-            foreach (var write in request.TransactItems)
+            foreach (var write in request.TransactItems.Where(w => w.Put is not null))
             {
                 Items[PartitionKeyOf(write.Put.Item)] = write.Put.Item;
             }
@@ -81,6 +81,25 @@ internal sealed class ScriptedDynamoDb : AmazonDynamoDBClient
     {
         Requests.Add(request);
         OnUpdateItem?.Invoke(request);
-        return Task.FromResult(new UpdateItemResponse());
+        return Task.FromResult(new UpdateItemResponse { Attributes = UpdateResult?.Invoke(request) });
+    }
+
+    /// <summary>What an UpdateItem returns as <c>Attributes</c> (its <c>ALL_NEW</c> image); null by default.</summary>
+    public Func<UpdateItemRequest, Dictionary<string, AttributeValue>?>? UpdateResult { get; set; }
+
+    /// <summary>Answers a Query; by default no items.</summary>
+    public Func<QueryRequest, QueryResponse>? OnQuery { get; set; }
+
+    public override Task<QueryResponse> QueryAsync(QueryRequest request, CancellationToken cancellationToken = default)
+    {
+        Requests.Add(request);
+        return Task.FromResult(OnQuery?.Invoke(request) ?? new QueryResponse { Items = [] });
+    }
+
+    public override Task<DeleteItemResponse> DeleteItemAsync(DeleteItemRequest request, CancellationToken cancellationToken = default)
+    {
+        Requests.Add(request);
+        Items.Remove(PartitionKeyOf(request.Key));
+        return Task.FromResult(new DeleteItemResponse());
     }
 }

@@ -27,7 +27,73 @@ public sealed class OrderStatusServiceTests
         { CloudEventBuilder.EmailSent().Build(), TrackedServices.Email, ServiceStatus.Sent },
         { CloudEventBuilder.InventoryReserved().Build(), TrackedServices.Inventory, ServiceStatus.Reserved },
         { CloudEventBuilder.InventoryRejected().Build(), TrackedServices.Inventory, ServiceStatus.Rejected },
+        { Released(), TrackedServices.Inventory, ServiceStatus.Released },
+        { CloudEventBuilder.SmsSent().With("data.notification", NotificationKinds.OrderReceived).Build(), TrackedServices.Sms, ServiceStatus.Sent },
+        { CloudEventBuilder.EmailSent().With("data.notification", NotificationKinds.OrderReceived).Build(), TrackedServices.Email, ServiceStatus.Sent },
     };
+
+    [Theory]
+    [InlineData(EventTypes.SmsSent, NotificationKinds.OrderNotFulfilled)]
+    [InlineData(EventTypes.SmsSent, NotificationKinds.OrderCancelled)]
+    [InlineData(EventTypes.EmailSent, NotificationKinds.OrderNotFulfilled)]
+    [InlineData(EventTypes.EmailSent, NotificationKinds.OrderCancelled)]
+    public void ToUpdate_NotificationOtherThanOrderReceived_IsNotTracked(string type, string notification)
+    {
+        var builder = type == EventTypes.SmsSent ? CloudEventBuilder.SmsSent() : CloudEventBuilder.EmailSent();
+
+        Assert.Null(OrderStatusService.ToUpdate(EventParser.ParseEnvelope(builder.With("data.notification", notification).Build())));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_ReleasedWhileCancelling_BecomesCancelledAndLeavesTheOpenIndex()
+    {
+        _store.Add(Order() with { Lifecycle = OrderStatuses.Cancelling, OpenSince = TestClock.Start });
+        await _service.ApplyAsync(new OutcomeUpdate("event-1", OrderId, TrackedServices.Inventory, ServiceStatus.Reserved), Ct);
+
+        var result = await _service.ApplyAsync(new OutcomeUpdate("event-2", OrderId, TrackedServices.Inventory, ServiceStatus.Released), Ct);
+
+        Assert.Equal(ApplyOutcomeStatus.Applied, result);
+        var order = _store.Find(OrderId)!;
+        Assert.Equal(OrderStatuses.Cancelled, order.Status);
+        Assert.Equal(ServiceStatus.Released, order.Statuses[TrackedServices.Inventory]);
+        Assert.Null(order.OpenSince);
+    }
+
+    [Theory]
+    [InlineData(ServiceStatus.Reserved)]
+    [InlineData(ServiceStatus.Rejected)]
+    public async Task ApplyAsync_LateInventoryOutcomeAfterReleased_IsADuplicateNeverARegression(string late)
+    {
+        _store.Add(Order() with { Lifecycle = OrderStatuses.Cancelling, OpenSince = TestClock.Start });
+        await _service.ApplyAsync(new OutcomeUpdate("event-1", OrderId, TrackedServices.Inventory, ServiceStatus.Released), Ct);
+
+        var result = await _service.ApplyAsync(new OutcomeUpdate("event-2", OrderId, TrackedServices.Inventory, late), Ct);
+
+        Assert.Equal(ApplyOutcomeStatus.Duplicate, result);
+        Assert.Equal(ServiceStatus.Released, _store.Find(OrderId)!.Statuses[TrackedServices.Inventory]);
+        Assert.Equal(OrderStatuses.Cancelled, _store.Find(OrderId)!.Status);
+    }
+
+    [Fact]
+    public async Task ApplyAsync_LastOutcomeCompletesTheOrder_LeavesTheOpenIndexOnlyThen()
+    {
+        _store.Add(Order() with { OpenSince = TestClock.Start });
+        await _service.ApplyAsync(new OutcomeUpdate("event-1", OrderId, TrackedServices.Sms, ServiceStatus.Sent), Ct);
+        await _service.ApplyAsync(new OutcomeUpdate("event-2", OrderId, TrackedServices.Email, ServiceStatus.Sent), Ct);
+        Assert.Equal(TestClock.Start, _store.Find(OrderId)!.OpenSince);
+
+        await _service.ApplyAsync(new OutcomeUpdate("event-3", OrderId, TrackedServices.Inventory, ServiceStatus.Reserved), Ct);
+
+        Assert.Equal(OrderStatuses.Completed, _store.Find(OrderId)!.Status);
+        Assert.Null(_store.Find(OrderId)!.OpenSince);
+    }
+
+    private static string Released() => CloudEventBuilder.Outcome(
+        EventTypes.InventoryReleased,
+        EventSources.Inventory,
+        "RELEASED",
+        new InventoryReleased { OrderId = OrderId },
+        ContractsJsonContext.Default.CloudEventInventoryReleased).Build();
 
     [Theory]
     [MemberData(nameof(Outcomes))]
@@ -139,7 +205,6 @@ public sealed class OrderStatusServiceTests
         new OrderPlacedBuilder().BuildEnvelopeJson(),
         OrderPlacedBuilder.DefaultCorrelationId,
         "request-hash",
-        TestClock.Start,
         TestClock.Start,
         TrackedServices.All.ToDictionary(s => s, _ => ServiceStatus.Pending));
 }
