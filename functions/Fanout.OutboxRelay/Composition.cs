@@ -18,6 +18,6 @@ public static class Composition
         IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn());
         publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
         var outbox = new DynamoOutbox(AwsClients.DynamoDb(), settings.TableName);
-        return new OutboxRelayFunction(new OutboxRelayer(new OutboxDispatcher(outbox, publisher)), log);
+        return new OutboxRelayFunction(new OutboxRelayer(new OutboxDispatcher(outbox, publisher), time), log);
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Fanout.AwsShims.Events;
 using Fanout.AwsShims.Json;
@@ -61,6 +62,8 @@ public sealed class OutboxRelayFunction : ILambdaHandler
         var key = record.Change.NewImage is { } image && image.TryGetValue(FanoutTopology.PartitionKey, out var fromImage) ? fromImage.S
             : record.Change.Keys.TryGetValue(FanoutTopology.PartitionKey, out var fromKeys) ? fromKeys.S
             : null;
-        return new RelayRecord(record.Change.SequenceNumber, record.EventName, key);
+        DateTimeOffset? createdAt = record.Change.NewImage is { } newImage && newImage.TryGetValue("createdAt", out var created) && created.S is { } text
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null;
+        return new RelayRecord(record.Change.SequenceNumber, record.EventName, key, createdAt);
     }
 }

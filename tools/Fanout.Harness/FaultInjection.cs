@@ -122,11 +122,15 @@ public sealed class IntakeCrashedException : Exception
 public sealed class IntakeCrashSwitch
 {
     private readonly AsyncLocal<TaskCompletionSource?> _invocation = new();
+    private readonly ConcurrentQueue<OutgoingEvent> _crashed = new();
     private int _armed;
     private long _crashes;
 
     /// <summary>Crashes so far.</summary>
     public long Crashes => Interlocked.Read(ref _crashes);
+
+    /// <summary>The events the crashed invocations were about to publish (the only trace of their order ids the caller gets).</summary>
+    public IReadOnlyList<OutgoingEvent> CrashedEvents => [.. _crashed];
 
     /// <summary>Crash the next <paramref name="times"/> publishes of the intake.</summary>
     public void Arm(int times = 1)
@@ -181,6 +185,7 @@ public sealed class IntakeCrashSwitch
             }
 
             Interlocked.Increment(ref owner._crashes);
+            owner._crashed.Enqueue(outgoing);
             owner._invocation.Value?.TrySetException(new IntakeCrashedException($"The intake crashed (test switch) after writing {outgoing.Type} {outgoing.Id} and before publishing it."));
             // A dead process publishes nothing: wait until whoever called gives up.
             await Task.Delay(Timeout.Infinite, cancellationToken);

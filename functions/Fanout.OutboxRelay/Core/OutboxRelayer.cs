@@ -7,7 +7,8 @@ namespace Fanout.OutboxRelay.Core;
 /// <param name="SequenceNumber">The record's stream sequence number (names it in a partial batch response).</param>
 /// <param name="EventName"><c>INSERT</c>, <c>MODIFY</c> or <c>REMOVE</c>.</param>
 /// <param name="PartitionKey">The item's <c>pk</c>, or null when the record carries none.</param>
-public sealed record RelayRecord(string SequenceNumber, string EventName, string? PartitionKey);
+/// <param name="CreatedAt">The entry's <c>createdAt</c> from the new image, or null when absent or unreadable.</param>
+public sealed record RelayRecord(string SequenceNumber, string EventName, string? PartitionKey, DateTimeOffset? CreatedAt = null);
 
 /// <summary>What one batch came to.</summary>
 /// <param name="Published">Entries still pending, published (and deleted) now.</param>
@@ -23,14 +24,26 @@ public sealed record RelayResult(int Published, int AlreadyPublished, int Ignore
 /// stream is retried from the lowest failed sequence number onward (Lambda developer guide, "Configuring partial batch
 /// response with DynamoDB and Lambda"), so going on would only publish records that are read again anyway, and a
 /// topic that is down would make each of them wait for its own timeout.</summary>
+/// <remarks>The intake publishes each entry itself right after its write, for up to
+/// <see cref="OutboxSpec.InlinePublishTimeoutMs"/>, then deletes it. A stream record can arrive inside that window, and a
+/// read then would find the entry and publish it a second time. So the relay first lets an entry reach
+/// <see cref="InlineGrace"/> of age (measured from its <c>createdAt</c>), then reads it: in the normal case the intake
+/// has deleted it by then and the relay publishes nothing (0 extra publishes per order). The cost is that an entry the
+/// intake could not publish goes out at least that long after its write.</remarks>
 public sealed class OutboxRelayer
 {
-    private readonly OutboxDispatcher _dispatcher;
+    /// <summary>The intake's inline publish window plus a margin for its delete.</summary>
+    public static readonly TimeSpan InlineGrace = TimeSpan.FromMilliseconds(OutboxSpec.InlinePublishTimeoutMs + 500);
 
-    public OutboxRelayer(OutboxDispatcher dispatcher)
+    private readonly OutboxDispatcher _dispatcher;
+    private readonly TimeProvider _time;
+
+    public OutboxRelayer(OutboxDispatcher dispatcher, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(dispatcher);
+        ArgumentNullException.ThrowIfNull(time);
         _dispatcher = dispatcher;
+        _time = time;
     }
 
     /// <summary>The event id of a record that is a new outbox entry, else null.</summary>
@@ -62,6 +75,11 @@ public sealed class OutboxRelayer
 
             try
             {
+                if (record.CreatedAt is { } createdAt && createdAt + InlineGrace - _time.GetUtcNow() is { } wait && wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _time, cancellationToken);
+                }
+
                 if (await _dispatcher.DispatchPendingAsync(eventId, cancellationToken))
                 {
                     published++;

@@ -41,7 +41,7 @@ public sealed class OutboxRelayFunctionTests : IDisposable
     public void Dispose() => _log.Dispose();
 
     private OutboxRelayFunction Function(IEventPublisher publisher) =>
-        new(new OutboxRelayer(new OutboxDispatcher(_outbox, publisher)), new FanoutLogger("outboxrelay", new FakeTimeProvider(At), _log));
+        new(new OutboxRelayer(new OutboxDispatcher(_outbox, publisher), new FakeTimeProvider(At)), new FanoutLogger("outboxrelay", new FakeTimeProvider(At), _log));
 
     private static OutboxEntry Entry(string eventId) =>
         new(new OutgoingEvent(eventId, "OrderPlaced", "corr-" + eventId, "{\"customer\":{\"phone\":\"+14155550123\"}}"), "o-" + eventId, At);
@@ -146,5 +146,37 @@ public sealed class OutboxRelayFunctionTests : IDisposable
         var value = new StreamAttributeValue { M = new Dictionary<string, StreamAttributeValue> { ["a"] = new() { S = "x" }, ["b"] = new() { N = "2" } } };
 
         Assert.Equal("""{"M":{"a":{"S":"x"},"b":{"N":"2"}}}""", JsonSerializer.Serialize(value, AwsShimsJsonContext.Default.StreamAttributeValue));
+    }
+
+    [Fact]
+    public void ToRelayRecord_CreatedAtInTheNewImage_IsRead()
+    {
+        var record = new DynamoDbStreamRecord
+        {
+            EventName = "INSERT",
+            Change = new DynamoDbStreamChange
+            {
+                SequenceNumber = "8",
+                NewImage = new Dictionary<string, StreamAttributeValue> { ["pk"] = new() { S = "OUTBOX#e-7" }, ["createdAt"] = new() { S = "2026-11-29T12:00:01.5000000Z" } },
+            },
+        };
+
+        Assert.Equal(At.AddMilliseconds(1500), OutboxRelayFunction.ToRelayRecord(record).CreatedAt);
+    }
+
+    [Fact]
+    public void ToRelayRecord_CreatedAtUnreadable_IsNull()
+    {
+        var record = new DynamoDbStreamRecord
+        {
+            EventName = "INSERT",
+            Change = new DynamoDbStreamChange
+            {
+                SequenceNumber = "8",
+                NewImage = new Dictionary<string, StreamAttributeValue> { ["pk"] = new() { S = "OUTBOX#e-7" }, ["createdAt"] = new() { S = "yesterday" } },
+            },
+        };
+
+        Assert.Null(OutboxRelayFunction.ToRelayRecord(record).CreatedAt);
     }
 }

@@ -2,6 +2,7 @@ using Fanout.Functions.Common.Publishing;
 using Fanout.Orders.Outbox;
 using Fanout.OutboxRelay.Core;
 using Fanout.UnitTests.TestDoubles;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Fanout.UnitTests.OutboxRelay;
 
@@ -12,8 +13,9 @@ public sealed class OutboxRelayerTests
 
     private readonly InMemoryOutbox _outbox = new();
     private readonly RecordingEventPublisher _publisher = new();
+    private readonly FakeTimeProvider _time = new(At.AddMinutes(5));
 
-    private OutboxRelayer Relayer() => new(new OutboxDispatcher(_outbox, _publisher));
+    private OutboxRelayer Relayer() => new(new OutboxDispatcher(_outbox, _publisher), _time);
 
     private static OutboxEntry Entry(string eventId) =>
         new(new OutgoingEvent(eventId, "OrderPlaced", "corr-" + eventId, "{\"id\":\"" + eventId + "\"}"), "order-" + eventId, At);
@@ -101,7 +103,7 @@ public sealed class OutboxRelayerTests
         // Fails from the second publish on: the first one went through.
         var calls = 0;
         var publisher = new DelegatingPublisher((e, ct) => ++calls == 1 ? _publisher.PublishAsync(e, ct) : Task.FromException(failure));
-        var result = await new OutboxRelayer(new OutboxDispatcher(_outbox, publisher)).RelayAsync(records, TestContext.Current.CancellationToken);
+        var result = await new OutboxRelayer(new OutboxDispatcher(_outbox, publisher), _time).RelayAsync(records, TestContext.Current.CancellationToken);
 
         Assert.Equal(1, result.Published);
         Assert.Equal("2", result.FailedSequenceNumber);
@@ -132,7 +134,7 @@ public sealed class OutboxRelayerTests
         await cancelled.CancelAsync();
         var publisher = new DelegatingPublisher((_, ct) => Task.FromCanceled(ct));
 
-        var result = await new OutboxRelayer(new OutboxDispatcher(_outbox, publisher)).RelayAsync([Insert("9", "e-1")], cancelled.Token);
+        var result = await new OutboxRelayer(new OutboxDispatcher(_outbox, publisher), _time).RelayAsync([Insert("9", "e-1")], cancelled.Token);
 
         Assert.Equal("9", result.FailedSequenceNumber);
         Assert.IsAssignableFrom<OperationCanceledException>(result.Failure);
@@ -143,5 +145,56 @@ public sealed class OutboxRelayerTests
     public async Task RelayAsync_EmptyBatch_DoesNothing()
     {
         Assert.Equal(new RelayResult(0, 0, 0, null, null), await Relayer().RelayAsync([], TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public void InlineGrace_IsTheInlinePublishTimeoutPlusHalfASecond()
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), OutboxRelayer.InlineGrace);
+    }
+
+    [Fact]
+    public async Task RelayAsync_EntryYoungerThanTheGrace_ReadsItOnlyOnceTheGraceHasPassed()
+    {
+        _outbox.Add(Entry("e-1"));
+        var record = new RelayRecord("1", "INSERT", "OUTBOX#e-1", _time.GetUtcNow().AddMilliseconds(-500));
+
+        var relaying = Relayer().RelayAsync([record], TestContext.Current.CancellationToken);
+        _time.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.False(relaying.IsCompleted);
+        Assert.Equal(0, _outbox.Reads);
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        var result = await relaying;
+
+        Assert.Equal(1, result.Published);
+        Assert.Equal(1, _outbox.Reads);
+    }
+
+    [Fact]
+    public async Task RelayAsync_IntakeDeletesTheEntryWithinTheGrace_PublishesNothing()
+    {
+        _outbox.Add(Entry("e-1"));
+        var record = new RelayRecord("1", "INSERT", "OUTBOX#e-1", _time.GetUtcNow());
+
+        var relaying = Relayer().RelayAsync([record], TestContext.Current.CancellationToken);
+        await _outbox.CompleteAsync("e-1", TestContext.Current.CancellationToken);
+        _time.Advance(OutboxRelayer.InlineGrace);
+        var result = await relaying;
+
+        Assert.Equal(new RelayResult(0, 1, 0, null, null), result);
+        Assert.Equal(0, _publisher.Attempts);
+    }
+
+    [Fact]
+    public async Task RelayAsync_EntryExactlyAsOldAsTheGrace_IsReadAtOnce()
+    {
+        _outbox.Add(Entry("e-1"));
+        var record = new RelayRecord("1", "INSERT", "OUTBOX#e-1", _time.GetUtcNow() - OutboxRelayer.InlineGrace);
+
+        var relaying = Relayer().RelayAsync([record], TestContext.Current.CancellationToken);
+
+        Assert.True(relaying.IsCompleted);
+        Assert.Equal(1, (await relaying).Published);
     }
 }
