@@ -19,7 +19,7 @@ public sealed class StreamPollerRulesTests
         },
     };
 
-    private static readonly List<DynamoDbStreamRecord> Batch = [Record("100"), Record("200"), Record("300")];
+    private static readonly List<DynamoDbStreamRecord> _batch = [Record("100"), Record("200"), Record("300")];
 
     [Fact]
     public void IsNewOutboxEntry_InsertOfOutboxItem_IsTrue() => Assert.True(DynamoDbStreamPoller.IsNewOutboxEntry(Record("1")));
@@ -37,16 +37,16 @@ public sealed class StreamPollerRulesTests
     [InlineData("")]
     [InlineData("null")]
     public void RetryFrom_NoFailures_IsNull(string response) =>
-        Assert.Null(DynamoDbStreamPoller.RetryFrom(Encoding.UTF8.GetBytes(response), Batch));
+        Assert.Null(DynamoDbStreamPoller.RetryFrom(Encoding.UTF8.GetBytes(response), _batch));
 
     [Fact]
     public void RetryFrom_SeveralFailures_IsTheEarliestInStreamOrder() =>
-        Assert.Equal("200", DynamoDbStreamPoller.RetryFrom("""{"batchItemFailures":[{"itemIdentifier":"300"},{"itemIdentifier":"200"}]}"""u8.ToArray(), Batch));
+        Assert.Equal("200", DynamoDbStreamPoller.RetryFrom("""{"batchItemFailures":[{"itemIdentifier":"300"},{"itemIdentifier":"200"}]}"""u8.ToArray(), _batch));
 
     [Theory]
     [InlineData("""{"batchItemFailures":[{"itemIdentifier":"999"}]}""")]
     [InlineData("""{"batchItemFailures":[{"itemIdentifier":""}]}""")]
     [InlineData("not json")]
     public void RetryFrom_UnknownRecordOrUnreadable_IsTheWholeBatch(string response) =>
-        Assert.Equal("100", DynamoDbStreamPoller.RetryFrom(Encoding.UTF8.GetBytes(response), Batch));
+        Assert.Equal("100", DynamoDbStreamPoller.RetryFrom(Encoding.UTF8.GetBytes(response), _batch));
 }

@@ -16,7 +16,7 @@ namespace Fanout.UnitTests.OutboxRelay;
 [Trait("Category", "Unit")]
 public sealed class OutboxRelayFunctionTests : IDisposable
 {
-    private static readonly DateTimeOffset At = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset _at = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
 
     // A stream event as Lambda delivers it (Lambda developer guide, DynamoDB example event), NEW_IMAGE view.
     private const string StreamEventJson = """
@@ -41,12 +41,12 @@ public sealed class OutboxRelayFunctionTests : IDisposable
     public void Dispose() => _log.Dispose();
 
     private OutboxRelayFunction Function(IEventPublisher publisher) =>
-        new(new OutboxRelayer(new OutboxDispatcher(_outbox, publisher), new FakeTimeProvider(At)), new FanoutLogger("outboxrelay", new FakeTimeProvider(At), _log));
+        new(new OutboxRelayer(new OutboxDispatcher(_outbox, publisher), new FakeTimeProvider(_at)), new FanoutLogger("outboxrelay", new FakeTimeProvider(_at), _log));
 
     private static OutboxEntry Entry(string eventId) =>
-        new(new OutgoingEvent(eventId, "OrderPlaced", "corr-" + eventId, "{\"customer\":{\"phone\":\"+14155550123\"}}"), "o-" + eventId, At);
+        new(new OutgoingEvent(eventId, "OrderPlaced", "corr-" + eventId, "{\"customer\":{\"phone\":\"+14155550123\"}}"), "o-" + eventId, _at);
 
-    private static LambdaInvocation Invocation => new("req-1", At.AddSeconds(30), null, null);
+    private static LambdaInvocation Invocation => new("req-1", _at.AddSeconds(30), null, null);
 
     private static StreamsBatchResponse Read(byte[] response) =>
         JsonSerializer.Deserialize(response, AwsShimsJsonContext.Default.StreamsBatchResponse)!;
@@ -161,7 +161,7 @@ public sealed class OutboxRelayFunctionTests : IDisposable
             },
         };
 
-        Assert.Equal(At.AddMilliseconds(1500), OutboxRelayFunction.ToRelayRecord(record).CreatedAt);
+        Assert.Equal(_at.AddMilliseconds(1500), OutboxRelayFunction.ToRelayRecord(record).CreatedAt);
     }
 
     [Fact]

@@ -9,16 +9,16 @@ namespace Fanout.UnitTests.OutboxRelay;
 [Trait("Category", "Unit")]
 public sealed class OutboxRelayerTests
 {
-    private static readonly DateTimeOffset At = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset _at = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
 
     private readonly InMemoryOutbox _outbox = new();
     private readonly RecordingEventPublisher _publisher = new();
-    private readonly FakeTimeProvider _time = new(At.AddMinutes(5));
+    private readonly FakeTimeProvider _time = new(_at.AddMinutes(5));
 
     private OutboxRelayer Relayer() => new(new OutboxDispatcher(_outbox, _publisher), _time);
 
     private static OutboxEntry Entry(string eventId) =>
-        new(new OutgoingEvent(eventId, "OrderPlaced", "corr-" + eventId, "{\"id\":\"" + eventId + "\"}"), "order-" + eventId, At);
+        new(new OutgoingEvent(eventId, "OrderPlaced", "corr-" + eventId, "{\"id\":\"" + eventId + "\"}"), "order-" + eventId, _at);
 
     private static RelayRecord Insert(string sequence, string eventId) => new(sequence, "INSERT", "OUTBOX#" + eventId);
 

@@ -14,7 +14,7 @@ namespace Fanout.UnitTests.Reconciler;
 [Trait("Category", "Unit")]
 public sealed class ReconcilerFunctionTests : IDisposable
 {
-    private static readonly DateTimeOffset Now = StuckOrderReconcilerTests.Now;
+    private static readonly DateTimeOffset _now = StuckOrderReconcilerTests.Now;
 
     private readonly FakeOpenOrders _orders = new();
     private readonly InMemoryOutbox _outbox = new();
@@ -24,12 +24,12 @@ public sealed class ReconcilerFunctionTests : IDisposable
 
     private ReconcilerFunction Function(Fanout.Functions.Common.Publishing.IEventPublisher publisher)
     {
-        var time = new FakeTimeProvider(Now);
+        var time = new FakeTimeProvider(_now);
         var reconciler = new StuckOrderReconciler(_orders, new OutboxDispatcher(_outbox, publisher), publisher, time, TimeSpan.FromMinutes(15));
         return new ReconcilerFunction(reconciler, new EmbeddedMetrics(_output, time), new FanoutLogger("reconciler", time, _output));
     }
 
-    private static LambdaInvocation Invocation => new("req-9", Now.AddMinutes(1), null, null);
+    private static LambdaInvocation Invocation => new("req-9", _now.AddMinutes(1), null, null);
 
     private List<JsonDocument> Lines() =>
         [.. _output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l))];
@@ -44,7 +44,7 @@ public sealed class ReconcilerFunctionTests : IDisposable
 
         Assert.Equal("""{"stuckOrders":2,"dispatchedFromOutbox":0,"republished":2,"failed":0,"failedShards":0}""", System.Text.Encoding.UTF8.GetString(response));
         var lines = Lines();
-        Assert.Equal(EmbeddedMetrics.Format(Now, "Fanout", "orders", "StuckOrders", "Count", 2), _output.ToString().Split('\n')[0].TrimEnd('\r'));
+        Assert.Equal(EmbeddedMetrics.Format(_now, "Fanout", "orders", "StuckOrders", "Count", 2), _output.ToString().Split('\n')[0].TrimEnd('\r'));
         Assert.Equal("Reconciler run done", lines[1].RootElement.GetProperty("message").GetString());
         Assert.Equal("Information", lines[1].RootElement.GetProperty("level").GetString());
         Assert.Equal(2, lines[1].RootElement.GetProperty("stuckOrders").GetInt32());
