@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
+using Amazon.Runtime;
 using Amazon.SQS;
 using Fanout.AwsShims.Events;
 using Fanout.AwsShims.Json;
@@ -16,6 +17,7 @@ using Fanout.Harness.EventSources;
 using Fanout.Harness.Identity;
 using Fanout.Harness.Provisioning;
 using Fanout.Inventory;
+using Fanout.Reconciler.Core;
 
 namespace Fanout.Harness;
 
@@ -70,6 +72,23 @@ public sealed record LocalFanoutOptions
     /// <summary>Test switch: wraps a consumer's handler (key: function name).</summary>
     public Func<string, ILambdaHandler, ILambdaHandler>? DecorateHandler { get; init; }
 
+    /// <summary>Whether the outbox relay runs, fed by the in-process poller of the orders table's stream (on AWS: the
+    /// relay's event source mapping). Tests of the intake alone may turn it off.</summary>
+    public bool OutboxRelay { get; init; } = true;
+
+    /// <summary>How often the stream poller reads the orders table's stream (default <see cref="OutboxSpec.LocalPollIntervalMs"/>).</summary>
+    public TimeSpan StreamPollInterval { get; init; } = TimeSpan.FromMilliseconds(OutboxSpec.LocalPollIntervalMs);
+
+    /// <summary>How often the reconciler runs (AWS: every <see cref="ReconcilerSpec.ScheduleMinutes"/> minutes); tests shorten it.</summary>
+    public TimeSpan ReconcilerPeriod { get; init; } = TimeSpan.FromMinutes(ReconcilerSpec.ScheduleMinutes);
+
+    /// <summary>How long an order may stay open before the reconciler counts it stuck
+    /// (<see cref="SettingNames.StuckOrderThresholdSeconds"/>; default <see cref="ReconcilerSpec.DefaultStuckThresholdMinutes"/> minutes).</summary>
+    public TimeSpan StuckOrderThreshold { get; init; } = TimeSpan.FromMinutes(ReconcilerSpec.DefaultStuckThresholdMinutes);
+
+    /// <summary>Test switch: "the intake crashes between its write and its publish" (see <see cref="IntakeCrashSwitch"/>).</summary>
+    public IntakeCrashSwitch? IntakeCrash { get; init; }
+
     /// <summary>Where the functions' JSON log lines go.</summary>
     public TextWriter FunctionLog { get; init; } = TextWriter.Null;
 
@@ -93,9 +112,16 @@ public sealed class LocalFanout : IAsyncDisposable
     private readonly IEmulatorSet? _emulators;
     private readonly EmulatorProcess? _cognito;
     private readonly List<SqsEventSourceMapping> _mappings;
+    private readonly IntakeCrashSwitch? _intakeCrash;
+    private readonly HttpClient _streamsHttp;
 
-    private LocalFanout(IEmulatorSet? emulators, EmulatorProcess? cognito, LocalUserPool? identity, AwsTarget target, ProvisionedTopology topology, IAmazonSQS sqs, IAmazonDynamoDB dynamo, SnsClient sns, ILambdaHandler orderApi, List<SqsEventSourceMapping> mappings)
+    private LocalFanout(IEmulatorSet? emulators, EmulatorProcess? cognito, LocalUserPool? identity, AwsTarget target, ProvisionedTopology topology, IAmazonSQS sqs, IAmazonDynamoDB dynamo, SnsClient sns, ILambdaHandler orderApi, List<SqsEventSourceMapping> mappings, OutboxDrivers drivers)
     {
+        _intakeCrash = drivers.IntakeCrash;
+        _streamsHttp = drivers.StreamsHttp;
+        StreamPoller = drivers.StreamPoller;
+        Reconciler = drivers.Reconciler;
+        MessagingPause = emulators is EmbeddedEmulators embedded ? new ProcessPause(embedded.MessagingProcessId, "fauxqs") : null;
         _emulators = emulators;
         _cognito = cognito;
         Identity = identity;
@@ -133,6 +159,16 @@ public sealed class LocalFanout : IAsyncDisposable
     public StockAdmin Stock { get; }
 
     public IReadOnlyList<SqsEventSourceMapping> Mappings => _mappings;
+
+    /// <summary>The orders table's stream poller driving the outbox relay; null when <see cref="LocalFanoutOptions.OutboxRelay"/> is off.</summary>
+    public DynamoDbStreamPoller? StreamPoller { get; }
+
+    /// <summary>The reconciler's schedule (<see cref="ScheduledInvoker.InvokeNowAsync"/> runs it at once).</summary>
+    public ScheduledInvoker Reconciler { get; }
+
+    /// <summary>Test switch: freezes the SNS + SQS emulator (fauxqs) with <c>SIGSTOP</c>; null unless the emulators are the
+    /// embedded ones. Disposing the system always resumes it first.</summary>
+    public ProcessPause? MessagingPause { get; }
 
     public static async Task<LocalFanout> StartAsync(LocalFanoutOptions options, CancellationToken cancellationToken)
     {
@@ -180,6 +216,7 @@ public sealed class LocalFanout : IAsyncDisposable
                 [FanoutTopology.OrderStatus.Service] = Fanout.OrderStatus.Composition.Create(Settings(FanoutTopology.OrderStatus.Function, topology, options), TimeProvider.System, options.FunctionLog),
             };
 
+            var drivers = StartOutboxDrivers(target, topology, options);
             var mappings = new List<SqsEventSourceMapping>();
             foreach (var consumer in FanoutTopology.Consumers)
             {
@@ -190,7 +227,7 @@ public sealed class LocalFanout : IAsyncDisposable
                 mappings.Add(mapping);
             }
 
-            return new LocalFanout(emulators, cognito, identity, target, topology, sqs, dynamo, sns, orderApi, mappings);
+            return new LocalFanout(emulators, cognito, identity, target, topology, sqs, dynamo, sns, orderApi, mappings, drivers);
         }
         catch
         {
@@ -210,13 +247,45 @@ public sealed class LocalFanout : IAsyncDisposable
     {
         var payload = JsonSerializer.SerializeToUtf8Bytes(request, AwsShimsJsonContext.Default.HttpApiRequest);
         var invocation = new LambdaInvocation(Guid.NewGuid().ToString(), DateTimeOffset.MaxValue, null, null);
-        var response = await OrderApi.InvokeAsync(payload, invocation, cancellationToken);
+        byte[] response;
+        if (_intakeCrash is null)
+        {
+            response = await OrderApi.InvokeAsync(payload, invocation, cancellationToken);
+        }
+        else
+        {
+            var crashed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Task<byte[]> handling;
+            using (_intakeCrash.Begin(crashed))
+            {
+                handling = OrderApi.InvokeAsync(payload, invocation, cancellationToken);
+            }
+
+            if (await Task.WhenAny(handling, crashed.Task) != handling)
+            {
+                // The invocation is over for the caller; whatever the abandoned handler does next reaches no one.
+                _ = handling.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                await crashed.Task;
+            }
+
+            response = await handling;
+        }
+
         return JsonSerializer.Deserialize(response, AwsShimsJsonContext.Default.HttpApiResponse)
             ?? throw new InvalidOperationException("OrderIntake returned no response.");
     }
 
     public async ValueTask DisposeAsync()
     {
+        // A frozen emulator would hang every poller's shutdown: thaw it first.
+        MessagingPause?.Dispose();
+        await Reconciler.DisposeAsync();
+        if (StreamPoller is not null)
+        {
+            await StreamPoller.DisposeAsync();
+        }
+
+        _streamsHttp.Dispose();
         await Task.WhenAll(_mappings.Select(m => m.DisposeAsync().AsTask()));
         Sqs.Dispose();
         Dynamo.Dispose();
@@ -259,8 +328,66 @@ public sealed class LocalFanout : IAsyncDisposable
         }
     }
 
-    private static Func<IEventPublisher, IEventPublisher>? Decorator(LocalFanoutOptions options, FunctionSpec function) =>
-        options.DecoratePublisher is { } decorate ? inner => decorate(function.Name, inner) : null;
+    private static Func<IEventPublisher, IEventPublisher>? Decorator(LocalFanoutOptions options, FunctionSpec function)
+    {
+        var decorate = options.DecoratePublisher is { } d ? (Func<IEventPublisher, IEventPublisher>)(inner => d(function.Name, inner)) : null;
+        if (function != FanoutTopology.OrderIntake || options.IntakeCrash is not { } crash)
+        {
+            return decorate;
+        }
+
+        // Outermost, so a crashed publish reaches no other decorator (a counting one sees only real publishes).
+        return inner => crash.Wrap(decorate?.Invoke(inner) ?? inner);
+    }
+
+    /// <summary>The outbox relay behind its stream poller, and the reconciler on its schedule.</summary>
+    private static OutboxDrivers StartOutboxDrivers(AwsTarget target, ProvisionedTopology topology, LocalFanoutOptions options)
+    {
+        var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        DynamoDbStreamPoller? poller = null;
+        try
+        {
+            if (options.OutboxRelay)
+            {
+                var streamArn = topology.OrdersStreamArn ?? throw new InvalidOperationException($"The orders table '{topology.TableFor(FanoutTopology.OrdersTable)}' has no stream; the outbox relay needs one (delete the table and start again).");
+                var relay = Fanout.OutboxRelay.Composition.Create(Settings(FanoutTopology.OutboxRelay, topology, options), TimeProvider.System, options.FunctionLog, Decorator(options, FanoutTopology.OutboxRelay));
+                var streams = new DynamoDbStreamsClient(http, new BasicAWSCredentials(target.AccessKeyId, target.SecretAccessKey), target.Region, target.DynamoDb, TimeProvider.System);
+                poller = new DynamoDbStreamPoller(
+                    streams,
+                    streamArn,
+                    relay,
+                    new StreamPollerOptions
+                    {
+                        PollInterval = options.StreamPollInterval,
+                        FunctionTimeout = options.FunctionTimeout,
+                        Region = target.Region,
+                        // A table made for this run is read from its start; an external one from now on.
+                        StartAtTrimHorizon = options.Emulators != EmulatorChoice.External,
+                    },
+                    TimeProvider.System,
+                    options.HarnessLog);
+                poller.Start();
+            }
+
+            var reconciler = Fanout.Reconciler.Composition.Create(
+                Settings(FanoutTopology.Reconciler, topology, options),
+                new ReconcilerSettings(options.StuckOrderThreshold),
+                TimeProvider.System,
+                options.FunctionLog,
+                Decorator(options, FanoutTopology.Reconciler));
+            var schedule = new ScheduledInvoker(reconciler, options.ReconcilerPeriod, options.FunctionTimeout, FanoutTopology.Reconciler.Name, TimeProvider.System, options.HarnessLog);
+            schedule.Start();
+            return new OutboxDrivers(poller, schedule, options.IntakeCrash, http);
+        }
+        catch
+        {
+            poller?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            http.Dispose();
+            throw;
+        }
+    }
+
+    private sealed record OutboxDrivers(DynamoDbStreamPoller? StreamPoller, ScheduledInvoker Reconciler, IntakeCrashSwitch? IntakeCrash, HttpClient StreamsHttp);
 
     private static FunctionSettings Settings(FunctionSpec function, ProvisionedTopology topology, LocalFanoutOptions options)
     {

@@ -22,6 +22,9 @@ public sealed class EmbeddedEmulators : IEmulatorSet
 
     public IReadOnlyList<int> ProcessIds => [_fauxqs.ProcessId, _dynamo.ProcessId];
 
+    /// <summary>The process serving SNS and SQS (fauxqs runs inside its Node launcher), for <see cref="ProcessPause"/>.</summary>
+    public int MessagingProcessId => _fauxqs.ProcessId;
+
     public static async Task<EmbeddedEmulators> StartAsync(string repoRoot, string region, CancellationToken cancellationToken)
     {
         CheckInstalled(repoRoot);

@@ -14,6 +14,10 @@ public sealed record QueueSet(ConsumerSpec Consumer, string QueueUrl, string Que
 /// <summary>What <see cref="TopologyProvisioner"/> created: enough to wire functions and event sources.</summary>
 public sealed record ProvisionedTopology(string TopicArn, IReadOnlyDictionary<string, QueueSet> Queues, IReadOnlyDictionary<string, string> Tables)
 {
+    /// <summary>The orders table's stream (<c>NEW_IMAGE</c>), which feeds the outbox relay; null when the table was not
+    /// provisioned here with one.</summary>
+    public string? OrdersStreamArn { get; init; }
+
     public QueueSet QueueFor(ConsumerSpec consumer)
     {
         ArgumentNullException.ThrowIfNull(consumer);
@@ -56,6 +60,7 @@ public sealed class TopologyProvisioner
     {
         ArgumentNullException.ThrowIfNull(options);
         var tables = await Task.WhenAll(FanoutTopology.Tables.Select(t => EnsureTableAsync(t, cancellationToken)));
+        var ordersStream = (await _dynamo.DescribeTableAsync(FanoutTopology.OrdersTable.LocalName, cancellationToken)).Table.LatestStreamArn;
         var topicArn = await _sns.CreateTopicAsync(FanoutTopology.TopicName, null, cancellationToken);
 
         var queues = new Dictionary<string, QueueSet>(StringComparer.Ordinal);
@@ -77,22 +82,14 @@ public sealed class TopologyProvisioner
             queues[consumer.Service] = new QueueSet(consumer, queueUrl, queueArn, dlqUrl, dlqArn, subDlqUrl);
         }
 
-        return new ProvisionedTopology(topicArn, queues, tables.ToDictionary(t => t.Id, t => t.Name, StringComparer.Ordinal));
+        return new ProvisionedTopology(topicArn, queues, tables.ToDictionary(t => t.Id, t => t.Name, StringComparer.Ordinal)) { OrdersStreamArn = ordersStream };
     }
 
     private async Task<(string Id, string Name)> EnsureTableAsync(TableSpec table, CancellationToken cancellationToken)
     {
         try
         {
-            await _dynamo.CreateTableAsync(
-                new CreateTableRequest
-                {
-                    TableName = table.LocalName,
-                    BillingMode = BillingMode.PAY_PER_REQUEST,
-                    AttributeDefinitions = [new AttributeDefinition(FanoutTopology.PartitionKey, ScalarAttributeType.S)],
-                    KeySchema = [new KeySchemaElement(FanoutTopology.PartitionKey, KeyType.HASH)],
-                },
-                cancellationToken);
+            await _dynamo.CreateTableAsync(CreateRequest(table), cancellationToken);
         }
         catch (ResourceInUseException)
         {
@@ -132,6 +129,37 @@ public sealed class TopologyProvisioner
         }
 
         return (table.Id, table.LocalName);
+    }
+
+    /// <summary>Every table has the string key <c>pk</c>. The orders table also has, as on AWS, its stream (new images, read
+    /// by the outbox relay) and the sparse <c>open-orders</c> index the reconciler queries.</summary>
+    internal static CreateTableRequest CreateRequest(TableSpec table)
+    {
+        var request = new CreateTableRequest
+        {
+            TableName = table.LocalName,
+            BillingMode = BillingMode.PAY_PER_REQUEST,
+            AttributeDefinitions = [new AttributeDefinition(FanoutTopology.PartitionKey, ScalarAttributeType.S)],
+            KeySchema = [new KeySchemaElement(FanoutTopology.PartitionKey, KeyType.HASH)],
+        };
+        if (table == FanoutTopology.OrdersTable)
+        {
+            request.StreamSpecification = new StreamSpecification { StreamEnabled = true, StreamViewType = StreamViewType.NEW_IMAGE };
+            request.AttributeDefinitions.Add(new AttributeDefinition(ReconcilerSpec.OpenShardAttribute, ScalarAttributeType.S));
+            request.AttributeDefinitions.Add(new AttributeDefinition(ReconcilerSpec.OpenSinceAttribute, ScalarAttributeType.S));
+            request.GlobalSecondaryIndexes =
+            [
+                new GlobalSecondaryIndex
+                {
+                    IndexName = ReconcilerSpec.OpenOrdersIndex,
+                    KeySchema = [new KeySchemaElement(ReconcilerSpec.OpenShardAttribute, KeyType.HASH), new KeySchemaElement(ReconcilerSpec.OpenSinceAttribute, KeyType.RANGE)],
+                    // The reconciler needs the whole order to rebuild the fact it owes; open orders are few.
+                    Projection = new Projection { ProjectionType = ProjectionType.ALL },
+                },
+            ];
+        }
+
+        return request;
     }
 
     private async Task<(string Url, string Arn)> EnsureQueueAsync(string name, Dictionary<string, string> attributes, CancellationToken cancellationToken)

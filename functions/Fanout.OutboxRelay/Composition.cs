@@ -1,0 +1,23 @@
+using Fanout.Functions.Common.Aws;
+using Fanout.Functions.Common.Configuration;
+using Fanout.Functions.Common.Logging;
+using Fanout.Functions.Common.Publishing;
+using Fanout.Orders.Outbox;
+using Fanout.OutboxRelay.Core;
+
+namespace Fanout.OutboxRelay;
+
+/// <summary>The composition root: builds the object graph once per process, without a reflection container.</summary>
+public static class Composition
+{
+    /// <param name="decoratePublisher">Lets the local harness wrap the publisher (counting publishes in tests).</param>
+    public static OutboxRelayFunction Create(FunctionSettings settings, TimeProvider time, TextWriter logOutput, Func<IEventPublisher, IEventPublisher>? decoratePublisher = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var log = new FanoutLogger(settings.ServiceName, time, logOutput, settings.LogLevel);
+        IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn());
+        publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
+        var outbox = new DynamoOutbox(AwsClients.DynamoDb(), settings.TableName);
+        return new OutboxRelayFunction(new OutboxRelayer(new OutboxDispatcher(outbox, publisher), time), log);
+    }
+}
