@@ -4,6 +4,7 @@ using Fanout.Cli.Commands;
 using Fanout.Cli.Tests.TestDoubles;
 using Fanout.OrderIntake.Core;
 using Spectre.Console;
+using CancelOrderResult = Fanout.Cli.Api.CancelOrderResult;
 
 namespace Fanout.Cli.Tests.Commands;
 

@@ -6,6 +6,7 @@ using Fanout.Cli.Output;
 using Fanout.Cli.SignIn;
 using Fanout.OrderIntake.Core;
 using Spectre.Console;
+using CancelOrderResult = Fanout.Cli.Api.CancelOrderResult;
 
 namespace Fanout.Cli.Commands;
 
