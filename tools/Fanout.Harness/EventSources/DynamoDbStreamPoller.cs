@@ -260,6 +260,16 @@ public sealed class DynamoDbStreamPoller : IAsyncDisposable
             state.Iterator = null;
             return;
         }
+        catch (DynamoDbStreamsException ex) when (ex.ErrorCode is "TrimmedDataAccessException")
+        {
+            // The iterator points before the shard's oldest record. On AWS that is data older than 24 hours; DynamoDB
+            // Local also answers it for every iterator taken while the shard was still empty, once the first record
+            // arrives, and keeps answering it for that iterator. Either way a new iterator is taken: after the last
+            // record read when there is one, else at the shard's start type (TRIM_HORIZON: its oldest record now).
+            _log($"[stream] shard {state.ShardId}: iterator trimmed, taking a new one");
+            state.Iterator = null;
+            return;
+        }
 
         var records = page.RecordsJson
             .Select(json => JsonSerializer.Deserialize(json, AwsShimsJsonContext.Default.DynamoDbStreamRecord)!)
