@@ -28,9 +28,13 @@ public sealed class FailedCompensationTests(LifecycleFixture fixture)
 
         await Eventually.WaitAsync(() => Inspect.DepthAsync(fanout, inventory.DeadLetterQueueUrl), d => d.Visible == 1, TimeSpan.FromSeconds(90), "the OrderCancelled to reach the inventory DLQ");
         var dead = await fanout.Sqs.ReceiveMessageAsync(
-            new ReceiveMessageRequest { QueueUrl = inventory.DeadLetterQueueUrl, MaxNumberOfMessages = 10, WaitTimeSeconds = 1, VisibilityTimeout = 0, MessageAttributeNames = ["All"] },
+            new ReceiveMessageRequest { QueueUrl = inventory.DeadLetterQueueUrl, MaxNumberOfMessages = 10, WaitTimeSeconds = 1, VisibilityTimeout = 30, MessageAttributeNames = ["All"] },
             ct);
         var message = Assert.Single(dead.Messages);
+        // Peeked, then handed back at once: a receive's own timeout of 0 lets the message lapse back only when the
+        // queue next checks its timers (fauxqs does that only on a receive, so its in-flight count stays 1), while a
+        // visibility change to 0 makes it visible again there and then (SQS API reference, ChangeMessageVisibility).
+        await fanout.Sqs.ChangeMessageVisibilityAsync(new ChangeMessageVisibilityRequest { QueueUrl = inventory.DeadLetterQueueUrl, ReceiptHandle = message.ReceiptHandle, VisibilityTimeout = 0 }, ct);
         Assert.Equal(EventTypes.OrderCancelled, message.MessageAttributes[EventAttributes.Type].StringValue);
         Assert.Contains(orderId, message.Body, StringComparison.Ordinal);
         var failure = Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, "FAILURE#" + message.MessageId));
@@ -43,7 +47,7 @@ public sealed class FailedCompensationTests(LifecycleFixture fixture)
         Assert.Equal("CANCELLING", (await Api.GetOrderAsync(fanout, orderId, ct))!.Status);
 
         fixture.FailRelease(orderId, fail: false);
-        await Eventually.WaitAsync(() => Inspect.DepthAsync(fanout, inventory.DeadLetterQueueUrl), d => d.InFlight == 0, TimeSpan.FromSeconds(30), "the peeked message to be visible again");
+        await Eventually.WaitAsync(() => Inspect.DepthAsync(fanout, inventory.DeadLetterQueueUrl), d => d is { InFlight: 0, Visible: 1 }, TimeSpan.FromSeconds(30), "the peeked message to be visible again");
         Assert.True(await Lifecycle.RedriveAsync(fanout, FanoutTopology.Inventory, ct) >= 1);
 
         var cancelled = await Lifecycle.WaitForStatusAsync(fanout, orderId, "CANCELLED", ct);
