@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Fanout.Contracts.Events;
 using Fanout.Contracts.Topology;
 using Fanout.IntegrationTests.Support;
@@ -24,37 +23,6 @@ public sealed class OrderLifecycleTests(DefaultFanoutFixture fixture) : IClassFi
         await Eventually.WaitAsync(() => Api.GetOrderAsync(fanout, orderId, ct), v => v is { Status: "COMPLETED" }, TimeSpan.FromSeconds(60), "the order to complete");
         await Eventually.WaitAsync(() => OrderItemAsync(orderId), i => !i.ContainsKey(ReconcilerSpec.OpenShardAttribute), TimeSpan.FromSeconds(30), "the open-orders markers to go");
         Assert.False((await OrderItemAsync(orderId)).ContainsKey(ReconcilerSpec.OpenSinceAttribute));
-    }
-
-    [Fact]
-    public async Task CancelOrder_JustPlaced_Answers202CancellingPublishesOrderCancelledOnceAndAgainIs202()
-    {
-        var fanout = fixture.Fanout;
-        var ct = TestContext.Current.CancellationToken;
-        await fanout.Stock.SetAsync("LIFE-2", 10, ct);
-        var orderId = await Api.PlaceAsync(fanout, Api.OrderJson("life-2", null, ("LIFE-2", 1)), ct);
-
-        var response = await fanout.InvokeApiAsync(Api.Cancel(orderId), ct);
-
-        Assert.Equal(202, response.StatusCode);
-        Assert.Equal("/orders/" + orderId, response.Headers["Location"]);
-        using (var body = JsonDocument.Parse(response.Body!))
-        {
-            Assert.Equal("CANCELLING", body.RootElement.GetProperty("status").GetString());
-        }
-
-        var item = await OrderItemAsync(orderId);
-        Assert.Equal("OPEN#" + Fanout.Orders.Core.OpenOrders.ShardOf(orderId).ToString(System.Globalization.CultureInfo.InvariantCulture), item[ReconcilerSpec.OpenShardAttribute].S);
-        Assert.True(item["lifecycle"].S is "CANCELLING" or "CANCELLED", item["lifecycle"].S);
-        var cancelled = EventParser.Parse(item["cancelEventJson"].S, EventTypes.OrderCancelled, ContractsJsonContext.Default.OrderCancelled);
-        Assert.Equal(EventIds.For(orderId, "orders", "CANCELLED"), cancelled.Id);
-        Assert.Equal(("life-2", CancellationRequesters.Operator), (cancelled.Data.Customer.Id, cancelled.Data.CancelledBy));
-        Assert.Empty(await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, OutboxSpec.KeyPrefix + cancelled.Id));
-
-        var again = await fanout.InvokeApiAsync(Api.Cancel(orderId), ct);
-
-        Assert.Equal(202, again.StatusCode);
-        Assert.Equal(item["cancelEventJson"].S, (await OrderItemAsync(orderId))["cancelEventJson"].S);
     }
 
     [Fact]
