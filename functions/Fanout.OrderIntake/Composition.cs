@@ -4,6 +4,7 @@ using Fanout.Functions.Common.Logging;
 using Fanout.Functions.Common.Publishing;
 using Fanout.OrderIntake.Core;
 using Fanout.Orders;
+using Fanout.Orders.Outbox;
 
 namespace Fanout.OrderIntake;
 
@@ -17,7 +18,8 @@ public static class Composition
         var log = new FanoutLogger(settings.ServiceName, time, logOutput, settings.LogLevel);
         IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn());
         publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
-        var store = new DynamoOrderStore(AwsClients.DynamoDb(), settings.TableName, time);
+        var dynamo = AwsClients.DynamoDb();
+        var store = new DynamoOrderStore(dynamo, settings.TableName, time, new DynamoOutbox(dynamo, settings.TableName));
         var inlineTimeout = IntakeSettings.InlinePublishTimeout(Environment.GetEnvironmentVariable);
         return new OrderIntakeFunction(new OrderService(store, publisher, time, inlineTimeout), log, settings.SmsAllowedCountryCodes);
     }

@@ -28,9 +28,12 @@ public sealed class DynamoOrderStore : IOrderStore
     private readonly IAmazonDynamoDB _dynamo;
     private readonly string _tableName;
     private readonly TimeProvider _time;
-    private readonly DynamoOutbox _outbox;
+    private readonly IOutbox? _outbox;
 
-    public DynamoOrderStore(IAmazonDynamoDB dynamo, string tableName, TimeProvider time)
+    /// <param name="outbox">The outbox items of the same table (<see cref="DynamoOutbox"/>), for a function that
+    /// publishes what it writes (order intake); null for one that only applies outcomes (order status), which is then
+    /// neither built with nor granted the outbox's delete.</param>
+    public DynamoOrderStore(IAmazonDynamoDB dynamo, string tableName, TimeProvider time, IOutbox? outbox = null)
     {
         ArgumentNullException.ThrowIfNull(dynamo);
         ArgumentException.ThrowIfNullOrWhiteSpace(tableName);
@@ -38,11 +41,12 @@ public sealed class DynamoOrderStore : IOrderStore
         _dynamo = dynamo;
         _tableName = tableName;
         _time = time;
-        _outbox = new DynamoOutbox(dynamo, tableName);
+        _outbox = outbox;
     }
 
     /// <summary>The outbox items of the same table.</summary>
-    public IOutbox Outbox => _outbox;
+    /// <exception cref="InvalidOperationException">The store was built without an outbox.</exception>
+    public IOutbox Outbox => _outbox ?? throw new InvalidOperationException("This order store was built without its outbox.");
 
     /// <summary>Writes the key's item, the order (with its open-orders markers) and the outbox entry
     /// <paramref name="placed"/> in one transaction that never overwrites.</summary>
@@ -293,49 +297,6 @@ public sealed class DynamoOrderStore : IOrderStore
         }
     }
 
-    /// <summary>Open orders of one shard of the sparse <see cref="ReconcilerSpec.OpenOrdersIndex"/> index that became
-    /// open before <paramref name="olderThan"/>, oldest first, each re-read consistently (an order settled since the
-    /// index was updated is left out) with the fact it may still owe.</summary>
-    /// <param name="shard">0 to <see cref="ReconcilerSpec.OpenShards"/> − 1.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="shard"/> is outside that range.</exception>
-    public async Task<IReadOnlyList<OpenOrder>> QueryOpenAsync(int shard, DateTimeOffset olderThan, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(shard);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(shard, ReconcilerSpec.OpenShards);
-        var open = new List<OpenOrder>();
-        Dictionary<string, AttributeValue>? start = null;
-        do
-        {
-            var page = await _dynamo.QueryAsync(
-                new QueryRequest
-                {
-                    TableName = _tableName,
-                    IndexName = ReconcilerSpec.OpenOrdersIndex,
-                    KeyConditionExpression = "#shard = :shard AND #since < :before",
-                    ExpressionAttributeNames = new Dictionary<string, string> { ["#shard"] = ReconcilerSpec.OpenShardAttribute, ["#since"] = ReconcilerSpec.OpenSinceAttribute },
-                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
-                    {
-                        [":shard"] = new() { S = OpenOrders.ShardKey(shard) },
-                        [":before"] = new() { S = OpenOrders.Since(olderThan) },
-                    },
-                    ExclusiveStartKey = start,
-                },
-                cancellationToken);
-            foreach (var hit in page.Items ?? [])
-            {
-                if (hit.TryGetValue("orderId", out var id) && await GetAsync(id.S, cancellationToken) is { } order && ToOpenOrder(order) is { } stuck)
-                {
-                    open.Add(stuck);
-                }
-            }
-
-            start = page.LastEvaluatedKey is { Count: > 0 } next ? next : null;
-        }
-        while (start is not null);
-
-        return open;
-    }
-
     /// <summary>The open order <paramref name="order"/> is, with its pending fact; null when it is not open.</summary>
     internal static OpenOrder? ToOpenOrder(OrderRecord order)
     {
@@ -405,7 +366,8 @@ public sealed class DynamoOrderStore : IOrderStore
         return item;
     }
 
-    private static OrderRecord FromItem(Dictionary<string, AttributeValue> item)
+    /// <summary>The order an <c>ORDER#</c> item holds.</summary>
+    internal static OrderRecord FromItem(Dictionary<string, AttributeValue> item)
     {
         var statuses = new Dictionary<string, string>(TrackedServices.All.Count);
         foreach (var service in TrackedServices.All)

@@ -23,15 +23,14 @@ public static class Composition
         IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn());
         publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
         var dynamo = AwsClients.DynamoDb();
-        var store = new DynamoOrderStore(dynamo, settings.TableName, time);
         var dispatcher = new OutboxDispatcher(new DynamoOutbox(dynamo, settings.TableName), publisher);
-        var reconciler = new StuckOrderReconciler(new StoreOpenOrders(store), dispatcher, publisher, time, reconcilerSettings.StuckThreshold);
+        var reconciler = new StuckOrderReconciler(new StoreOpenOrders(new DynamoOpenOrders(dynamo, settings.TableName)), dispatcher, publisher, time, reconcilerSettings.StuckThreshold);
         return new ReconcilerFunction(reconciler, new EmbeddedMetrics(logOutput, time), log);
     }
 
-    private sealed class StoreOpenOrders(DynamoOrderStore store) : IOpenOrderQuery
+    private sealed class StoreOpenOrders(DynamoOpenOrders orders) : IOpenOrderQuery
     {
         public Task<IReadOnlyList<OpenOrder>> QueryOpenAsync(int shard, DateTimeOffset olderThan, CancellationToken cancellationToken) =>
-            store.QueryOpenAsync(shard, olderThan, cancellationToken);
+            orders.QueryOpenAsync(shard, olderThan, cancellationToken);
     }
 }

@@ -376,7 +376,7 @@ public sealed class OutboxInfraTests
 
         Assert.Equal(["DeletePublishedOutboxEntries", "UseOwnItems"], statements.Keys.Order());
         Assert.Equal(
-            ["dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
             statements["UseOwnItems"].Actions.Order());
         var own = LeadingKeys(statements["UseOwnItems"]);
         Assert.Equal(["ORDER#*", "IDEMPOTENCY#*", "OUTBOX#*"], own);

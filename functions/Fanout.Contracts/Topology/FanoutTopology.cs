@@ -31,9 +31,9 @@ public static class FanoutTopology
         Project = "functions/Fanout.OrderIntake",
         Service = "orders",
         Table = OrdersTable,
-        // TransactWriteItems is authorised per item: its Puts need dynamodb:PutItem, its Updates UpdateItem and its
-        // ConditionChecks ConditionCheckItem; a published outbox entry is deleted.
-        TableOperations = ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"],
+        // TransactWriteItems is authorised per item: its Puts (order, key, outbox entry) need dynamodb:PutItem and
+        // the cancel's Update UpdateItem; a published outbox entry is deleted.
+        TableOperations = ["GetItem", "PutItem", "UpdateItem", "DeleteItem"],
         TimeoutSeconds = 10,
         MemoryMb = 512,
         Publishes = true,

@@ -276,7 +276,7 @@ public sealed class FanoutTopologyRulesTests
     // What the stack grants and deploys comes from these specs: a changed grant or flag must be a deliberate edit here.
     public static TheoryData<string, string, string, string, string, bool, OutboundChannel, int, int> ShippedFunctions => new()
     {
-        { "OrderIntake", "functions/Fanout.OrderIntake", "orders", "fanout-orders", "GetItem PutItem UpdateItem DeleteItem ConditionCheckItem", true, OutboundChannel.None, 10, 512 },
+        { "OrderIntake", "functions/Fanout.OrderIntake", "orders", "fanout-orders", "GetItem PutItem UpdateItem DeleteItem", true, OutboundChannel.None, 10, 512 },
         { "Sms", "functions/Fanout.Sms", "sms", "fanout-sms", "PutItem UpdateItem DeleteItem", true, OutboundChannel.Sms, 30, 256 },
         { "Email", "functions/Fanout.Email", "email", "fanout-email", "PutItem UpdateItem DeleteItem", true, OutboundChannel.Email, 30, 256 },
         { "Inventory", "functions/Fanout.Inventory", "inventory", "fanout-inventory", "GetItem PutItem UpdateItem ConditionCheckItem", true, OutboundChannel.None, 30, 256 },

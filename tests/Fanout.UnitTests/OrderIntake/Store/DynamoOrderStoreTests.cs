@@ -28,7 +28,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
 
     public DynamoOrderStoreTests()
     {
-        _store = new DynamoOrderStore(_dynamo, Table, _time);
+        _store = new DynamoOrderStore(_dynamo, Table, _time, new DynamoOutbox(_dynamo, Table));
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -347,6 +347,18 @@ public sealed class DynamoOrderStoreTests : IDisposable
         Assert.Throws<ArgumentNullException>(() => new DynamoOrderStore(null!, Table, _time));
         Assert.Throws<ArgumentException>(() => new DynamoOrderStore(_dynamo, " ", _time));
         Assert.Throws<ArgumentNullException>(() => new DynamoOrderStore(_dynamo, Table, null!));
+        Assert.Throws<ArgumentNullException>(() => new DynamoOpenOrders(null!, Table));
+        Assert.Throws<ArgumentException>(() => new DynamoOpenOrders(_dynamo, " "));
+    }
+
+    [Fact]
+    public void Outbox_BuiltWithOrWithoutIt_IsTheGivenOneOrThrows()
+    {
+        var outbox = new DynamoOutbox(_dynamo, Table);
+
+        Assert.Same(outbox, new DynamoOrderStore(_dynamo, Table, _time, outbox).Outbox);
+        var error = Assert.Throws<InvalidOperationException>(() => new DynamoOrderStore(_dynamo, Table, _time).Outbox);
+        Assert.Equal("This order store was built without its outbox.", error.Message);
     }
 
     [Fact]
@@ -499,7 +511,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
             ? new QueryResponse { Items = [new() { ["orderId"] = new() { S = OrderId } }], LastEvaluatedKey = new() { ["pk"] = new() { S = "next" } } }
             : new QueryResponse { Items = [new() { ["orderId"] = new() { S = OtherOrderId } }, new() { ["orderId"] = new() { S = "0195a1b2-c3d4-7e5f-8a9b-0000000000dd" } }] };
 
-        var open = await _store.QueryOpenAsync(2, TestClock.Start.AddMinutes(-15), Ct);
+        var open = await new DynamoOpenOrders(_dynamo, Table).QueryOpenAsync(2, TestClock.Start.AddMinutes(-15), Ct);
 
         var query = Assert.IsType<QueryRequest>(_dynamo.Requests[0]);
         Assert.Equal(ReconcilerSpec.OpenOrdersIndex, query.IndexName);
@@ -520,7 +532,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
     [InlineData(4)]
     public async Task QueryOpenAsync_ShardOutOfRange_Throws(int shard)
     {
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => _store.QueryOpenAsync(shard, TestClock.Start, Ct));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => new DynamoOpenOrders(_dynamo, Table).QueryOpenAsync(shard, TestClock.Start, Ct));
     }
 
     [Fact]
