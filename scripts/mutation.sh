@@ -15,7 +15,7 @@ Reports (JSON and HTML) go to artifacts/mutation/<target>/.
 USAGE
 }
 
-# name | project to mutate | files to mutate (glob, relative to that project)
+# name | project to mutate | files to mutate (globs relative to that project, space-separated)
 targets=(
   "contracts|Fanout.Contracts.csproj|**/*.cs"
   "functions-common|Fanout.Functions.Common.csproj|**/*.cs"
@@ -25,6 +25,7 @@ targets=(
   "email-core|Fanout.Email.csproj|**/Core/**/*.cs"
   "inventory-core|Fanout.Inventory.csproj|**/Core/**/*.cs"
   "orderstatus-core|Fanout.OrderStatus.csproj|**/Core/**/*.cs"
+  "awsshims-signin|Fanout.AwsShims.csproj|**/Events/JwtClaimText.cs **/Cognito/**/*.cs"
 )
 
 selected=()
@@ -51,11 +52,14 @@ out="$root/artifacts/mutation"
 mkdir -p "$out"
 failed=()
 for entry in "${targets[@]}"; do
-  IFS='|' read -r name project glob <<<"$entry"
+  IFS='|' read -r name project globs <<<"$entry"
   if [[ ${#selected[@]} -gt 0 && ! " ${selected[*]} " =~ " $name " ]]; then continue; fi
-  printf '\n==> mutation testing: %s (%s, %s)\n' "$name" "$project" "$glob"
+  printf '\n==> mutation testing: %s (%s, %s)\n' "$name" "$project" "$globs"
   rm -rf "${out:?}/$name"
-  (cd tests/Fanout.UnitTests && dotnet stryker --project "$project" --mutate "$glob" --test-runner mtp \
+  mutate=()
+  read -ra patterns <<<"$globs"
+  for glob in "${patterns[@]}"; do mutate+=(--mutate "$glob"); done
+  (cd tests/Fanout.UnitTests && dotnet stryker --project "$project" "${mutate[@]}" --test-runner mtp \
     --configuration Release --concurrency "$concurrency" --reporter json --reporter html \
     --output "$out/$name" --skip-version-check --verbosity warning) >"$out/$name.log" 2>&1 || {
       echo "stryker failed for $name; see $out/$name.log" >&2; tail -20 "$out/$name.log" >&2; failed+=("$name"); continue; }

@@ -12,7 +12,7 @@ namespace Fanout.Cli.Tests.Local;
 public sealed class JwtAuthorizerTests : IDisposable
 {
     private const string Unauthorized = "{\"message\":\"Unauthorized\"}";
-    private const string AudienceChallenge = "Bearer error=\"invalid_token\", error_description=\"the token does not have a valid audience\"";
+    private const string AudienceChallenge = "Bearer scope=\"\" error=\"invalid_token\" error_description=\"the token does not have a valid audience\"";
     private static readonly string[] _none = [];
     private readonly TestTokens _tokens = new();
 

@@ -179,8 +179,30 @@ public sealed class LocalApiServerTests
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(
-            "Bearer error=\"invalid_token\", error_description=\"the token does not have a valid audience\"",
+            "Bearer scope=\"\" error=\"invalid_token\" error_description=\"the token does not have a valid audience\"",
             string.Join(", ", response.Headers.GetValues("WWW-Authenticate")));
+        Assert.Empty(capture.Requests);
+    }
+
+    [Fact]
+    public async Task Request_ValidTokenInTheFirstOfTwoAuthorizationLines_Is401LikeTheCommaJoinedIdentitySource()
+    {
+        using var tokens = new TestTokens();
+        var capture = new CapturingHandler();
+        var port = FreePort();
+        await using var server = await LocalApiServer.StartAsync(capture, new LocalApiOptions { Port = port, Authorizer = tokens.Authorizer(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TestTokens.Now)) }, TestContext.Current.CancellationToken);
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port, TestContext.Current.CancellationToken);
+        await using var stream = tcp.GetStream();
+        // Two header lines (HttpClient would fold them into one): API Gateway joins them with a comma, which is no token.
+        var request = "GET /orders/o-1 HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + tokens.Mint(_ => { })
+            + "\r\nAuthorization: Bearer junk\r\nConnection: close\r\n\r\n";
+
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request), TestContext.Current.CancellationToken);
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        var statusLine = await reader.ReadLineAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal("HTTP/1.1 401 Unauthorized", statusLine);
         Assert.Empty(capture.Requests);
     }
 

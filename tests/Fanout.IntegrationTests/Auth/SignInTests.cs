@@ -79,7 +79,7 @@ public sealed class SignInTests(SignedInFixture fixture) : IClassFixture<SignedI
 
         using var response = await fixture.SendAsync(HttpMethod.Get, "/orders/o-1", "Bearer " + token);
 
-        await AssertUnauthorizedAsync(response, "Bearer error=\"invalid_token\", error_description=\"the token does not have a valid audience\"");
+        await AssertUnauthorizedAsync(response, "Bearer scope=\"\" error=\"invalid_token\" error_description=\"the token does not have a valid audience\"");
         Assert.Equal(before, fixture.Invocations.Count);
     }
 

@@ -20,8 +20,9 @@ public abstract record AuthorizerDecision
 
     internal static readonly Refuse Unauthorized = new(401, "{\"message\":\"Unauthorized\"}", "Bearer");
 
+    // The one refusal whose header AWS documents ("Troubleshooting issues with HTTP API JWT authorizers"), byte for byte.
     internal static readonly Refuse WrongAudience = new(
-        401, "{\"message\":\"Unauthorized\"}", "Bearer error=\"invalid_token\", error_description=\"the token does not have a valid audience\"");
+        401, "{\"message\":\"Unauthorized\"}", "Bearer scope=\"\" error=\"invalid_token\" error_description=\"the token does not have a valid audience\"");
 
     internal static readonly Refuse Forbidden = new(403, "{\"message\":\"Forbidden\"}", null);
 }

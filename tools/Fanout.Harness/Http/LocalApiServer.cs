@@ -145,7 +145,10 @@ public sealed class LocalApiServer : IAsyncDisposable
         HttpApiAuthorizerDescription? authorizer = null;
         if (options.Authorizer is { } jwtAuthorizer)
         {
-            var decision = await jwtAuthorizer.AuthorizeAsync(request.Headers.Authorization.FirstOrDefault(), route.Value.Route.AuthorizationScopes, context.RequestAborted);
+            // Repeated headers reach API Gateway's identity source joined with commas, so two Authorization headers
+            // are one value that is no token at all, never "the first one wins".
+            var authorization = request.Headers.Authorization.Count == 0 ? null : string.Join(",", request.Headers.Authorization.ToArray());
+            var decision = await jwtAuthorizer.AuthorizeAsync(authorization, route.Value.Route.AuthorizationScopes, context.RequestAborted);
             if (decision is AuthorizerDecision.Refuse refusal)
             {
                 context.Response.StatusCode = refusal.StatusCode;

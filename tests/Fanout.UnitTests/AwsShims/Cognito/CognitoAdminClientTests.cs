@@ -161,6 +161,65 @@ public sealed class CognitoAdminClientTests
         Assert.Single(handler.Requests);
     }
 
+    public static TheoryData<string, string> BlankArguments => new()
+    {
+        { "CreateUserPool", "poolName" },
+        { "CreateUserPoolClient.userPoolId", "userPoolId" },
+        { "CreateUserPoolClient.clientName", "clientName" },
+        { "CreateGroup.userPoolId", "userPoolId" },
+        { "CreateGroup.groupName", "groupName" },
+        { "AdminCreateUser.userPoolId", "userPoolId" },
+        { "AdminCreateUser.email", "email" },
+        { "AdminSetUserPassword.userPoolId", "userPoolId" },
+        { "AdminSetUserPassword.username", "username" },
+        { "AdminSetUserPassword.password", "password" },
+        { "AdminAddUserToGroup.userPoolId", "userPoolId" },
+        { "AdminAddUserToGroup.username", "username" },
+        { "AdminAddUserToGroup.groupName", "groupName" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BlankArguments))]
+    public async Task Call_BlankArgument_ThrowsNamingItWithoutCalling(string call, string parameter)
+    {
+        var handler = Answering("""{"UserPool":{"Id":"p"},"UserPoolClient":{"ClientId":"c"}}""");
+        var client = Client(handler);
+        var ct = TestContext.Current.CancellationToken;
+        // Blank for the names and ids (null-or-white-space rules); empty for the password (null-or-empty rule).
+        string Arg(string name) => name == parameter ? (name == "password" ? "" : " ") : "ok-" + name;
+        Func<Task> act = call.Split('.')[0] switch
+        {
+            "CreateUserPool" => () => client.CreateUserPoolAsync(Arg("poolName"), _policy, ct),
+            "CreateUserPoolClient" => () => client.CreateUserPoolClientAsync(Arg("userPoolId"), Arg("clientName"), 60, ct),
+            "CreateGroup" => () => client.CreateGroupAsync(Arg("userPoolId"), Arg("groupName"), ct),
+            "AdminCreateUser" => () => client.AdminCreateUserAsync(Arg("userPoolId"), Arg("email"), ct),
+            "AdminSetUserPassword" => () => client.AdminSetUserPasswordAsync(Arg("userPoolId"), Arg("username"), Arg("password"), ct),
+            _ => () => client.AdminAddUserToGroupAsync(Arg("userPoolId"), Arg("username"), Arg("groupName"), ct),
+        };
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(act);
+
+        Assert.Equal(parameter, error.ParamName);
+        Assert.Empty(handler.Requests);
+    }
+
+    [Fact]
+    public async Task CreateUserPoolAsync_NoPasswordPolicy_ThrowsWithoutCalling()
+    {
+        var handler = Answering("""{"UserPool":{"Id":"p"}}""");
+
+        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => Client(handler).CreateUserPoolAsync("shop", null!, TestContext.Current.CancellationToken));
+
+        Assert.Equal("passwordPolicy", error.ParamName);
+        Assert.Empty(handler.Requests);
+    }
+
+    [Fact]
+    public void Constructor_NoHttpClient_Throws()
+    {
+        Assert.Equal("aws", Assert.Throws<ArgumentNullException>(() => new CognitoAdminClient(null!)).ParamName);
+    }
+
     private static CapturingHttpHandler Answering(string body) =>
         new((_, _) => CapturingHttpHandler.Answer(HttpStatusCode.OK, body, "application/x-amz-json-1.1"));
 
