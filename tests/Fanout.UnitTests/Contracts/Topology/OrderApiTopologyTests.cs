@@ -7,11 +7,13 @@ namespace Fanout.UnitTests.Contracts.Topology;
 public sealed class OrderApiTopologyTests
 {
     [Fact]
-    public void Routes_ArePlaceAndGetOrderInThatOrder()
+    public void Routes_ArePlaceGetAndCancelOrderInThatOrder()
     {
-        Assert.Equal(["POST /orders", "GET /orders/{id}"], OrderApiTopology.Routes.Select(r => r.RouteKey));
+        Assert.Equal(["POST /orders", "GET /orders/{id}", "POST /orders/{id}/cancel"], OrderApiTopology.Routes.Select(r => r.RouteKey));
         Assert.Same(OrderApiTopology.PlaceOrder, OrderApiTopology.Routes[0]);
         Assert.Same(OrderApiTopology.GetOrder, OrderApiTopology.Routes[1]);
+        Assert.Same(OrderApiTopology.CancelOrder, OrderApiTopology.Routes[2]);
+        Assert.All(OrderApiTopology.Routes, r => Assert.Empty(r.AuthorizationScopes));
     }
 
     [Fact]
