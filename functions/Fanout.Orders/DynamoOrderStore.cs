@@ -158,14 +158,15 @@ public sealed class DynamoOrderStore : IOrderStore
             [":since"] = new() { S = OpenOrders.Since(at) },
             [":now"] = new() { S = Format(at) },
         };
-        var condition = "attribute_exists(#pk) AND attribute_not_exists(lifecycle)";
-        for (var i = 0; i < TrackedServices.All.Count; i++)
-        {
-            var service = TrackedServices.All[i];
-            names["#s" + i] = service;
-            values[":s" + i] = new() { S = seen.Statuses.TryGetValue(service, out var s) ? s : ServiceStatus.Pending };
-            condition += $" AND #s{i} = :s{i}";
-        }
+        // Only what forbids a cancel is checked, not the statuses as read: the consumers update those while the
+        // order is young, and a condition on them made a cancel right after POST lose to every outcome in flight.
+        // Cancellable = no lifecycle yet, and not REJECTED (every service reported and inventory refused).
+        names["#inv"] = TrackedServices.Inventory;
+        names["#sms"] = TrackedServices.Sms;
+        names["#email"] = TrackedServices.Email;
+        values[":rejected"] = new() { S = ServiceStatus.Rejected };
+        values[":pending"] = new() { S = ServiceStatus.Pending };
+        const string condition = "attribute_exists(#pk) AND attribute_not_exists(lifecycle) AND (#inv <> :rejected OR #sms = :pending OR #email = :pending)";
 
         var update = new Update
         {
