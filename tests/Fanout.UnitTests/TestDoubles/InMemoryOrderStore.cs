@@ -141,8 +141,9 @@ internal sealed class InMemoryOrderStore(TimeProvider? time = null) : IOrderStor
 
         lock (_gate)
         {
+            // As DynamoOrderStore's condition: only a lifecycle already set, or REJECTED, forbids the write.
             if (!_orders.TryGetValue(seen.OrderId, out var current) || current.Lifecycle is not null
-                || TrackedServices.All.Any(s => current.Statuses.GetValueOrDefault(s) != seen.Statuses.GetValueOrDefault(s)))
+                || OrderStatuses.Of(current.Statuses) == OrderStatuses.Rejected)
             {
                 return Task.FromResult(false);
             }
