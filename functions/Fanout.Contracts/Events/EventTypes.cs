@@ -24,6 +24,11 @@ public static class EventAttributes
 {
     public const string Type = "type";
     public const string CorrelationId = "correlationId";
+
+    /// <summary>The W3C Trace Context <c>traceparent</c> (version 00: <c>00-&lt;32 hex trace id&gt;-&lt;16 hex parent id&gt;-&lt;2 hex flags&gt;</c>,
+    /// W3C Recommendation "Trace Context" §3.2) of the hop that published the event; the same name as the CloudEvents
+    /// distributed-tracing extension attribute.</summary>
+    public const string TraceParent = "traceparent";
 }
 
 /// <summary>The <c>source</c> URIs of the CloudEvents each service emits.</summary>

@@ -1,7 +1,11 @@
 using System.Text;
 using System.Text.Json;
+using Fanout.Contracts.Topology;
 
 namespace Fanout.Functions.Common.Metrics;
+
+/// <summary>One metric value of an EMF line: its name (<see cref="FanoutMetrics"/>), CloudWatch unit and a finite value.</summary>
+public readonly record struct MetricDatum(string Name, string Unit, double Value);
 
 /// <summary>Writes CloudWatch metrics as log lines in the Embedded Metric Format (AWS, "Specification: Embedded metric
 /// format"): one JSON object per line on the function's stdout, which Lambda sends to CloudWatch Logs, where the
@@ -85,6 +89,124 @@ public sealed class EmbeddedMetrics
             json.WriteEndObject();
             json.WriteString(ServiceDimension, service);
             json.WriteNumber(name, value);
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>Writes one line with several metrics in namespace <see cref="FanoutMetrics.Namespace"/> sharing the
+    /// dimension <c>Service</c> = <paramref name="service"/>, and also <c>[Service, EventType]</c> when
+    /// <paramref name="eventType"/> is given. <paramref name="properties"/> are written as plain string members
+    /// (CloudWatch keeps them in the log event and Logs Insights can query them, but they create no metric); a null
+    /// value is left out.</summary>
+    public void Put(string service, string? eventType, ReadOnlySpan<MetricDatum> metrics, ReadOnlySpan<(string Key, string? Value)> properties = default)
+    {
+        var line = Format(_time.GetUtcNow(), service, eventType, metrics, properties);
+        lock (_gate)
+        {
+            _output.WriteLine(line);
+        }
+    }
+
+    /// <summary>The multi-metric EMF line (without its newline). Shape:
+    /// <c>{"_aws":{"Timestamp":ms,"CloudWatchMetrics":[{"Namespace":"Fanout","Dimensions":[["Service"],["Service","EventType"]],
+    /// "Metrics":[{"Name":"QueueWaitTime","Unit":"Milliseconds"},…]}]},"Service":"sms","EventType":"OrderPlaced",
+    /// "QueueWaitTime":4,…,"orderId":"…"}</c>.</summary>
+    /// <exception cref="ArgumentException">No metric; a blank or repeated name; a metric or property named like a
+    /// member the line already has (<c>_aws</c>, <c>Service</c>, <c>EventType</c>); a value that is not finite.</exception>
+    public static string Format(DateTimeOffset timestamp, string service, string? eventType, ReadOnlySpan<MetricDatum> metrics, ReadOnlySpan<(string Key, string? Value)> properties)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(service);
+        if (metrics.IsEmpty)
+        {
+            throw new ArgumentException("An EMF line needs at least one metric.", nameof(metrics));
+        }
+
+        if (eventType is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(eventType);
+        }
+
+        var names = new HashSet<string>(metrics.Length + properties.Length + 3, StringComparer.Ordinal) { "_aws", FanoutMetrics.ServiceDimension, FanoutMetrics.EventTypeDimension };
+        foreach (var metric in metrics)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(metric.Name, nameof(metrics));
+            ArgumentException.ThrowIfNullOrWhiteSpace(metric.Unit, nameof(metrics));
+            if (!names.Add(metric.Name))
+            {
+                throw new ArgumentException($"A metric cannot be named '{metric.Name}': the line already has a member of that name.", nameof(metrics));
+            }
+
+            if (!double.IsFinite(metric.Value))
+            {
+                throw new ArgumentException("A metric value must be a finite number.", nameof(metrics));
+            }
+        }
+
+        foreach (var (key, _) in properties)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(key, nameof(properties));
+            if (!names.Add(key))
+            {
+                throw new ArgumentException($"A property cannot be named '{key}': the line already has a member of that name.", nameof(properties));
+            }
+        }
+
+        using var buffer = new MemoryStream(512);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("_aws");
+            json.WriteNumber("Timestamp", timestamp.ToUnixTimeMilliseconds());
+            json.WriteStartArray("CloudWatchMetrics");
+            json.WriteStartObject();
+            json.WriteString("Namespace", FanoutMetrics.Namespace);
+            json.WriteStartArray("Dimensions");
+            json.WriteStartArray();
+            json.WriteStringValue(FanoutMetrics.ServiceDimension);
+            json.WriteEndArray();
+            if (eventType is not null)
+            {
+                json.WriteStartArray();
+                json.WriteStringValue(FanoutMetrics.ServiceDimension);
+                json.WriteStringValue(FanoutMetrics.EventTypeDimension);
+                json.WriteEndArray();
+            }
+
+            json.WriteEndArray();
+            json.WriteStartArray("Metrics");
+            foreach (var metric in metrics)
+            {
+                json.WriteStartObject();
+                json.WriteString("Name", metric.Name);
+                json.WriteString("Unit", metric.Unit);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+            json.WriteEndArray();
+            json.WriteEndObject();
+            json.WriteString(FanoutMetrics.ServiceDimension, service);
+            if (eventType is not null)
+            {
+                json.WriteString(FanoutMetrics.EventTypeDimension, eventType);
+            }
+
+            foreach (var metric in metrics)
+            {
+                json.WriteNumber(metric.Name, metric.Value);
+            }
+
+            foreach (var (key, value) in properties)
+            {
+                if (value is not null)
+                {
+                    json.WriteString(key, value);
+                }
+            }
+
             json.WriteEndObject();
         }
 

@@ -70,6 +70,17 @@ public sealed class OrderView
 
     [JsonPropertyName("correlationId")]
     public string CorrelationId { get; set; } = "";
+
+    /// <summary>When each service's outcome was applied to the order (key: service name as in <see cref="Services"/>;
+    /// value: RFC 3339 UTC from the order status function's clock). A service still pending has no entry.</summary>
+    [JsonPropertyName("appliedAt")]
+    public Dictionary<string, DateTimeOffset> AppliedAt { get; set; } = [];
+
+    /// <summary>When the last outcome was applied and the order left <c>PENDING</c> (server clock, RFC 3339 UTC);
+    /// absent while it is pending.</summary>
+    [JsonPropertyName("completedAt")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? CompletedAt { get; set; }
 }
 
 /// <summary>A validated order request.</summary>
