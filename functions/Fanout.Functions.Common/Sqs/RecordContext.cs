@@ -1,0 +1,87 @@
+namespace Fanout.Functions.Common.Sqs;
+
+/// <summary>What the batch loop learns about the one SQS record being handled, flowing with the async calls of its
+/// handling: the parsed event's identity (filled by the record handler), whether the event turned out to be a
+/// duplicate (marked by the service that found its idempotency record), and the DynamoDB capacity its calls consumed.
+/// The batch loop reads it when it writes the record's metrics line.</summary>
+public sealed class RecordContext
+{
+    private static readonly AsyncLocal<RecordContext?> CurrentRecord = new();
+    private double _writeUnits;
+    private double _readUnits;
+
+    /// <summary>The record being handled on this async flow, or null outside a record's handling.</summary>
+    public static RecordContext? Current => CurrentRecord.Value;
+
+    /// <summary>The CloudEvents <c>type</c> of the record's event, once parsed.</summary>
+    public string? EventType { get; set; }
+
+    /// <summary>The CloudEvents <c>id</c> of the record's event, once parsed.</summary>
+    public string? EventId { get; set; }
+
+    /// <summary>The order the event is about, once parsed.</summary>
+    public string? OrderId { get; set; }
+
+    /// <summary>Whether the event had been handled before (its effect did not run again now).</summary>
+    public bool IsDuplicate { get; private set; }
+
+    /// <summary>DynamoDB write capacity units consumed while handling the record (<c>ConsumedCapacity</c>).</summary>
+    public double WriteUnits => Volatile.Read(ref _writeUnits);
+
+    /// <summary>DynamoDB read capacity units consumed while handling the record.</summary>
+    public double ReadUnits => Volatile.Read(ref _readUnits);
+
+    /// <summary>Marks the record in progress (if any) a duplicate: its event's effect had already run.</summary>
+    public static void MarkDuplicate()
+    {
+        if (Current is { } record)
+        {
+            record.IsDuplicate = true;
+        }
+    }
+
+    /// <summary>Adds consumed capacity to the record in progress, if any (thread-safe).</summary>
+    public static void AddCapacity(double writeUnits, double readUnits)
+    {
+        if (Current is not { } record)
+        {
+            return;
+        }
+
+        Add(ref record._writeUnits, writeUnits);
+        Add(ref record._readUnits, readUnits);
+    }
+
+    /// <summary>Makes <paramref name="record"/> the current record until the returned scope is disposed.</summary>
+    public static Scope Begin(RecordContext record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var previous = CurrentRecord.Value;
+        CurrentRecord.Value = record;
+        return new Scope(previous);
+    }
+
+    private static void Add(ref double target, double value)
+    {
+        if (value == 0)
+        {
+            return;
+        }
+
+        double seen;
+        do
+        {
+            seen = Volatile.Read(ref target);
+        }
+        while (Interlocked.CompareExchange(ref target, seen + value, seen) != seen);
+    }
+
+    public readonly struct Scope : IDisposable
+    {
+        private readonly RecordContext? _previous;
+
+        internal Scope(RecordContext? previous) => _previous = previous;
+
+        public void Dispose() => CurrentRecord.Value = _previous;
+    }
+}
