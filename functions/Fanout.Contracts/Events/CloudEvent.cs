@@ -3,7 +3,9 @@ using System.Text.Json.Serialization;
 
 namespace Fanout.Contracts.Events;
 
-/// <summary>A CloudEvents 1.0 JSON envelope with the <c>correlationid</c> extension.</summary>
+/// <summary>A CloudEvents 1.0 JSON envelope with the <c>correlationid</c> extension and, when the publisher ran inside a
+/// trace, the distributed-tracing extension <c>traceparent</c> (CloudEvents "Distributed Tracing" extension; W3C Trace
+/// Context §3.2).</summary>
 /// <typeparam name="T">The <c>data</c> payload type.</typeparam>
 public sealed class CloudEvent<T>
 {
@@ -34,6 +36,11 @@ public sealed class CloudEvent<T>
 
     [JsonPropertyName("correlationid")]
     public string CorrelationId { get; set; } = "";
+
+    /// <summary>The W3C <c>traceparent</c> of the publish (<see cref="TraceContext"/>); left out when null.</summary>
+    [JsonPropertyName("traceparent")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TraceParent { get; set; }
 
     [JsonPropertyName("data")]
     public T? Data { get; set; }
@@ -66,6 +73,10 @@ public sealed class RawCloudEvent
 
     [JsonPropertyName("correlationid")]
     public string? CorrelationId { get; set; }
+
+    /// <summary>The W3C <c>traceparent</c> of the publish, when the publisher ran inside a trace.</summary>
+    [JsonPropertyName("traceparent")]
+    public string? TraceParent { get; set; }
 
     [JsonPropertyName("data")]
     public JsonElement Data { get; set; }

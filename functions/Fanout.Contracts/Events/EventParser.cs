@@ -49,7 +49,7 @@ public static class EventParser
     private static readonly JsonDocumentOptions _iJson = new() { AllowDuplicateProperties = false };
 
     private static readonly string[] _envelopeAttributes =
-        ["specversion", "id", "source", "type", "subject", "time", "datacontenttype", "correlationid", "data"];
+        ["specversion", "id", "source", "type", "subject", "time", "datacontenttype", "correlationid", "traceparent", "data"];
 
     /// <summary>Parses and checks the envelope only (the attributes every event type shares); the caller picks the
     /// payload by <see cref="RawCloudEvent.Type"/> and calls <see cref="Bind{T}"/>, which checks the rest.</summary>
@@ -221,6 +221,7 @@ public static class EventParser
         checks.String(root, "", "time", true, EventRules.IsTimestamp, "must be an RFC 3339 date-time such as 2026-03-14T09:26:53Z");
         checks.String(root, "", "datacontenttype", false, v => v == JsonContentType, "must be \"application/json\"");
         checks.String(root, "", "correlationid", true, EventRules.IsCorrelationId, "must be 1 to 128 letters, digits, '.', '_', ':' or '-'");
+        checks.String(root, "", "traceparent", false, EventRules.IsTraceParent, "must be a W3C traceparent of version 00 (00-<32 hex>-<16 hex>-<2 hex>, lower case, ids not all zero)");
         if (checks.Member(root, "", "data", true, out var data) && data.ValueKind != JsonValueKind.Object)
         {
             checks.Add($"data must be a JSON object (got {JsonChecks.Kind(data)})");

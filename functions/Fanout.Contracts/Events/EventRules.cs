@@ -42,6 +42,11 @@ public static partial class EventRules
         @"|(?:(?:19|2[0-9])(?:0[48]|[2468][048]|[13579][26])|2[048]00)-02-29)" +
         @"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,9})?(?:Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)\z";
 
+    /// <summary>The CloudEvents distributed-tracing extension attribute <c>traceparent</c>: a W3C Trace Context version-00
+    /// <c>traceparent</c> (W3C Recommendation "Trace Context" §3.2), lower-case hex, neither id all zeros. Checked in code by
+    /// <see cref="TraceContext.IsValid"/> (the non-backtracking engine has no look-ahead); the schemas state this pattern.</summary>
+    public const string TraceParentPatternText = @"^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}\z";
+
     /// <summary>True when <paramref name="value"/> holds a control character (Unicode category Cc: U+0000–U+001F,
     /// U+007F–U+009F). No field of any event may hold one: they are invisible in logs and break line-based tools.</summary>
     public static bool HasControlCharacter(string value)
@@ -97,6 +102,9 @@ public static partial class EventRules
     public static bool IsSource(string? value) => value is not null && SourcePattern().IsMatch(value);
 
     public static bool IsProviderMessageId(string? value) => value is not null && ProviderMessageIdPattern().IsMatch(value);
+
+    /// <summary>See <see cref="TraceParentPatternText"/>.</summary>
+    public static bool IsTraceParent(string? value) => TraceContext.IsValid(value);
 
     public static bool IsTimestamp(string? value) => value is not null && TimestampPattern().IsMatch(value);
 
