@@ -15,7 +15,8 @@ public static class AwsClients
         Timeout = TimeSpan.FromSeconds(10),
     };
 
-    public static IAmazonDynamoDB DynamoDb() => new AmazonDynamoDBClient(new AmazonDynamoDBConfig());
+    /// <summary>DynamoDB, with every call asking for and reporting its consumed capacity (<see cref="DynamoDbCapacity"/>).</summary>
+    public static IAmazonDynamoDB DynamoDb() => DynamoDbCapacity.CreateClient(new AmazonDynamoDBConfig());
 
     /// <summary>SQS (for retry delays); honours <c>AWS_ENDPOINT_URL_SQS</c> like the other clients.</summary>
     public static IAmazonSQS Sqs() => new AmazonSQSClient(new AmazonSQSConfig());

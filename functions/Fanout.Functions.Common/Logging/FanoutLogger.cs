@@ -1,5 +1,7 @@
 using System.Text;
 using System.Text.Json;
+using Fanout.Contracts.Events;
+using Fanout.Functions.Common.Metrics;
 
 namespace Fanout.Functions.Common.Logging;
 
@@ -13,7 +15,10 @@ public enum LogLevel
 
 /// <summary>Structured JSON log lines (one object per line, as CloudWatch Logs Insights likes them). Every
 /// line carries the service name, the Lambda request id of the invocation in progress
-/// (<see cref="Runtime.InvocationContext"/>) and the current correlation id from <see cref="CorrelationContext"/>.
+/// (<see cref="Runtime.InvocationContext"/>), the current correlation id from <see cref="CorrelationContext"/> and the
+/// W3C <c>traceparent</c> of the hop in progress from <see cref="Tracing.TraceScope"/>, each when known. It also writes
+/// the function's Embedded Metric Format lines (<see cref="Metrics"/>) to the same output, so the two never interleave
+/// mid-line.
 /// An exception is written as its type and <see cref="ErrorText.Describe"/>, never an AWS error's own message.</summary>
 public sealed class FanoutLogger
 {
@@ -44,6 +49,22 @@ public sealed class FanoutLogger
 
     public bool IsEnabled(LogLevel level) => level >= _minimum;
 
+    /// <summary>The service name every line carries (also the EMF <c>Service</c> dimension).</summary>
+    public string Service => _service;
+
+    /// <summary>Writes one CloudWatch Embedded Metric Format line (<see cref="EmbeddedMetrics.Format(DateTimeOffset, string, string?, ReadOnlySpan{MetricDatum}, ReadOnlySpan{ValueTuple{string, string}})"/>)
+    /// with dimension <c>Service</c> = <see cref="Service"/> (and <c>EventType</c> when given), stamped now; whatever
+    /// the log level.</summary>
+    /// <exception cref="ArgumentException">As <see cref="EmbeddedMetrics.Format(DateTimeOffset, string, string?, ReadOnlySpan{MetricDatum}, ReadOnlySpan{ValueTuple{string, string}})"/>.</exception>
+    public void Metrics(string? eventType, ReadOnlySpan<MetricDatum> metrics, ReadOnlySpan<(string Key, string? Value)> properties)
+    {
+        var line = EmbeddedMetrics.Format(_time.GetUtcNow(), _service, eventType, metrics, properties);
+        lock (_gate)
+        {
+            _output.WriteLine(line);
+        }
+    }
+
     private void Write(LogLevel level, string message, Exception? exception, ReadOnlySpan<(string Key, object? Value)> fields)
     {
         if (!IsEnabled(level))
@@ -67,6 +88,11 @@ public sealed class FanoutLogger
             if (CorrelationContext.Current is { } correlationId)
             {
                 json.WriteString("correlationId", correlationId);
+            }
+
+            if (Tracing.TraceScope.Current is { } trace)
+            {
+                json.WriteString(EventAttributes.TraceParent, trace.Value);
             }
 
             foreach (var (key, value) in fields)

@@ -7,7 +7,8 @@ namespace Fanout.Functions.Common.Sqs;
 
 /// <summary>The adapter every consumer shares: SQS record → checked CloudEvent of one of the fact types the service
 /// subscribes to → that type's rule, under the event's correlation id. Each rule returns a short description of
-/// what it did, logged with <c>orderId</c>, <c>eventId</c> and <c>messageId</c>.</summary>
+/// what it did, logged with <c>orderId</c>, <c>eventId</c> and <c>messageId</c>. The event's type, id and order id go
+/// to the <see cref="RecordContext"/> in progress, for the record's metrics line.</summary>
 /// <remarks>A well-formed event of a type with no rule is poison: the subscription's filter policy
 /// (<c>FanoutTopology</c>) should never have delivered it, so retrying cannot help.</remarks>
 public sealed class FactRecordHandler : ISqsRecordHandler
@@ -38,8 +39,14 @@ public sealed class FactRecordHandler : ISqsRecordHandler
         {
             var fact = EventParser.Bind(envelope, typeInfo);
             using var scope = CorrelationContext.Begin(fact.CorrelationId);
+            var orderId = orderIdOf(fact.Data);
+            if (RecordContext.Current is { } record)
+            {
+                record.OrderId = orderId;
+            }
+
             var outcome = await rule(fact, ct);
-            _log.Info(fact.Type + " handled", ("orderId", orderIdOf(fact.Data)), ("eventId", fact.Id), ("outcome", outcome), ("messageId", messageId));
+            _log.Info(fact.Type + " handled", ("orderId", orderId), ("eventId", fact.Id), ("outcome", outcome), ("messageId", messageId));
         });
         return this;
     }
@@ -48,6 +55,10 @@ public sealed class FactRecordHandler : ISqsRecordHandler
     {
         ArgumentNullException.ThrowIfNull(message);
         var envelope = EventParser.ParseEnvelope(message.Body);
+        var known = envelope.Type is not null && _rules.ContainsKey(envelope.Type);
+        // The type becomes a metric dimension only when it is one this service handles: a stray type must not mint
+        // a CloudWatch dimension value. Id and subject passed the envelope checks (UUIDs).
+        RecordContext.Identify(known ? envelope.Type : null, envelope.Id, envelope.Subject);
         if (envelope.Type is null || !_rules.TryGetValue(envelope.Type, out var rule))
         {
             // The envelope check already held the type to letters, digits and dots: safe to quote.

@@ -31,6 +31,20 @@ public sealed class RecordContext
     /// <summary>DynamoDB read capacity units consumed while handling the record.</summary>
     public double ReadUnits => Volatile.Read(ref _readUnits);
 
+    /// <summary>Fills the identity of the record in progress (if any) from its parsed envelope; a null leaves that
+    /// part as it was. For record handlers other than <see cref="FactRecordHandler"/>, which does it itself.</summary>
+    public static void Identify(string? eventType, string? eventId, string? orderId)
+    {
+        if (Current is not { } record)
+        {
+            return;
+        }
+
+        record.EventType = eventType ?? record.EventType;
+        record.EventId = eventId ?? record.EventId;
+        record.OrderId = orderId ?? record.OrderId;
+    }
+
     /// <summary>Marks the record in progress (if any) a duplicate: its event's effect had already run.</summary>
     public static void MarkDuplicate()
     {

@@ -1,10 +1,15 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Fanout.AwsShims.Events;
 using Fanout.AwsShims.Json;
 using Fanout.AwsShims.Runtime;
 using Fanout.Contracts.Events;
+using Fanout.Contracts.Topology;
 using Fanout.Functions.Common.Logging;
+using Fanout.Functions.Common.Metrics;
 using Fanout.Functions.Common.Runtime;
+using Fanout.Functions.Common.Tracing;
 
 namespace Fanout.Functions.Common.Sqs;
 
@@ -36,6 +41,9 @@ public sealed record SqsBatchOptions
 /// when too little time is left, delays each transiently failed record's retry by <see cref="RetryBackoff"/> and
 /// makes poison visible again at once (<c>ChangeMessageVisibilityBatch</c>), and answers with a partial batch response, so a failing record never
 /// fails its batch-mates (see "Reporting batch item failures" in the Lambda developer guide).</summary>
+/// <remarks>Each record runs under a <see cref="RecordContext"/> and a child of the <c>traceparent</c> message attribute
+/// (<see cref="TraceScope"/>), and gets one EMF line when it is done (see <c>WriteRecordMetrics</c>); a record not
+/// started gets one too, as <c>Failed</c>.</remarks>
 public sealed class SqsBatchFunction : ILambdaHandler
 {
     private readonly ISqsRecordHandler _handler;
@@ -45,6 +53,9 @@ public sealed class SqsBatchFunction : ILambdaHandler
     private readonly IMessageVisibility? _visibility;
     private readonly RetryBackoff? _backoff;
     private readonly SqsBatchOptions _options;
+
+    /// <summary>RFC 3339 UTC with milliseconds, the <c>startedAt</c> property of a record's EMF line.</summary>
+    private const string StartedAtFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
 
     /// <summary>Kept free before the deadline for serialising and sending the batch response.</summary>
     private static readonly TimeSpan ResponseMargin = TimeSpan.FromMilliseconds(250);
@@ -71,6 +82,13 @@ public sealed class SqsBatchFunction : ILambdaHandler
         _backoff = backoff;
         _options = options ?? new SqsBatchOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxParallelRecords, 1);
+    }
+
+    /// <summary>Room for the metrics of one record's EMF line, on the stack.</summary>
+    [InlineArray(8)]
+    private struct MetricBuffer
+    {
+        private MetricDatum _element;
     }
 
     private enum Outcome
@@ -118,6 +136,11 @@ public sealed class SqsBatchFunction : ILambdaHandler
         }
 
         await Task.WhenAll(running);
+        for (var i = running.Count; i < records.Count; i++)
+        {
+            var record = records[i];
+            WriteRecordMetrics(record, null, Outcome.NotStarted, null, null, record.GetStringAttribute(EventAttributes.CorrelationId), record.GetStringAttribute(EventAttributes.TraceParent));
+        }
 
         await DelayRetriesAsync(records, outcomes, deadline);
         var response = new SqsBatchResponse();
@@ -162,29 +185,43 @@ public sealed class SqsBatchFunction : ILambdaHandler
 
     private async Task<Outcome> HandleOneAsync(SqsMessage message, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
-        // Yield first so records run concurrently, each with its own correlation scope.
+        // Yield first so records run concurrently, each with its own correlation scope, trace and record context.
         await Task.Yield();
-        using var scope = CorrelationContext.Begin(message.GetStringAttribute(EventAttributes.CorrelationId));
+        var startedAt = _time.GetUtcNow();
+        var started = _time.GetTimestamp();
+        var record = new RecordContext();
+        using var recordScope = RecordContext.Begin(record);
+        var correlationId = message.GetStringAttribute(EventAttributes.CorrelationId);
+        using var scope = CorrelationContext.Begin(correlationId);
+        // The hop runs under a child of the publisher's context, so every hop of an order logs one trace id; a record
+        // without a usable traceparent starts a trace of its own.
+        var trace = TraceContext.TryParse(message.GetStringAttribute(EventAttributes.TraceParent), out var parent) ? parent.Child() : TraceContext.NewRoot();
+        using var traceScope = TraceScope.Begin(trace);
+        Outcome outcome;
+        var elapsed = TimeSpan.Zero;
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
             await _handler.HandleAsync(message, cancellationToken);
-            return Outcome.Succeeded;
+            elapsed = _time.GetElapsedTime(started);
+            outcome = Outcome.Succeeded;
         }
         catch (PoisonMessageException ex)
         {
+            elapsed = _time.GetElapsedTime(started);
             _log.Error(
                 "Poison message: reported failed so redrive moves it to the DLQ",
                 ex,
                 ("messageId", message.MessageId),
                 ("receiveCount", message.ApproximateReceiveCount));
             await RecordFailureAsync(message, ex, poison: true, deadline);
-            return Outcome.Poison;
+            outcome = Outcome.Poison;
         }
 #pragma warning disable CA1031 // Whatever a record throws, only that record may fail.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
+            elapsed = _time.GetElapsedTime(started);
             _log.Warn(
                 "Record failed; it will be retried after a backoff",
                 ("messageId", message.MessageId),
@@ -192,8 +229,84 @@ public sealed class SqsBatchFunction : ILambdaHandler
                 ("errorType", ex.GetType().Name),
                 ("error", ErrorText.Describe(ex)));
             await RecordFailureAsync(message, ex, poison: false, deadline);
-            return Outcome.Transient;
+            outcome = Outcome.Transient;
         }
+
+        WriteRecordMetrics(message, record, outcome, startedAt, elapsed, correlationId, trace.Value);
+        return outcome;
+    }
+
+    /// <summary>Writes the record's EMF line (the log line contract of issue 10): metrics <c>QueueWaitTime</c> (ms from
+    /// the SQS <c>SentTimestamp</c> to <paramref name="startedAt"/>; left out when the attribute is absent or not an epoch
+    /// ms count, and 0 when the clocks disagree the other way), <c>ProcessingTime</c> (ms, left out for a record not
+    /// started), <c>Received</c> = 1, exactly one of <c>Handled</c>/<c>Duplicate</c>/<c>Poison</c>/<c>Failed</c> = 1,
+    /// <c>Retried</c> (1 when <c>ApproximateReceiveCount</c> &gt; 1, else 0), <c>WriteUnits</c>/<c>ReadUnits</c> (DynamoDB
+    /// capacity the record's calls consumed); dimension <c>EventType</c> once the event was parsed; properties
+    /// <c>messageId</c>, <c>eventId</c>, <c>orderId</c>, <c>correlationId</c>, <c>traceparent</c>, <c>receiveCount</c>,
+    /// <c>outcome</c> (handled|duplicate|poison|failed), <c>startedAt</c> (RFC 3339 UTC, ms).</summary>
+    private void WriteRecordMetrics(SqsMessage message, RecordContext? record, Outcome outcome, DateTimeOffset? startedAt, TimeSpan? elapsed, string? correlationId, string? traceParent)
+    {
+        var (outcomeMetric, outcomeName) = outcome switch
+        {
+            Outcome.Succeeded when record is { IsDuplicate: true } => (FanoutMetrics.Duplicate, "duplicate"),
+            Outcome.Succeeded => (FanoutMetrics.Handled, "handled"),
+            Outcome.Poison => (FanoutMetrics.Poison, "poison"),
+            _ => (FanoutMetrics.Failed, "failed"),
+        };
+        var receiveCount = message.ApproximateReceiveCount;
+        var metrics = new MetricBuffer();
+        var count = 0;
+        if (startedAt is { } start && QueueWait(message, start) is { } wait)
+        {
+            metrics[count++] = new MetricDatum(FanoutMetrics.QueueWaitTime, FanoutMetrics.Milliseconds, wait);
+        }
+
+        if (elapsed is { } processing)
+        {
+            metrics[count++] = new MetricDatum(FanoutMetrics.ProcessingTime, FanoutMetrics.Milliseconds, processing.TotalMilliseconds);
+        }
+
+        metrics[count++] = new MetricDatum(FanoutMetrics.Received, FanoutMetrics.Count, 1);
+        metrics[count++] = new MetricDatum(outcomeMetric, FanoutMetrics.Count, 1);
+        metrics[count++] = new MetricDatum(FanoutMetrics.Retried, FanoutMetrics.Count, receiveCount > 1 ? 1 : 0);
+        metrics[count++] = new MetricDatum(FanoutMetrics.WriteUnits, FanoutMetrics.Count, record?.WriteUnits ?? 0);
+        metrics[count++] = new MetricDatum(FanoutMetrics.ReadUnits, FanoutMetrics.Count, record?.ReadUnits ?? 0);
+        ReadOnlySpan<(string Key, string? Value)> properties =
+        [
+            ("messageId", message.MessageId),
+            ("eventId", record?.EventId),
+            ("orderId", record?.OrderId),
+            ("correlationId", correlationId),
+            (EventAttributes.TraceParent, traceParent),
+            ("receiveCount", receiveCount.ToString(CultureInfo.InvariantCulture)),
+            ("outcome", outcomeName),
+            ("startedAt", startedAt?.UtcDateTime.ToString(StartedAtFormat, CultureInfo.InvariantCulture)),
+        ];
+        try
+        {
+            _log.Metrics(record?.EventType, ((ReadOnlySpan<MetricDatum>)metrics)[..count], properties);
+        }
+#pragma warning disable CA1031 // A metrics line that cannot be written must never cost the record its outcome.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _log.Warn("Could not write the record's metrics", ("messageId", message.MessageId), ("errorType", ex.GetType().Name));
+        }
+    }
+
+    /// <summary>Milliseconds from the SQS <c>SentTimestamp</c> (epoch ms, a string in <c>attributes</c>) to
+    /// <paramref name="startedAt"/>; null when the attribute is absent or not a plain epoch ms count.</summary>
+    internal static double? QueueWait(SqsMessage message, DateTimeOffset startedAt)
+    {
+        if (!message.Attributes.TryGetValue("SentTimestamp", out var raw)
+            || !long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var sentMs)
+            || sentMs > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+        {
+            return null;
+        }
+
+        var wait = (startedAt - DateTimeOffset.FromUnixTimeMilliseconds(sentMs)).TotalMilliseconds;
+        return wait < 0 ? 0 : wait;
     }
 
     private async Task DelayRetriesAsync(List<SqsMessage> records, Outcome[] outcomes, DateTimeOffset deadline)
