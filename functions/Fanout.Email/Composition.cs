@@ -25,7 +25,7 @@ public static class Composition
         ArgumentNullException.ThrowIfNull(settings);
         var log = new FanoutLogger(settings.ServiceName, time, logOutput, settings.LogLevel);
         var dynamo = AwsClients.DynamoDb();
-        IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn());
+        IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn(), log);
         publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
         var store = new LeaseIdempotencyStore(dynamo, settings.TableName, settings.IdempotencyRetention, time);
         IEmailSender sender = settings.EmailSender == "ses"

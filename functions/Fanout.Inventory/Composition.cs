@@ -17,7 +17,7 @@ public static class Composition
         ArgumentNullException.ThrowIfNull(settings);
         var dynamo = AwsClients.DynamoDb();
         var log = new FanoutLogger(settings.ServiceName, time, logOutput, settings.LogLevel);
-        IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn());
+        IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn(), log);
         publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
         var ledger = new DynamoStockLedger(dynamo, settings.TableName, settings.IdempotencyRetention, time);
         var service = new InventoryService(ledger, publisher, time);

@@ -16,7 +16,7 @@ public static class Composition
     {
         ArgumentNullException.ThrowIfNull(settings);
         var log = new FanoutLogger(settings.ServiceName, time, logOutput, settings.LogLevel);
-        IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn());
+        IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn(), log);
         publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
         var dynamo = AwsClients.DynamoDb();
         var store = new DynamoOrderStore(dynamo, settings.TableName, time, new DynamoOutbox(dynamo, settings.TableName));

@@ -3,7 +3,11 @@ using System.Text.Json;
 using Fanout.AwsShims.Events;
 using Fanout.AwsShims.Json;
 using Fanout.AwsShims.Runtime;
+using Fanout.Contracts.Events;
+using Fanout.Contracts.Topology;
 using Fanout.Functions.Common.Logging;
+using Fanout.Functions.Common.Metrics;
+using Fanout.Functions.Common.Tracing;
 using Fanout.OrderIntake.Core;
 using Fanout.Orders.Core;
 
@@ -18,6 +22,10 @@ namespace Fanout.OrderIntake;
 public sealed class OrderIntakeFunction : ILambdaHandler
 {
     public const string CorrelationHeader = "X-Correlation-Id";
+
+    /// <summary>The W3C Trace Context request header (W3C Recommendation "Trace Context" §3.2) a caller may send to make
+    /// the order part of its trace.</summary>
+    public const string TraceParentHeader = "traceparent";
     public const string IdempotencyHeader = "Idempotency-Key";
     public const string CacheControlHeader = "Cache-Control";
     public const string NoStore = "no-store";
@@ -66,15 +74,29 @@ public sealed class OrderIntakeFunction : ILambdaHandler
         }
         else
         {
-            response = await HandleAsync(request, cancellationToken);
+            response = await HandleAsync(request, invocation.TraceId, cancellationToken);
         }
 
         return JsonSerializer.SerializeToUtf8Bytes(response, AwsShimsJsonContext.Default.HttpApiResponse);
     }
 
-    public async Task<HttpApiResponse> HandleAsync(HttpApiRequest request, CancellationToken cancellationToken)
+    public Task<HttpApiResponse> HandleAsync(HttpApiRequest request, CancellationToken cancellationToken) => HandleAsync(request, null, cancellationToken);
+
+    /// <summary>Answers one request. The trace of the order starts here (API Gateway HTTP APIs do not trace): under a
+    /// child of a valid <c>traceparent</c> request header, else in the X-Ray trace of the invocation
+    /// (<paramref name="xRayTraceHeader"/>, <c>Lambda-Runtime-Trace-Id</c>), else in a new trace; every log line and every
+    /// event published carries it. Ends with one EMF line of the DynamoDB capacity the request consumed (metrics
+    /// <c>WriteUnits</c>, <c>ReadUnits</c>; properties <c>orderId</c> when the answer names one, <c>correlationId</c>,
+    /// <c>traceparent</c>).</summary>
+    public async Task<HttpApiResponse> HandleAsync(HttpApiRequest request, string? xRayTraceHeader, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var suppliedTrace = request.GetHeader(TraceParentHeader);
+        var trace = TraceContext.TryParse(suppliedTrace, out var callerTrace)
+            ? callerTrace.Child()
+            : TraceContext.FromXRayHeader(xRayTraceHeader) ?? TraceContext.NewRoot();
+        using var traceScope = TraceScope.Begin(trace);
+        using var capacityScope = CapacityTally.Begin(out var capacity);
         // A diagnostic header never refuses business: an unusable correlation id is replaced, and the reason logged.
         var suppliedCorrelation = request.GetHeader(CorrelationHeader);
         var correlationProblem = RequestHeaders.CorrelationIdProblem(suppliedCorrelation);
@@ -106,7 +128,30 @@ public sealed class OrderIntakeFunction : ILambdaHandler
 
         response.Headers[CorrelationHeader] = correlationId;
         _log.Info("HTTP request handled", ("method", request.RequestContext.Http.Method), ("path", LoggedPath(request.RawPath)), ("status", response.StatusCode));
+        if (suppliedTrace is not null && callerTrace is null)
+        {
+            _log.Info("traceparent header ignored: not a W3C traceparent of version 00; a trace was started here", ("length", suppliedTrace.Length));
+        }
+
+        WriteCapacity(capacity, response, correlationId, trace);
         return response;
+    }
+
+    private void WriteCapacity(CapacityTally capacity, HttpApiResponse response, string correlationId, TraceContext trace)
+    {
+        ReadOnlySpan<MetricDatum> metrics =
+        [
+            new MetricDatum(FanoutMetrics.WriteUnits, FanoutMetrics.Count, capacity.WriteUnits),
+            new MetricDatum(FanoutMetrics.ReadUnits, FanoutMetrics.Count, capacity.ReadUnits),
+        ];
+        var location = response.Headers.TryGetValue("Location", out var path) && path.StartsWith("/orders/", StringComparison.Ordinal) ? path["/orders/".Length..] : null;
+        ReadOnlySpan<(string Key, string? Value)> properties =
+        [
+            ("orderId", location),
+            ("correlationId", correlationId),
+            (EventAttributes.TraceParent, trace.Value),
+        ];
+        _log.Metrics(null, metrics, properties);
     }
 
     /// <summary>The path as a log line may show it: <c>/orders</c>, <c>/orders/&lt;uuid&gt;</c> or

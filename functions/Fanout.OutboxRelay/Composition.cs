@@ -15,7 +15,7 @@ public static class Composition
     {
         ArgumentNullException.ThrowIfNull(settings);
         var log = new FanoutLogger(settings.ServiceName, time, logOutput, settings.LogLevel);
-        IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn());
+        IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn(), log);
         publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
         var outbox = new DynamoOutbox(AwsClients.DynamoDb(), settings.TableName);
         return new OutboxRelayFunction(new OutboxRelayer(new OutboxDispatcher(outbox, publisher), time), log);

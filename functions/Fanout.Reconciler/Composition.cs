@@ -20,7 +20,7 @@ public static class Composition
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(reconcilerSettings);
         var log = new FanoutLogger(settings.ServiceName, time, logOutput, settings.LogLevel);
-        IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn());
+        IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn(), log);
         publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
         var dynamo = AwsClients.DynamoDb();
         var dispatcher = new OutboxDispatcher(new DynamoOutbox(dynamo, settings.TableName), publisher);

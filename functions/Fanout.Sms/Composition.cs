@@ -25,7 +25,7 @@ public static class Composition
         var log = new FanoutLogger(settings.ServiceName, time, logOutput, settings.LogLevel);
         var dynamo = AwsClients.DynamoDb();
         var sns = AwsClients.Sns(time);
-        IEventPublisher publisher = new SnsEventPublisher(sns, settings.RequireTopicArn());
+        IEventPublisher publisher = new SnsEventPublisher(sns, settings.RequireTopicArn(), log);
         publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
         var store = new LeaseIdempotencyStore(dynamo, settings.TableName, settings.IdempotencyRetention, time);
         ISmsSender sender = settings.SmsSender == "sns" ? new SnsSmsSender(sns) : new RecordingSmsSender(dynamo, settings.TableName, time);

@@ -12,12 +12,23 @@ public sealed class SnsClient
     public const int MaxBatchEntries = 10;
     private const string ApiVersion = "2010-03-31";
     private const string FormContentType = "application/x-www-form-urlencoded; charset=utf-8";
-    private readonly SignedAwsHttpClient _caller;
+    /// <summary>The HTTP header that carries the X-Ray trace to the service (AWS X-Ray developer guide, "Tracing header").</summary>
+    public const string TraceHeader = "X-Amzn-Trace-Id";
 
-    public SnsClient(SignedAwsHttpClient caller)
+    /// <summary>Where a Lambda runtime puts the invocation's trace header (<c>Lambda-Runtime-Trace-Id</c>) for the SDKs
+    /// to read; <see cref="Runtime.LambdaBootstrap"/> sets it before every invocation.</summary>
+    public const string TraceEnvironmentVariable = "_X_AMZN_TRACE_ID";
+
+    private readonly SignedAwsHttpClient _caller;
+    private readonly Func<string?> _traceHeader;
+
+    /// <param name="traceHeader">The <c>X-Amzn-Trace-Id</c> to send with each call (null or blank: none); by default
+    /// the invocation's, from <see cref="TraceEnvironmentVariable"/>, so SNS → SQS → Lambda joins one X-Ray trace.</param>
+    public SnsClient(SignedAwsHttpClient caller, Func<string?>? traceHeader = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
         _caller = caller;
+        _traceHeader = traceHeader ?? (static () => Environment.GetEnvironmentVariable(TraceEnvironmentVariable));
     }
 
     /// <summary>Builds a client from the environment: region, default credentials, and
@@ -167,7 +178,10 @@ public sealed class SnsClient
     private async Task<XElement> CallAsync(QueryForm form, CallIdempotency idempotency, CancellationToken cancellationToken)
     {
         var body = Encoding.UTF8.GetBytes(form.ToString());
-        var result = await _caller.SendAsync(HttpMethod.Post, "/", FormContentType, body, idempotency, cancellationToken);
+        var trace = _traceHeader();
+        var result = IsSendableTraceHeader(trace)
+            ? await _caller.SendAsync(HttpMethod.Post, "/", FormContentType, body, idempotency, new Dictionary<string, string>(1) { [TraceHeader] = trace }, cancellationToken)
+            : await _caller.SendAsync(HttpMethod.Post, "/", FormContentType, body, idempotency, cancellationToken);
         var document = ParseXml(result.Body);
         if (!result.IsSuccess)
         {
@@ -177,6 +191,26 @@ public sealed class SnsClient
         }
 
         return document ?? throw new AwsServiceException($"SNS answered {(int)result.StatusCode} with a body that is not XML.");
+    }
+
+    /// <summary>A trace header is sent only as visible ASCII of sane length (<c>Root=1-…;Parent=…;Sampled=1</c>), never
+    /// anything that could break the request's header block.</summary>
+    private static bool IsSendableTraceHeader([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value) || value.Length > 256)
+        {
+            return false;
+        }
+
+        foreach (var c in value)
+        {
+            if (c is < '!' or > '~')
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static XElement? ParseXml(string body)
