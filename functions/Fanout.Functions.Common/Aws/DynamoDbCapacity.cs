@@ -21,7 +21,12 @@ namespace Fanout.Functions.Common.Aws;
 public static class DynamoDbCapacity
 {
     /// <summary>A DynamoDB client whose every call is metered this way.</summary>
-    public static AmazonDynamoDBClient CreateClient(AmazonDynamoDBConfig config) => new MeteredDynamoDbClient(config);
+    /// <param name="credentials">Null: the SDK's default credential chain.</param>
+    public static AmazonDynamoDBClient CreateClient(AmazonDynamoDBConfig config, AWSCredentials? credentials = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return credentials is null ? new MeteredDynamoDbClient(config) : new MeteredDynamoDbClient(credentials, config);
+    }
 
     /// <summary>Asks for the total consumed capacity on a request of a known operation; leaves others alone.</summary>
     public static void RequestTotal(AmazonWebServiceRequest request)
@@ -117,8 +122,18 @@ public static class DynamoDbCapacity
 }
 
 /// <summary>AmazonDynamoDBClient with <see cref="CapacityHandler"/> in its pipeline.</summary>
-internal sealed class MeteredDynamoDbClient(AmazonDynamoDBConfig config) : AmazonDynamoDBClient(config)
+internal sealed class MeteredDynamoDbClient : AmazonDynamoDBClient
 {
+    public MeteredDynamoDbClient(AmazonDynamoDBConfig config)
+        : base(config)
+    {
+    }
+
+    public MeteredDynamoDbClient(AWSCredentials credentials, AmazonDynamoDBConfig config)
+        : base(credentials, config)
+    {
+    }
+
     protected override void CustomizeRuntimePipeline(RuntimePipeline pipeline)
     {
         base.CustomizeRuntimePipeline(pipeline);

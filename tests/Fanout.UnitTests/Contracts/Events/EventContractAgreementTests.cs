@@ -33,6 +33,7 @@ public sealed class EventContractAgreementTests
 
     private static readonly string[] _specials =
     [
+        "\"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\"", "\"00-00000000000000000000000000000000-00f067aa0ba902b7-01\"",
         "\"\"", "\" \"", "null", "true", "false", "0", "-1", "1", "-0", "1000", "1001", "2.5", "2.0", "2e0", "2E+0", "20e-1", "1e3",
         "1e400", "-1e400", "99999999999999999999", "2147483648", "[]", "{}", "[\"MUG-01\"]", "\"x\"", "\"MAYBE\"", "\"SENT\"", "\"SKIPPED\"",
         "\"INSUFFICIENT_STOCK\"", "\"ORDER_RECEIVED\"", "\"ORDER_CANCELLED\"", "\"customer\"", "\"operator\"", "\"1.0\"", "\"urn:fanout:sms\"", "\"urn:fanout:orders\"", "\"SmsSent\"", "\"OrderPlaced\"", "\"application/xml\"",

@@ -86,7 +86,7 @@ public sealed class SqsBatchFunctionTests : IDisposable
 
         await Invoke(SampleEvents.Read(SampleEvents.Sqs));
 
-        var lines = _log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var lines = LogLines();
         var poison = Assert.Single(lines, l => l.GetProperty("messageId").GetString() == First);
         Assert.Equal("Error", poison.GetProperty("level").GetString());
         Assert.Equal("Poison message: reported failed so redrive moves it to the DLQ", poison.GetProperty("message").GetString());
@@ -547,7 +547,13 @@ public sealed class SqsBatchFunctionTests : IDisposable
     private SqsBatchFunction Create(SqsBatchOptions options) =>
         new(_handler, new FanoutLogger("test", _time, _log), _time, visibility: _visibility, backoff: new RetryBackoff(2, 300, () => 0.5), options: options);
 
-    private List<JsonElement> LogLines() =>
+    /// <summary>The log lines, without the EMF lines (<see cref="MetricLines"/>).</summary>
+    private List<JsonElement> LogLines() => [.. AllLines().Where(l => !l.TryGetProperty("_aws", out _))];
+
+    /// <summary>The EMF lines (those with the <c>_aws</c> metadata member).</summary>
+    private List<JsonElement> MetricLines() => [.. AllLines().Where(l => l.TryGetProperty("_aws", out _))];
+
+    private List<JsonElement> AllLines() =>
         [.. _log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)];
 
     private async Task<string> Invoke(byte[] payload)
