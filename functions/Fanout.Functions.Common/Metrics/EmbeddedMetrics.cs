@@ -128,12 +128,14 @@ public sealed class EmbeddedMetrics
             ArgumentException.ThrowIfNullOrWhiteSpace(eventType);
         }
 
-        var names = new HashSet<string>(metrics.Length + properties.Length + 3, StringComparer.Ordinal) { "_aws", FanoutMetrics.ServiceDimension, FanoutMetrics.EventTypeDimension };
-        foreach (var metric in metrics)
+        // Names are checked by a linear scan, not a set: a line has a dozen members at most, and this runs once per
+        // SQS record, so it should not allocate.
+        for (var i = 0; i < metrics.Length; i++)
         {
+            var metric = metrics[i];
             ArgumentException.ThrowIfNullOrWhiteSpace(metric.Name, nameof(metrics));
             ArgumentException.ThrowIfNullOrWhiteSpace(metric.Unit, nameof(metrics));
-            if (!names.Add(metric.Name))
+            if (IsReserved(metric.Name) || IndexOf(metrics[..i], metric.Name) >= 0)
             {
                 throw new ArgumentException($"A metric cannot be named '{metric.Name}': the line already has a member of that name.", nameof(metrics));
             }
@@ -144,10 +146,11 @@ public sealed class EmbeddedMetrics
             }
         }
 
-        foreach (var (key, _) in properties)
+        for (var i = 0; i < properties.Length; i++)
         {
+            var key = properties[i].Key;
             ArgumentException.ThrowIfNullOrWhiteSpace(key, nameof(properties));
-            if (!names.Add(key))
+            if (IsReserved(key) || IndexOf(metrics, key) >= 0 || IndexOf(properties[..i], key) >= 0)
             {
                 throw new ArgumentException($"A property cannot be named '{key}': the line already has a member of that name.", nameof(properties));
             }
@@ -211,5 +214,33 @@ public sealed class EmbeddedMetrics
         }
 
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static bool IsReserved(string name) => name is "_aws" or FanoutMetrics.ServiceDimension or FanoutMetrics.EventTypeDimension;
+
+    private static int IndexOf(ReadOnlySpan<MetricDatum> metrics, string name)
+    {
+        for (var i = 0; i < metrics.Length; i++)
+        {
+            if (string.Equals(metrics[i].Name, name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static int IndexOf(ReadOnlySpan<(string Key, string? Value)> properties, string name)
+    {
+        for (var i = 0; i < properties.Length; i++)
+        {
+            if (string.Equals(properties[i].Key, name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 }
