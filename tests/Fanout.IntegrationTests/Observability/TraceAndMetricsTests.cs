@@ -57,6 +57,14 @@ public sealed class TraceAndMetricsTests(LoggedFanoutFixture fixture) : IClassFi
             records.Where(l => Text(l, "Service") != FanoutTopology.OrderStatus.Service),
             l => Assert.Equal((EventTypes.OrderPlaced, orderId), (Text(l, "EventType"), Text(l, "orderId"))));
 
+        // DynamoDB Local answers ReturnConsumedCapacity=TOTAL: every consumer writes its idempotency record, so each
+        // record line reports write units, and the intake's request line the order's writes.
+        Assert.All(records, l => Assert.True(l.GetProperty(FanoutMetrics.WriteUnits).GetDouble() > 0, $"{Text(l, "Service")} reported no write units"));
+        var intakeService = Text(accepted, "service");
+        var intake = Assert.Single(Lines(), l => IsRequestLine(l) && Text(l, "Service") == intakeService && Text(l, "orderId") == orderId);
+        Assert.True(intake.GetProperty(FanoutMetrics.WriteUnits).GetDouble() > 0);
+        Assert.Equal(traceId, TraceIdOf(intake));
+
         // Every event of the order was published in the same trace: OrderPlaced by intake, one outcome per service.
         var published = Lines().Where(l => l.TryGetProperty(FanoutMetrics.Published, out _) && Text(l, "orderId") == orderId).ToList();
         Assert.Equal(
@@ -65,11 +73,15 @@ public sealed class TraceAndMetricsTests(LoggedFanoutFixture fixture) : IClassFi
         Assert.All(published, l => Assert.Equal(traceId, TraceIdOf(l)));
 
         // And every plain log line about the order carries that trace id too.
-        var hops = Consumers.Append(FanoutTopology.OrderIntake.Service).ToHashSet(StringComparer.Ordinal);
+        var hops = Consumers.Append(intakeService).ToHashSet(StringComparer.Ordinal);
         var aboutOrder = Lines().Where(l => Message(l) is not null && Text(l, "orderId") == orderId && hops.Contains(Text(l, "service") ?? "")).ToList();
         Assert.Contains(aboutOrder, l => Text(l, "service") == FanoutTopology.Sms.Service);
         Assert.All(aboutOrder, l => Assert.Equal(traceId, TraceIdOf(l)));
     }
+
+    /// <summary>The intake's per-request capacity line: EMF, neither a record's nor a publish's.</summary>
+    private static bool IsRequestLine(JsonElement line) =>
+        line.TryGetProperty("_aws", out _) && !line.TryGetProperty(FanoutMetrics.Received, out _) && !line.TryGetProperty(FanoutMetrics.Published, out _);
 
     private static bool IsRecordLine(JsonElement line) => line.TryGetProperty("_aws", out _) && line.TryGetProperty(FanoutMetrics.Received, out _);
 
