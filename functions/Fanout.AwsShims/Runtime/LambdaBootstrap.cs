@@ -11,6 +11,10 @@ public static class LambdaBootstrap
     /// report a clean partial-batch response instead of being frozen mid-write.</summary>
     public static readonly TimeSpan DefaultSafetyMargin = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>The environment variable that holds the invocation's X-Ray trace header (<c>Lambda-Runtime-Trace-Id</c>)
+    /// during the invocation, as the official runtimes set it ("Using the Lambda runtime API for custom runtimes").</summary>
+    public const string TraceEnvironmentVariable = "_X_AMZN_TRACE_ID";
+
     /// <summary>Runs the loop against the Runtime API named by <c>AWS_LAMBDA_RUNTIME_API</c>.</summary>
     public static async Task<int> RunAsync(Func<ILambdaHandler> initialize, CancellationToken stopToken = default)
     {
@@ -84,7 +88,7 @@ public static class LambdaBootstrap
         CancellationToken stopToken)
     {
         // The official runtimes expose the trace header this way; the AWS SDKs read it from here.
-        Environment.SetEnvironmentVariable("_X_AMZN_TRACE_ID", invocation.TraceId);
+        Environment.SetEnvironmentVariable(TraceEnvironmentVariable, invocation.TraceId);
 
         var budget = invocation.Deadline - time.GetUtcNow() - safetyMargin;
         using var deadline = budget > TimeSpan.Zero && invocation.Deadline != DateTimeOffset.MaxValue

@@ -17,7 +17,7 @@ public sealed class SnsClient
 
     /// <summary>Where a Lambda runtime puts the invocation's trace header (<c>Lambda-Runtime-Trace-Id</c>) for the SDKs
     /// to read; <see cref="Runtime.LambdaBootstrap"/> sets it before every invocation.</summary>
-    public const string TraceEnvironmentVariable = "_X_AMZN_TRACE_ID";
+    public const string TraceEnvironmentVariable = Runtime.LambdaBootstrap.TraceEnvironmentVariable;
 
     private readonly SignedAwsHttpClient _caller;
     private readonly Func<string?> _traceHeader;
