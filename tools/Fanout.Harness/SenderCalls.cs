@@ -21,12 +21,13 @@ public sealed class SenderCalls
 
     internal void Count(string orderId) => _calls.AddOrUpdate(orderId, 1, (_, count) => count + 1);
 
-    private async Task<string> CountedAsync(string orderId, Task<string> send)
+    // Counted before the call (a sender may throw before returning a task); uncounted when it sent nothing.
+    private async Task<string> CountedAsync(string orderId, Func<Task<string>> send)
     {
         Count(orderId);
         try
         {
-            return await send;
+            return await send();
         }
         catch (AlreadySentException)
         {
@@ -46,7 +47,7 @@ public sealed class SenderCalls
         public bool IsTransactionalWithRecord => inner.IsTransactionalWithRecord;
 
         public Task<string> SendAsync(string orderId, SmsMessage message, SendStamp? stamp, CancellationToken cancellationToken) =>
-            calls.CountedAsync(orderId, inner.SendAsync(orderId, message, stamp, cancellationToken));
+            calls.CountedAsync(orderId, () => inner.SendAsync(orderId, message, stamp, cancellationToken));
     }
 
     private sealed class CountingEmailSender(IEmailSender inner, SenderCalls calls) : IEmailSender
@@ -54,6 +55,6 @@ public sealed class SenderCalls
         public bool IsTransactionalWithRecord => inner.IsTransactionalWithRecord;
 
         public Task<string> SendAsync(string orderId, EmailMessage message, SendStamp? stamp, CancellationToken cancellationToken) =>
-            calls.CountedAsync(orderId, inner.SendAsync(orderId, message, stamp, cancellationToken));
+            calls.CountedAsync(orderId, () => inner.SendAsync(orderId, message, stamp, cancellationToken));
     }
 }
