@@ -83,7 +83,7 @@ public sealed class DynamoWritersTests
         Assert.Equal("record-o-1-ORDER_RECEIVED", await messages.RecordAsync("o-1", "ORDER_RECEIVED", new Dictionary<string, string>(), null, Ct));
     }
 
-    private static readonly SendStamp Stamp = new("evt-1", "hash-1", "corr-1", DateTimeOffset.Parse("2026-03-14T09:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private static readonly SendStamp _stamp = new("evt-1", "hash-1", "corr-1", DateTimeOffset.Parse("2026-03-14T09:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
 
     private static CapturingHttpHandler ConditionFailedWith(string oldItemJson) => new((_, _) => StubAwsClients.Json(
         "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException\",\"message\":\"exists\",\"Item\":" + oldItemJson + "}", HttpStatusCode.BadRequest));
@@ -94,7 +94,7 @@ public sealed class DynamoWritersTests
         var http = new CapturingHttpHandler((_, _) => StubAwsClients.Json("{}"));
         var messages = new RecordedMessages(StubAwsClients.DynamoDb(http), "fanout-sms", "SMS#", "sms", TestClock.Create());
 
-        await messages.RecordAsync("o-1", "ORDER_RECEIVED", new Dictionary<string, string> { ["to"] = "+1555", ["text"] = "hi" }, Stamp, Ct);
+        await messages.RecordAsync("o-1", "ORDER_RECEIVED", new Dictionary<string, string> { ["to"] = "+1555", ["text"] = "hi" }, _stamp, Ct);
 
         var request = JsonDocument.Parse(Assert.Single(http.Requests).BodyText).RootElement;
         var item = request.GetProperty("Item");
@@ -110,7 +110,7 @@ public sealed class DynamoWritersTests
         var http = ConditionFailedWith("{\"messageId\":{\"S\":\"record-o-1-ORDER_RECEIVED\"},\"sentAt\":{\"S\":\"2026-03-14T08:00:00.0000000+00:00\"},\"eventId\":{\"S\":\"evt-1\"},\"payloadHash\":{\"S\":\"hash-1\"},\"correlationId\":{\"S\":\"corr-0\"}}");
         var messages = new RecordedMessages(StubAwsClients.DynamoDb(http), "fanout-sms", "SMS#", "sms", TestClock.Create());
 
-        var sent = await Assert.ThrowsAsync<AlreadySentException>(() => messages.RecordAsync("o-1", "ORDER_RECEIVED", new Dictionary<string, string>(), Stamp, Ct));
+        var sent = await Assert.ThrowsAsync<AlreadySentException>(() => messages.RecordAsync("o-1", "ORDER_RECEIVED", new Dictionary<string, string>(), _stamp, Ct));
 
         Assert.Equal(("record-o-1-ORDER_RECEIVED", "corr-0"), (sent.MessageId, sent.CorrelationId));
         Assert.Equal(DateTimeOffset.Parse("2026-03-14T08:00:00Z", System.Globalization.CultureInfo.InvariantCulture), sent.SentAt);
@@ -122,7 +122,7 @@ public sealed class DynamoWritersTests
         var http = ConditionFailedWith("{\"messageId\":{\"S\":\"record-o-1-ORDER_RECEIVED\"},\"eventId\":{\"S\":\"evt-1\"},\"payloadHash\":{\"S\":\"other\"}}");
         var messages = new RecordedMessages(StubAwsClients.DynamoDb(http), "fanout-sms", "SMS#", "sms", TestClock.Create());
 
-        await Assert.ThrowsAsync<Fanout.Contracts.Events.PoisonMessageException>(() => messages.RecordAsync("o-1", "ORDER_RECEIVED", new Dictionary<string, string>(), Stamp, Ct));
+        await Assert.ThrowsAsync<Fanout.Contracts.Events.PoisonMessageException>(() => messages.RecordAsync("o-1", "ORDER_RECEIVED", new Dictionary<string, string>(), _stamp, Ct));
     }
 
     [Fact]

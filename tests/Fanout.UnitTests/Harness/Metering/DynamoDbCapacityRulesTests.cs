@@ -100,7 +100,7 @@ public sealed class DynamoDbCapacityRulesTests
         Assert.Equal(2, DynamoDbCapacityRules.QueryUnits([1536, 6656], ReadKind.StronglyConsistent));
     }
 
-    private static readonly IndexShape OpenOrders = new("open-orders", ["openShard", "openSince"], ["pk"], "KEYS_ONLY", []);
+    private static readonly IndexShape _openOrders = new("open-orders", ["openShard", "openSince"], ["pk"], "KEYS_ONLY", []);
 
     [Fact]
     public void IndexWriteUnits_EntryAddedChangedRemovedUntouched_PutDeleteBothOrNothing()
@@ -110,19 +110,19 @@ public sealed class DynamoDbCapacityRulesTests
         var otherStatus = new Dictionary<string, AttributeValue>(open) { ["status"] = S("COMPLETED") };
         var closed = new Dictionary<string, AttributeValue> { ["pk"] = S("ORDER#1"), ["status"] = S("COMPLETED") };
 
-        Assert.Equal(1, DynamoDbCapacityRules.IndexWriteUnits(null, open, OpenOrders));
-        Assert.Equal(1, DynamoDbCapacityRules.IndexWriteUnits(open, closed, OpenOrders));
-        Assert.Equal(2, DynamoDbCapacityRules.IndexWriteUnits(open, moved, OpenOrders));
-        Assert.Equal(0, DynamoDbCapacityRules.IndexWriteUnits(open, otherStatus, OpenOrders));
-        Assert.Equal(0, DynamoDbCapacityRules.IndexWriteUnits(closed, closed, OpenOrders));
-        Assert.Equal(1, DynamoDbCapacityRules.IndexWriteUnits(open, otherStatus, OpenOrders with { ProjectionType = "ALL" }));
+        Assert.Equal(1, DynamoDbCapacityRules.IndexWriteUnits(null, open, _openOrders));
+        Assert.Equal(1, DynamoDbCapacityRules.IndexWriteUnits(open, closed, _openOrders));
+        Assert.Equal(2, DynamoDbCapacityRules.IndexWriteUnits(open, moved, _openOrders));
+        Assert.Equal(0, DynamoDbCapacityRules.IndexWriteUnits(open, otherStatus, _openOrders));
+        Assert.Equal(0, DynamoDbCapacityRules.IndexWriteUnits(closed, closed, _openOrders));
+        Assert.Equal(1, DynamoDbCapacityRules.IndexWriteUnits(open, otherStatus, _openOrders with { ProjectionType = "ALL" }));
     }
 
     [Fact]
     public void Project_Include_KeysAndNamedAttributesOnly()
     {
         var item = new Dictionary<string, AttributeValue> { ["pk"] = S("a"), ["openShard"] = new() { N = "1" }, ["openSince"] = S("t"), ["status"] = S("x"), ["big"] = S(new string('x', 5000)) };
-        var projected = DynamoDbCapacityRules.Project(item, OpenOrders with { ProjectionType = "INCLUDE", NonKeyAttributes = ["status"] });
+        var projected = DynamoDbCapacityRules.Project(item, _openOrders with { ProjectionType = "INCLUDE", NonKeyAttributes = ["status"] });
         Assert.Equal(["openShard", "openSince", "pk", "status"], projected!.Keys.Order(StringComparer.Ordinal));
     }
 
