@@ -1,6 +1,6 @@
-using Fanout.Functions.Common.Idempotency;
 using Fanout.Contracts.Events;
 using Fanout.Contracts.Topology;
+using Fanout.Functions.Common.Idempotency;
 using Fanout.Harness;
 using Fanout.IntegrationTests.Support;
 using Fanout.Sms.Core;
