@@ -32,7 +32,7 @@ public static class Composition
             ? new SesEmailSender(SesClient.FromEnvironment(AwsClients.SharedHttp, time), settings.EmailFromAddress!)
             : new RecordingEmailSender(dynamo, settings.TableName, time);
         sender = decorateSender?.Invoke(sender) ?? sender;
-        var service = new EmailService(new IdempotentEffect(store, publisher, time, log: log), sender, time);
+        var service = new EmailService(new IdempotentEffect(store, publisher, time, log: log), sender, time, new RecordedEffect(publisher, time));
         return ConsumerFunction.Create(settings, time, log, dynamo, new FactRecordHandler(log).OnCustomerFacts(service));
     }
 }

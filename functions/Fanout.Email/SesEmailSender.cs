@@ -2,6 +2,7 @@ using Fanout.AwsShims.Ses;
 using Fanout.AwsShims.Signing;
 using Fanout.Contracts.Events;
 using Fanout.Email.Core;
+using Fanout.Functions.Common.Idempotency;
 
 namespace Fanout.Email;
 
@@ -22,7 +23,9 @@ public sealed class SesEmailSender : IEmailSender
         _from = from;
     }
 
-    public async Task<string> SendAsync(string orderId, EmailMessage message, CancellationToken cancellationToken)
+    public bool IsTransactionalWithRecord => false;
+
+    public async Task<string> SendAsync(string orderId, EmailMessage message, SendStamp? stamp, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         try

@@ -30,7 +30,7 @@ public static class Composition
         var store = new LeaseIdempotencyStore(dynamo, settings.TableName, settings.IdempotencyRetention, time);
         ISmsSender sender = settings.SmsSender == "sns" ? new SnsSmsSender(sns) : new RecordingSmsSender(dynamo, settings.TableName, time);
         sender = decorateSender?.Invoke(sender) ?? sender;
-        var service = new SmsService(new IdempotentEffect(store, publisher, time, log: log), sender, time);
+        var service = new SmsService(new IdempotentEffect(store, publisher, time, log: log), sender, time, new RecordedEffect(publisher, time));
         return ConsumerFunction.Create(settings, time, log, dynamo, new FactRecordHandler(log).OnCustomerFacts(service));
     }
 }

@@ -1,6 +1,7 @@
 using Fanout.AwsShims.Signing;
 using Fanout.AwsShims.Sns;
 using Fanout.Contracts.Events;
+using Fanout.Functions.Common.Idempotency;
 using Fanout.Sms.Core;
 
 namespace Fanout.Sms;
@@ -20,16 +21,19 @@ public sealed class SnsSmsSender : ISmsSender
         _sns = sns;
     }
 
-    public async Task<string> SendAsync(string orderId, string phoneNumber, string text, CancellationToken cancellationToken)
+    public bool IsTransactionalWithRecord => false;
+
+    public async Task<string> SendAsync(string orderId, SmsMessage message, SendStamp? stamp, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(message);
         try
         {
             // Not idempotent: SNS cannot deduplicate an SMS, so a retry after a timeout could text the customer twice.
             return await _sns.PublishAsync(
                 new SnsPublishRequest
                 {
-                    PhoneNumber = phoneNumber,
-                    Message = text,
+                    PhoneNumber = message.PhoneNumber,
+                    Message = message.Text,
                     StringAttributes = new Dictionary<string, string> { ["AWS.SNS.SMS.SMSType"] = "Transactional" },
                 },
                 CallIdempotency.NotIdempotent,

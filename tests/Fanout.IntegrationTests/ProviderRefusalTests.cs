@@ -1,5 +1,6 @@
 using Fanout.Contracts.Events;
 using Fanout.Contracts.Topology;
+using Fanout.Functions.Common.Idempotency;
 using Fanout.Harness;
 using Fanout.IntegrationTests.Support;
 using Fanout.Sms.Core;
@@ -20,10 +21,12 @@ public sealed class RefusingSmsFanoutFixture : FanoutFixture
 
     private sealed class RefusingSender(ISmsSender inner) : ISmsSender
     {
-        public Task<string> SendAsync(string orderId, string phoneNumber, string text, CancellationToken cancellationToken) =>
-            phoneNumber == RefusedPhone
+        public bool IsTransactionalWithRecord => inner.IsTransactionalWithRecord;
+
+        public Task<string> SendAsync(string orderId, SmsMessage message, SendStamp? stamp, CancellationToken cancellationToken) =>
+            message.PhoneNumber == RefusedPhone
                 ? throw new PoisonMessageException("SNS refused the message permanently: InvalidParameter (phone number)")
-                : inner.SendAsync(orderId, phoneNumber, text, cancellationToken);
+                : inner.SendAsync(orderId, message, stamp, cancellationToken);
     }
 }
 

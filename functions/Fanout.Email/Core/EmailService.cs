@@ -14,7 +14,14 @@ public sealed record EmailMessage(string To, string Subject, string Text, string
 /// <summary>Sends an e-mail through some provider and returns the provider's message id.</summary>
 public interface IEmailSender
 {
-    Task<string> SendAsync(string orderId, EmailMessage message, CancellationToken cancellationToken);
+    /// <summary>Whether a send is one conditional write that can carry the event's idempotency record (the recording
+    /// sender): <see cref="EmailService"/> then sends once with a <see cref="SendStamp"/> instead of running the lease
+    /// protocol (<see cref="RecordedEffect"/>). A real provider (SES) answers false. Decorators forward it.</summary>
+    bool IsTransactionalWithRecord { get; }
+
+    /// <param name="stamp">Given only to a sender that <see cref="IsTransactionalWithRecord"/>.</param>
+    /// <exception cref="AlreadySentException">A stamped send found the message recorded before.</exception>
+    Task<string> SendAsync(string orderId, EmailMessage message, SendStamp? stamp, CancellationToken cancellationToken);
 }
 
 /// <summary>Renders the e-mails, one per notification kind. The body names the order and, for a received order, its
@@ -58,20 +65,30 @@ public static class EmailRenderer
 }
 
 /// <summary>The e-mail service's rule: one e-mail per fact that concerns the customer (<see cref="CustomerNotice"/>),
-/// then an <c>EmailSent</c> fact naming the notification, with the id <c>EventIds.For(orderId, "email", notification)</c>.</summary>
+/// then an <c>EmailSent</c> fact naming the notification, with the id <c>EventIds.For(orderId, "email", notification)</c>.
+/// A provider send runs under the lease protocol (<see cref="IdempotentEffect"/>); a sender that
+/// <see cref="IEmailSender.IsTransactionalWithRecord"/> sends once with the event's stamp (<see cref="RecordedEffect"/>).</summary>
 public sealed class EmailService : ICustomerNotifier
 {
     public const string ServiceName = "email";
     private readonly IdempotentEffect _effect;
+    private readonly RecordedEffect? _recorded;
     private readonly IEmailSender _sender;
     private readonly TimeProvider _time;
 
-    public EmailService(IdempotentEffect effect, IEmailSender sender, TimeProvider time)
+    /// <param name="recorded">Required when <paramref name="sender"/> is transactional with its record.</param>
+    public EmailService(IdempotentEffect effect, IEmailSender sender, TimeProvider time, RecordedEffect? recorded = null)
     {
         ArgumentNullException.ThrowIfNull(effect);
         ArgumentNullException.ThrowIfNull(sender);
         ArgumentNullException.ThrowIfNull(time);
+        if (sender.IsTransactionalWithRecord && recorded is null)
+        {
+            throw new ArgumentException("A sender transactional with its record needs a RecordedEffect.", nameof(recorded));
+        }
+
         _effect = effect;
+        _recorded = recorded;
         _sender = sender;
         _time = time;
     }
@@ -80,19 +97,31 @@ public sealed class EmailService : ICustomerNotifier
     {
         ArgumentNullException.ThrowIfNull(fact);
         ArgumentNullException.ThrowIfNull(notice);
+        var message = EmailRenderer.Render(notice);
+        if (_sender.IsTransactionalWithRecord)
+        {
+            return _recorded!.RunAsync(
+                fact,
+                (stamp, ct) => _sender.SendAsync(notice.OrderId, message, stamp, ct),
+                (messageId, at, correlationId) => Outcome(notice, messageId!, correlationId, at),
+                cancellationToken);
+        }
+
         return _effect.RunAsync(fact, notice.OrderId, async (gate, ct) =>
         {
-            var message = EmailRenderer.Render(notice);
-            var providerId = await gate.SendAsync(c => _sender.SendAsync(notice.OrderId, message, c), ct);
-            return OutgoingEvents.Create(
-                EventIds.For(notice.OrderId, ServiceName, notice.Kind),
-                EventSources.Email,
-                EventTypes.EmailSent,
-                notice.OrderId,
-                fact.CorrelationId,
-                _time.GetUtcNow(),
-                new EmailSent { OrderId = notice.OrderId, Notification = notice.Kind, ProviderMessageId = providerId },
-                ContractsJsonContext.Default.CloudEventEmailSent);
+            var providerId = await gate.SendAsync(c => _sender.SendAsync(notice.OrderId, message, null, c), ct);
+            return Outcome(notice, providerId, fact.CorrelationId, _time.GetUtcNow());
         }, cancellationToken);
     }
+
+    private static OutgoingEvent Outcome(CustomerNotice notice, string providerMessageId, string correlationId, DateTimeOffset time) =>
+        OutgoingEvents.Create(
+            EventIds.For(notice.OrderId, ServiceName, notice.Kind),
+            EventSources.Email,
+            EventTypes.EmailSent,
+            notice.OrderId,
+            correlationId,
+            time,
+            new EmailSent { OrderId = notice.OrderId, Notification = notice.Kind, ProviderMessageId = providerMessageId },
+            ContractsJsonContext.Default.CloudEventEmailSent);
 }

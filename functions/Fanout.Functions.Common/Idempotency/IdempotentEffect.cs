@@ -3,6 +3,7 @@ using Fanout.Contracts.Events;
 using Fanout.Functions.Common.Logging;
 using Fanout.Functions.Common.Publishing;
 using Fanout.Functions.Common.Runtime;
+using Fanout.Functions.Common.Sqs;
 using Polly;
 using Polly.Retry;
 
@@ -116,6 +117,7 @@ public sealed class IdempotentEffect
                     $"Event {inbound.Id}: an earlier attempt may have sent its message but never confirmed it; not sending again. " +
                     "Check the provider's log; to send anyway, delete the EVENT# record and redrive.");
             case ClaimOutcome.AlreadyCompleted:
+                RecordContext.MarkDuplicate();
                 await _publisher.PublishAsync(FromStored(claim.Result), cancellationToken);
                 return false;
         }

@@ -1,5 +1,6 @@
 using Fanout.Contracts.Events;
 using Fanout.Functions.Common.Publishing;
+using Fanout.Functions.Common.Sqs;
 
 namespace Fanout.Inventory.Core;
 
@@ -58,7 +59,7 @@ public sealed class InventoryService
                 await _publisher.PublishAsync(reserved, cancellationToken);
                 return reserved.Type;
             case ReservationStatus.AlreadyHandled:
-                return await RepublishAsync(placed, result.Existing!, cancellationToken);
+                return await RepublishDuplicateAsync(placed, result.Existing!, cancellationToken);
             case ReservationStatus.Cancelled:
                 return NothingPublished;
         }
@@ -75,7 +76,7 @@ public sealed class InventoryService
         var existing = await _ledger.TryRecordRejectionAsync(placed.Id, order.OrderId, placed.PayloadHash, rejected.Json, cancellationToken);
         if (existing is not null)
         {
-            return await RepublishAsync(placed, existing, cancellationToken);
+            return await RepublishDuplicateAsync(placed, existing, cancellationToken);
         }
 
         await _publisher.PublishAsync(rejected, cancellationToken);
@@ -101,7 +102,22 @@ public sealed class InventoryService
                 new InventoryReleased { OrderId = orderId, Items = [.. lines.Select(l => new OrderLine { Sku = l.Sku, Quantity = l.Quantity })] },
                 ContractsJsonContext.Default.CloudEventInventoryReleased).Json,
             cancellationToken);
-        return await RepublishAsync(cancelled, result.Outcome, cancellationToken);
+        return result.Status == ReleaseStatus.Released
+            ? await RepublishAsync(cancelled, result.Outcome, cancellationToken)
+            : await RepublishDuplicateAsync(cancelled, result.Outcome, cancellationToken);
+    }
+
+    /// <summary>The event had been handled before: marks the record a duplicate, then re-publishes what was recorded.
+    /// An outcome without a fact (the order was cancelled first) is not marked: the ledger answers a rejection that
+    /// met a cancellation the same way, handled now.</summary>
+    private Task<string> RepublishDuplicateAsync<T>(ParsedEvent<T> inbound, RecordedOutcome existing, CancellationToken cancellationToken)
+    {
+        if (existing.OutcomeJson.Length > 0)
+        {
+            RecordContext.MarkDuplicate();
+        }
+
+        return RepublishAsync(inbound, existing, cancellationToken);
     }
 
     private async Task<string> RepublishAsync<T>(ParsedEvent<T> placed, RecordedOutcome existing, CancellationToken cancellationToken)

@@ -1,12 +1,24 @@
 using Fanout.Contracts.Events;
 using Fanout.Functions.Common.Consumers;
+using Fanout.Functions.Common.Idempotency;
 
 namespace Fanout.Sms.Core;
+
+/// <summary>A rendered SMS. <paramref name="Notification"/> is one of <see cref="NotificationKinds"/>: which fact the
+/// text tells the customer about (a recording sender stores it; providers never see it).</summary>
+public sealed record SmsMessage(string PhoneNumber, string Text, string Notification);
 
 /// <summary>Sends an SMS through some provider and returns the provider's message id.</summary>
 public interface ISmsSender
 {
-    Task<string> SendAsync(string orderId, string phoneNumber, string text, CancellationToken cancellationToken);
+    /// <summary>Whether a send is one conditional write that can carry the event's idempotency record (the recording
+    /// sender): <see cref="SmsService"/> then sends once with a <see cref="SendStamp"/> instead of running the lease
+    /// protocol (<see cref="RecordedEffect"/>). A real provider (SNS) answers false. Decorators forward it.</summary>
+    bool IsTransactionalWithRecord { get; }
+
+    /// <param name="stamp">Given only to a sender that <see cref="IsTransactionalWithRecord"/>.</param>
+    /// <exception cref="AlreadySentException">A stamped send found the message recorded before.</exception>
+    Task<string> SendAsync(string orderId, SmsMessage message, SendStamp? stamp, CancellationToken cancellationToken);
 }
 
 /// <summary>Renders the texts, one per notification kind. Kept short: one 160-character GSM segment. They name the
@@ -17,6 +29,13 @@ public static class SmsRenderer
     private const string NotFulfilledStart = "Fanout: sorry, we could not fulfil your order ";
     private const string CancelledStart = "Fanout: your order ";
     private const string CancelledEnd = " is cancelled.";
+
+    /// <summary>The SMS for <paramref name="notice"/> to <paramref name="phoneNumber"/>.</summary>
+    public static SmsMessage Render(CustomerNotice notice, string phoneNumber)
+    {
+        ArgumentNullException.ThrowIfNull(notice);
+        return new SmsMessage(phoneNumber, Render(notice), notice.Kind);
+    }
 
     /// <summary>The text for <paramref name="notice"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The notice's kind is not one of <see cref="NotificationKinds"/>.</exception>
@@ -31,16 +50,5 @@ public static class SmsRenderer
             NotificationKinds.OrderCancelled => $"{CancelledStart}{notice.ShortOrderId}{CancelledEnd}",
             _ => throw new ArgumentOutOfRangeException(nameof(notice), notice.Kind, "Not a notification kind."),
         };
-    }
-
-    /// <summary>The notification kind whose template <paramref name="text"/> was rendered from, or null for a text
-    /// this renderer did not make. The recording sender stores it: the sender interface carries the text only.</summary>
-    public static string? KindOf(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        return text.StartsWith(ReceivedStart, StringComparison.Ordinal) ? NotificationKinds.OrderReceived
-            : text.StartsWith(NotFulfilledStart, StringComparison.Ordinal) ? NotificationKinds.OrderNotFulfilled
-            : text.StartsWith(CancelledStart, StringComparison.Ordinal) && text.EndsWith(CancelledEnd, StringComparison.Ordinal) ? NotificationKinds.OrderCancelled
-            : null;
     }
 }

@@ -21,7 +21,7 @@ public sealed class SesEmailSenderTests
     {
         var handler = new CapturingHttpHandler((_, _) => CapturingHttpHandler.Answer(HttpStatusCode.OK, "{\"MessageId\":\"ses-1\"}", "application/json"));
 
-        var id = await Sender(handler, TestClock.Create()).SendAsync("o-7", _message, TestContext.Current.CancellationToken);
+        var id = await Sender(handler, TestClock.Create()).SendAsync("o-7", _message, null, TestContext.Current.CancellationToken);
 
         Assert.Equal("ses-1", id);
         var body = Assert.Single(handler.Requests).BodyText;
@@ -42,7 +42,7 @@ public sealed class SesEmailSenderTests
             HttpStatusCode.BadRequest, code, $"Email address is not verified: {_message.To} ({_message.Subject})"));
         var time = new DrivenClock(TestClock.Start);
 
-        var error = await time.RunThrows<PoisonMessageException>(Sender(handler, time).SendAsync("o-7", _message, TestContext.Current.CancellationToken));
+        var error = await time.RunThrows<PoisonMessageException>(Sender(handler, time).SendAsync("o-7", _message, null, TestContext.Current.CancellationToken));
 
         Assert.Single(handler.Requests);
         Assert.Equal($"SES refused the e-mail for order o-7 with {code} (HTTP 400), a permanent error.", error.Message);
@@ -62,7 +62,7 @@ public sealed class SesEmailSenderTests
         var handler = new CapturingHttpHandler((_, _) => CapturingHttpHandler.JsonError(status, code));
         var time = new DrivenClock(TestClock.Start);
 
-        var error = await time.RunThrows<AwsServiceException>(Sender(handler, time).SendAsync("o-7", _message, TestContext.Current.CancellationToken));
+        var error = await time.RunThrows<AwsServiceException>(Sender(handler, time).SendAsync("o-7", _message, null, TestContext.Current.CancellationToken));
 
         Assert.Equal(code, error.ErrorCode);
         Assert.Single(handler.Requests);
@@ -76,7 +76,7 @@ public sealed class SesEmailSenderTests
             : CapturingHttpHandler.Answer(HttpStatusCode.OK, "{\"MessageId\":\"ses-2\"}", "application/json"));
         var time = new DrivenClock(TestClock.Start);
 
-        var id = await time.Run(Sender(handler, time).SendAsync("o-7", _message, TestContext.Current.CancellationToken));
+        var id = await time.Run(Sender(handler, time).SendAsync("o-7", _message, null, TestContext.Current.CancellationToken));
 
         Assert.Equal("ses-2", id);
         Assert.Equal(2, handler.Requests.Count);
@@ -88,7 +88,7 @@ public sealed class SesEmailSenderTests
         var handler = new CapturingHttpHandler((_, _) => throw new TaskCanceledException("HttpClient.Timeout", new TimeoutException()));
         var time = new DrivenClock(TestClock.Start);
 
-        var error = await time.RunThrows<AwsTransportException>(Sender(handler, time).SendAsync("o-7", _message, TestContext.Current.CancellationToken));
+        var error = await time.RunThrows<AwsTransportException>(Sender(handler, time).SendAsync("o-7", _message, null, TestContext.Current.CancellationToken));
 
         Assert.True(error.MayHaveReachedService);
         Assert.Single(handler.Requests);

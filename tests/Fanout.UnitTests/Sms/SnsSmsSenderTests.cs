@@ -2,6 +2,7 @@ using System.Net;
 using Fanout.AwsShims.Signing;
 using Fanout.Contracts.Events;
 using Fanout.Sms;
+using Fanout.Sms.Core;
 using Fanout.UnitTests.AwsShims.Signing;
 using Fanout.UnitTests.AwsShims.Sns;
 using Fanout.UnitTests.TestDoubles;
@@ -21,7 +22,7 @@ public sealed class SnsSmsSenderTests
         var handler = new CapturingHttpHandler((_, _) => CapturingHttpHandler.Answer(
             HttpStatusCode.OK, "<PublishResponse><PublishResult><MessageId>sms-1</MessageId></PublishResult></PublishResponse>"));
 
-        var id = await Sender(handler, TestClock.Create()).SendAsync("o-42", Phone, Text, TestContext.Current.CancellationToken);
+        var id = await Sender(handler, TestClock.Create()).SendAsync("o-42", new SmsMessage(Phone, Text, NotificationKinds.OrderReceived), null, TestContext.Current.CancellationToken);
 
         Assert.Equal("sms-1", id);
         var body = Assert.Single(handler.Requests).BodyText;
@@ -43,7 +44,7 @@ public sealed class SnsSmsSenderTests
             HttpStatusCode.BadRequest, code, $"Invalid parameter: PhoneNumber {Phone} rejected for message '{Text}'"));
         var time = new DrivenClock(TestClock.Start);
 
-        var error = await time.RunThrows<PoisonMessageException>(Sender(handler, time).SendAsync("o-42", Phone, Text, TestContext.Current.CancellationToken));
+        var error = await time.RunThrows<PoisonMessageException>(Sender(handler, time).SendAsync("o-42", new SmsMessage(Phone, Text, NotificationKinds.OrderReceived), null, TestContext.Current.CancellationToken));
 
         Assert.Single(handler.Requests);
         Assert.Equal($"SNS refused the SMS for order o-42 with {code} (HTTP 400), a permanent error.", error.Message);
@@ -61,7 +62,7 @@ public sealed class SnsSmsSenderTests
         var handler = new CapturingHttpHandler((_, _) => CapturingHttpHandler.QueryError(status, code));
         var time = new DrivenClock(TestClock.Start);
 
-        var error = await time.RunThrows<AwsServiceException>(Sender(handler, time).SendAsync("o-42", Phone, Text, TestContext.Current.CancellationToken));
+        var error = await time.RunThrows<AwsServiceException>(Sender(handler, time).SendAsync("o-42", new SmsMessage(Phone, Text, NotificationKinds.OrderReceived), null, TestContext.Current.CancellationToken));
 
         Assert.Equal(code, error.ErrorCode);
         Assert.Single(handler.Requests);
@@ -75,7 +76,7 @@ public sealed class SnsSmsSenderTests
             : CapturingHttpHandler.Answer(HttpStatusCode.OK, "<PublishResponse><PublishResult><MessageId>sms-2</MessageId></PublishResult></PublishResponse>"));
         var time = new DrivenClock(TestClock.Start);
 
-        var id = await time.Run(Sender(handler, time).SendAsync("o-42", Phone, Text, TestContext.Current.CancellationToken));
+        var id = await time.Run(Sender(handler, time).SendAsync("o-42", new SmsMessage(Phone, Text, NotificationKinds.OrderReceived), null, TestContext.Current.CancellationToken));
 
         Assert.Equal("sms-2", id);
         Assert.Equal(2, handler.Requests.Count);
@@ -87,7 +88,7 @@ public sealed class SnsSmsSenderTests
         var handler = new CapturingHttpHandler((_, _) => CapturingHttpHandler.QueryError(HttpStatusCode.TooManyRequests, "Throttled"));
         var time = new DrivenClock(TestClock.Start);
 
-        var error = await time.RunThrows<AwsServiceException>(Sender(handler, time).SendAsync("o-42", Phone, Text, TestContext.Current.CancellationToken));
+        var error = await time.RunThrows<AwsServiceException>(Sender(handler, time).SendAsync("o-42", new SmsMessage(Phone, Text, NotificationKinds.OrderReceived), null, TestContext.Current.CancellationToken));
 
         Assert.Equal("Throttled", error.ErrorCode);
         Assert.Equal(SignedAwsHttpClient.MaxAttempts, handler.Requests.Count);
@@ -100,7 +101,7 @@ public sealed class SnsSmsSenderTests
         var handler = new CapturingHttpHandler((_, _) => throw new TaskCanceledException("HttpClient.Timeout", new TimeoutException()));
         var time = new DrivenClock(TestClock.Start);
 
-        var error = await time.RunThrows<AwsTransportException>(Sender(handler, time).SendAsync("o-42", Phone, Text, TestContext.Current.CancellationToken));
+        var error = await time.RunThrows<AwsTransportException>(Sender(handler, time).SendAsync("o-42", new SmsMessage(Phone, Text, NotificationKinds.OrderReceived), null, TestContext.Current.CancellationToken));
 
         Assert.True(error.MayHaveReachedService);
         Assert.Single(handler.Requests);

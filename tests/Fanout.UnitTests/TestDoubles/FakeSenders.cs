@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Fanout.Email.Core;
+using Fanout.Functions.Common.Idempotency;
 using Fanout.Sms.Core;
 
 namespace Fanout.UnitTests.TestDoubles;
@@ -7,7 +8,7 @@ namespace Fanout.UnitTests.TestDoubles;
 /// <summary>Counts every provider call (the number a duplicate shows in) and can be told to refuse.</summary>
 internal sealed class FakeSmsSender : ISmsSender
 {
-    private readonly ConcurrentQueue<(string OrderId, string PhoneNumber, string Text)> _sent = new();
+    private readonly ConcurrentQueue<(string OrderId, string PhoneNumber, string Text, string Notification)> _sent = new();
     private int _calls;
 
     /// <summary>While set, every call throws it after being counted, and nothing counts as sent.</summary>
@@ -15,9 +16,11 @@ internal sealed class FakeSmsSender : ISmsSender
 
     public int Calls => Volatile.Read(ref _calls);
 
-    public IReadOnlyList<(string OrderId, string PhoneNumber, string Text)> Sent => [.. _sent];
+    public IReadOnlyList<(string OrderId, string PhoneNumber, string Text, string Notification)> Sent => [.. _sent];
 
-    public Task<string> SendAsync(string orderId, string phoneNumber, string text, CancellationToken cancellationToken)
+    public bool IsTransactionalWithRecord => false;
+
+    public Task<string> SendAsync(string orderId, SmsMessage message, SendStamp? stamp, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _calls);
         if (FailWith is { } failure)
@@ -25,7 +28,7 @@ internal sealed class FakeSmsSender : ISmsSender
             return Task.FromException<string>(failure);
         }
 
-        _sent.Enqueue((orderId, phoneNumber, text));
+        _sent.Enqueue((orderId, message.PhoneNumber, message.Text, message.Notification));
         return Task.FromResult("sms-" + orderId);
     }
 }
@@ -42,7 +45,9 @@ internal sealed class FakeEmailSender : IEmailSender
 
     public IReadOnlyList<(string OrderId, EmailMessage Message)> Sent => [.. _sent];
 
-    public Task<string> SendAsync(string orderId, EmailMessage message, CancellationToken cancellationToken)
+    public bool IsTransactionalWithRecord => false;
+
+    public Task<string> SendAsync(string orderId, EmailMessage message, SendStamp? stamp, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _calls);
         if (FailWith is { } failure)

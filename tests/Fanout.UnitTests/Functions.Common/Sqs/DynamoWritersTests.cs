@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Fanout.Functions.Common.Idempotency;
 using Fanout.Functions.Common.Sqs;
 using Fanout.UnitTests.TestDoubles;
 using Fanout.UnitTests.TestEvents;
@@ -51,7 +52,7 @@ public sealed class DynamoWritersTests
         var http = new CapturingHttpHandler((_, _) => StubAwsClients.Json("{}"));
         var messages = new RecordedMessages(StubAwsClients.DynamoDb(http), "fanout-sms", "SMS#", "sms", TestClock.Create());
 
-        var id = await messages.RecordAsync("o-1", "ORDER_CANCELLED", new Dictionary<string, string> { ["to"] = "+1555", ["text"] = "hi" }, Ct);
+        var id = await messages.RecordAsync("o-1", "ORDER_CANCELLED", new Dictionary<string, string> { ["to"] = "+1555", ["text"] = "hi" }, null, Ct);
 
         Assert.Equal("record-o-1-ORDER_CANCELLED", id);
         var request = JsonDocument.Parse(http.Requests[0].BodyText).RootElement;
@@ -79,7 +80,49 @@ public sealed class DynamoWritersTests
             "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException\",\"message\":\"exists\"}", HttpStatusCode.BadRequest));
         var messages = new RecordedMessages(StubAwsClients.DynamoDb(http), "fanout-sms", "SMS#", "sms", TestClock.Create());
 
-        Assert.Equal("record-o-1-ORDER_RECEIVED", await messages.RecordAsync("o-1", "ORDER_RECEIVED", new Dictionary<string, string>(), Ct));
+        Assert.Equal("record-o-1-ORDER_RECEIVED", await messages.RecordAsync("o-1", "ORDER_RECEIVED", new Dictionary<string, string>(), null, Ct));
+    }
+
+    private static readonly SendStamp _stamp = new("evt-1", "hash-1", "corr-1", DateTimeOffset.Parse("2026-03-14T09:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+
+    private static CapturingHttpHandler ConditionFailedWith(string oldItemJson) => new((_, _) => StubAwsClients.Json(
+        "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException\",\"message\":\"exists\",\"Item\":" + oldItemJson + "}", HttpStatusCode.BadRequest));
+
+    [Fact]
+    public async Task RecordAsync_WithStamp_OneConditionalPutCarriesTheIdempotencyRecord()
+    {
+        var http = new CapturingHttpHandler((_, _) => StubAwsClients.Json("{}"));
+        var messages = new RecordedMessages(StubAwsClients.DynamoDb(http), "fanout-sms", "SMS#", "sms", TestClock.Create());
+
+        await messages.RecordAsync("o-1", "ORDER_RECEIVED", new Dictionary<string, string> { ["to"] = "+1555", ["text"] = "hi" }, _stamp, Ct);
+
+        var request = JsonDocument.Parse(Assert.Single(http.Requests).BodyText).RootElement;
+        var item = request.GetProperty("Item");
+        Assert.Equal(("evt-1", "hash-1", "corr-1"), (item.GetProperty("eventId").GetProperty("S").GetString(), item.GetProperty("payloadHash").GetProperty("S").GetString(), item.GetProperty("correlationId").GetProperty("S").GetString()));
+        Assert.Equal("2026-03-14T09:00:00.0000000+00:00", item.GetProperty("sentAt").GetProperty("S").GetString());
+        Assert.Equal("ALL_OLD", request.GetProperty("ReturnValuesOnConditionCheckFailure").GetString());
+        Assert.Equal("attribute_not_exists(#pk)", request.GetProperty("ConditionExpression").GetString());
+    }
+
+    [Fact]
+    public async Task RecordAsync_WithStampAlreadyRecorded_ThrowsAlreadySentWithTheFirstSendsValues()
+    {
+        var http = ConditionFailedWith("{\"messageId\":{\"S\":\"record-o-1-ORDER_RECEIVED\"},\"sentAt\":{\"S\":\"2026-03-14T08:00:00.0000000+00:00\"},\"eventId\":{\"S\":\"evt-1\"},\"payloadHash\":{\"S\":\"hash-1\"},\"correlationId\":{\"S\":\"corr-0\"}}");
+        var messages = new RecordedMessages(StubAwsClients.DynamoDb(http), "fanout-sms", "SMS#", "sms", TestClock.Create());
+
+        var sent = await Assert.ThrowsAsync<AlreadySentException>(() => messages.RecordAsync("o-1", "ORDER_RECEIVED", new Dictionary<string, string>(), _stamp, Ct));
+
+        Assert.Equal(("record-o-1-ORDER_RECEIVED", "corr-0"), (sent.MessageId, sent.CorrelationId));
+        Assert.Equal(DateTimeOffset.Parse("2026-03-14T08:00:00Z", System.Globalization.CultureInfo.InvariantCulture), sent.SentAt);
+    }
+
+    [Fact]
+    public async Task RecordAsync_WithStampSameEventOtherPayload_IsPoison()
+    {
+        var http = ConditionFailedWith("{\"messageId\":{\"S\":\"record-o-1-ORDER_RECEIVED\"},\"eventId\":{\"S\":\"evt-1\"},\"payloadHash\":{\"S\":\"other\"}}");
+        var messages = new RecordedMessages(StubAwsClients.DynamoDb(http), "fanout-sms", "SMS#", "sms", TestClock.Create());
+
+        await Assert.ThrowsAsync<Fanout.Contracts.Events.PoisonMessageException>(() => messages.RecordAsync("o-1", "ORDER_RECEIVED", new Dictionary<string, string>(), _stamp, Ct));
     }
 
     [Fact]
@@ -97,8 +140,8 @@ public sealed class DynamoWritersTests
         Assert.ThrowsAny<ArgumentException>(() => new RecordedMessages(dynamo, "fanout-sms", "SMS#", " ", time));
         Assert.Throws<ArgumentNullException>(() => new RecordedMessages(dynamo, "fanout-sms", "SMS#", "sms", null!));
         await Assert.ThrowsAsync<ArgumentNullException>(() => new DynamoFailureRecorder(dynamo, "fanout-sms", TimeSpan.FromDays(30), time).RecordAsync("m-1", 1, null!, poison: false, Ct));
-        await Assert.ThrowsAsync<ArgumentNullException>(() => new RecordedMessages(dynamo, "fanout-sms", "SMS#", "sms", time).RecordAsync("o-1", "ORDER_RECEIVED", null!, Ct));
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => new RecordedMessages(dynamo, "fanout-sms", "SMS#", "sms", time).RecordAsync("o-1", " ", new Dictionary<string, string>(), Ct));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => new RecordedMessages(dynamo, "fanout-sms", "SMS#", "sms", time).RecordAsync("o-1", "ORDER_RECEIVED", null!, null, Ct));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => new RecordedMessages(dynamo, "fanout-sms", "SMS#", "sms", time).RecordAsync("o-1", " ", new Dictionary<string, string>(), null, Ct));
     }
 
     private static JsonElement Item(CapturingHttpHandler http) => JsonDocument.Parse(http.Requests[^1].BodyText).RootElement.GetProperty("Item");

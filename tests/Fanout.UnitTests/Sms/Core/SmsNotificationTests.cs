@@ -49,7 +49,7 @@ public sealed class SmsNotificationTests
 
         Assert.Equal(
             [NotificationKinds.OrderReceived, NotificationKinds.OrderNotFulfilled, NotificationKinds.OrderCancelled],
-            _harness.SmsSender.Sent.Select(s => SmsRenderer.KindOf(s.Text)));
+            _harness.SmsSender.Sent.Select(s => s.Notification));
         Assert.Equal(3, _harness.Publisher.Published.Select(p => p.Id).Distinct().Count());
     }
 
@@ -82,24 +82,15 @@ public sealed class SmsNotificationTests
     [InlineData(NotificationKinds.OrderReceived)]
     [InlineData(NotificationKinds.OrderNotFulfilled)]
     [InlineData(NotificationKinds.OrderCancelled)]
-    public void KindOf_RenderedText_IsTheKindItWasRenderedFor(string kind)
+    public void Render_AnyKind_CarriesItsKindExplicitlyInOneSegmentWithoutTheAddress(string kind)
     {
         var notice = new CustomerNotice(_order.OrderId, new CustomerInfo { Id = "c", Email = "a@example.com" }, kind, [new OrderLine { Sku = "MUG-01", Quantity = 1 }]);
 
-        var text = SmsRenderer.Render(notice);
+        var message = SmsRenderer.Render(notice, "+14155550123");
 
-        Assert.Equal(kind, SmsRenderer.KindOf(text));
-        Assert.True(text.Length <= 160);
-        Assert.DoesNotContain("a@example.com", text, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData("hello")]
-    [InlineData("Fanout: your order 0195a1b2 shipped.")]
-    [InlineData("")]
-    public void KindOf_TextNotFromTheRenderer_IsNull(string text)
-    {
-        Assert.Null(SmsRenderer.KindOf(text));
+        Assert.Equal((kind, "+14155550123"), (message.Notification, message.PhoneNumber));
+        Assert.True(message.Text.Length <= 160);
+        Assert.DoesNotContain("a@example.com", message.Text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -113,6 +104,6 @@ public sealed class SmsNotificationTests
     [Fact]
     public void RecordingSender_Constants_AreTheDocumentedKeyAndChannel()
     {
-        Assert.Equal(("SMS#", "sms", "UNKNOWN"), (RecordingSmsSender.KeyPrefix, RecordingSmsSender.Channel, RecordingSmsSender.UnknownNotification));
+        Assert.Equal(("SMS#", "sms"), (RecordingSmsSender.KeyPrefix, RecordingSmsSender.Channel));
     }
 }
