@@ -43,9 +43,38 @@ public sealed class LoadRunnerTests
             Assert.True(o.Accepted);
             Assert.Equal("COMPLETED", o.FinalStatus);
             Assert.NotNull(o.FanoutLatency);
-            Assert.True(o.FanoutLatency >= o.PostLatency);
         });
         Assert.True(LoadSummary.From(run, _fast).AllSucceeded);
+    }
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(3, 40)]
+    public async Task RunAsync_AnyPollTiming_ReportsTheServersFanoutTime(int pendingPolls, int pollMs)
+    {
+        var api = new FakeOrderApi { PendingPolls = pendingPolls };
+        var options = _fast with { Orders = 4, FirstPollDelay = TimeSpan.FromMilliseconds(pollMs), MaxPollInterval = TimeSpan.FromMilliseconds(pollMs) };
+
+        var summary = LoadSummary.From(await RunAsync(api, options), options);
+
+        // createdAt → completedAt, and → each appliedAt, exactly as the server stamped them: not the polls' timing.
+        Assert.Equal(new LatencySummary(4, 12, 12, 12, 12), summary.FanoutLatency);
+        Assert.Equal(["email", "inventory", "sms"], summary.ServiceLatency.Keys);
+        Assert.Equal(7, summary.ServiceLatency["inventory"].P99Ms);
+        Assert.Equal(9, summary.ServiceLatency["sms"].P50Ms);
+        Assert.Equal(12, summary.ServiceLatency["email"].MaxMs);
+    }
+
+    [Fact]
+    public async Task RunAsync_ServerWithoutTimestamps_HasNoFanoutLatencyButCompletes()
+    {
+        var api = new FakeOrderApi { ServerTimestamps = false };
+
+        var summary = LoadSummary.From(await RunAsync(api, _fast with { Orders = 2 }), _fast with { Orders = 2 });
+
+        Assert.Equal(2, summary.Completed);
+        Assert.Null(summary.FanoutLatency);
+        Assert.Empty(summary.ServiceLatency);
     }
 
     [Fact]

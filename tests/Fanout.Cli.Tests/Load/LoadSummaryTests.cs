@@ -62,6 +62,25 @@ public sealed class LoadSummaryTests
     }
 
     [Fact]
+    public void Serialize_ServiceLatency_IsPerServiceInTheJsonSummary()
+    {
+        OrderOutcome[] outcomes =
+        [
+            Accepted(10, "COMPLETED", 12) with { ServiceLatency = new Dictionary<string, TimeSpan> { ["sms"] = TimeSpan.FromMilliseconds(9), ["inventory"] = TimeSpan.FromMilliseconds(7) } },
+            Accepted(10, "COMPLETED", 20) with { ServiceLatency = new Dictionary<string, TimeSpan> { ["sms"] = TimeSpan.FromMilliseconds(19) } },
+        ];
+
+        var summary = LoadSummary.From(new LoadRunResult(outcomes, TimeSpan.FromSeconds(1), false), new LoadOptions { Orders = 2 });
+        using var json = System.Text.Json.JsonDocument.Parse(System.Text.Json.JsonSerializer.Serialize(summary, LoadJsonContext.Default.LoadSummary));
+
+        var services = json.RootElement.GetProperty("serviceLatency");
+        Assert.Equal(2, services.GetProperty("sms").GetProperty("count").GetInt32());
+        Assert.Equal(19, services.GetProperty("sms").GetProperty("p99Ms").GetDouble());
+        Assert.Equal(7, services.GetProperty("inventory").GetProperty("p50Ms").GetDouble());
+        Assert.Equal(20, json.RootElement.GetProperty("fanoutLatency").GetProperty("maxMs").GetDouble());
+    }
+
+    [Fact]
     public void From_SendDuration_GivesAnsweredRequestsPerSecond()
     {
         var outcomes = Enumerable.Range(0, 50).Select(_ => Accepted(10, "COMPLETED", 100)).ToList();

@@ -36,6 +36,10 @@ internal sealed class FakeOrderApi : HttpMessageHandler
     /// <summary>Null: the order stays PENDING forever.</summary>
     public string? FinalStatus { get; init; } = "COMPLETED";
 
+    /// <summary>Whether a final order carries <c>appliedAt</c> (inventory +7 ms, sms +9 ms, email +12 ms after
+    /// <c>createdAt</c>) and <c>completedAt</c> (+12 ms), as the server writes them.</summary>
+    public bool ServerTimestamps { get; init; } = true;
+
     public int Posts => _posts;
 
     public ConcurrentBag<string> PostedBodies { get; } = [];
@@ -91,6 +95,7 @@ internal sealed class FakeOrderApi : HttpMessageHandler
         {
             var id = path[(path.LastIndexOf('/') + 1)..];
             string status;
+            var timestamps = "";
             if (_cancelPolls.ContainsKey(id))
             {
                 var cancelPolls = _cancelPolls.AddOrUpdate(id, 1, (_, n) => n + 1);
@@ -100,9 +105,14 @@ internal sealed class FakeOrderApi : HttpMessageHandler
             {
                 var polls = _polls.AddOrUpdate(id, 1, (_, n) => n + 1);
                 status = FinalStatus is not null && polls > PendingPolls ? FinalStatus : "PENDING";
+                if (status != "PENDING" && ServerTimestamps)
+                {
+                    // The server's own clock: fan-out took 12 ms whatever the polls did.
+                    timestamps = ",\"appliedAt\":{\"inventory\":\"2026-01-01T00:00:00.007Z\",\"sms\":\"2026-01-01T00:00:00.009Z\",\"email\":\"2026-01-01T00:00:00.012Z\"},\"completedAt\":\"2026-01-01T00:00:00.012Z\"";
+                }
             }
 
-            return Json(HttpStatusCode.OK, $"{{\"orderId\":\"{id}\",\"status\":\"{status}\",\"createdAt\":\"2026-01-01T00:00:00Z\",\"customer\":{{\"id\":\"c\",\"email\":\"c@example.com\"}},\"items\":[],\"services\":{{}},\"correlationId\":\"x\"}}");
+            return Json(HttpStatusCode.OK, $"{{\"orderId\":\"{id}\",\"status\":\"{status}\",\"createdAt\":\"2026-01-01T00:00:00Z\",\"customer\":{{\"id\":\"c\",\"email\":\"c@example.com\"}},\"items\":[],\"services\":{{}},\"correlationId\":\"x\"{timestamps}}}");
         }
 
         return new HttpResponseMessage(HttpStatusCode.NotFound);

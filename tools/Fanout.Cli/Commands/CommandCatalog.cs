@@ -15,6 +15,7 @@ internal static class CommandCatalog
         yield return CancelCommand.Create();
         yield return MessagesCommand.Create();
         yield return WatchCommand.Create();
+        yield return TraceCommand.Create();
         yield return DlqCommand.Create();
         yield return StockCommand.Create();
         yield return CeilingCommand.Create();

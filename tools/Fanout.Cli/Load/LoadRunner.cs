@@ -36,8 +36,12 @@ internal sealed record OrderOutcome
     /// <summary>COMPLETED or REJECTED once the order left PENDING.</summary>
     public string? FinalStatus { get; init; }
 
-    /// <summary>From the POST's start to the first GET showing a final status.</summary>
+    /// <summary>The server's fan-out time: the order's <c>createdAt</c> to its <c>completedAt</c> (GET /orders/{id}),
+    /// both from the server's clock, so the poll that found them does not change it. Null when the answer lacks them.</summary>
     public TimeSpan? FanoutLatency { get; init; }
+
+    /// <summary>Per service (inventory, sms, email): the order's <c>createdAt</c> to <c>appliedAt[service]</c>.</summary>
+    public IReadOnlyDictionary<string, TimeSpan> ServiceLatency { get; init; } = new Dictionary<string, TimeSpan>();
 
     public bool FanoutTimedOut { get; init; }
 
@@ -61,7 +65,8 @@ internal interface ILoadObserver
 }
 
 /// <summary>Sends N orders at a steady rate with bounded concurrency, then follows each accepted order with GETs
-/// until it leaves PENDING, timing the POST and the full fan-out. Never throws for a single order's failure: every
+/// until it leaves PENDING, timing the POST; the fan-out time is the server's own (<c>createdAt</c> to
+/// <c>completedAt</c> and to each <c>appliedAt</c>), the polls only discover it. Never throws for a single order's failure: every
 /// order ends as an <see cref="OrderOutcome"/>.</summary>
 internal sealed class LoadRunner
 {
@@ -179,8 +184,12 @@ internal sealed class LoadRunner
                     var got = await _api.GetAsync(outcome.OrderId!, cancellationToken);
                     if (got.Order is { } view && view.Status != OrderApiClient.PendingStatus)
                     {
-                        // Measured when the answer arrived: an upper bound, within one poll gap of the truth.
-                        return outcome with { FinalStatus = view.Status, FanoutLatency = _time.GetElapsedTime(postStart) };
+                        return outcome with
+                        {
+                            FinalStatus = view.Status,
+                            FanoutLatency = view.CompletedAt is { } completedAt && completedAt >= view.CreatedAt ? completedAt - view.CreatedAt : null,
+                            ServiceLatency = view.AppliedAt.Where(a => a.Value >= view.CreatedAt).ToDictionary(a => a.Key, a => a.Value - view.CreatedAt, StringComparer.Ordinal),
+                        };
                     }
                 }
                 finally

@@ -33,8 +33,13 @@ internal sealed record LoadSummary
 
     public LatencySummary? PostLatency { get; init; }
 
-    /// <summary>POST start to the first GET showing a final status (COMPLETED or REJECTED).</summary>
+    /// <summary>Server-side fan-out: the order's <c>createdAt</c> to its <c>completedAt</c>, as GET /orders/{id} reports
+    /// them (the server's clock; independent of how often the order was polled).</summary>
     public LatencySummary? FanoutLatency { get; init; }
+
+    /// <summary>Per service (<c>inventory</c>, <c>sms</c>, <c>email</c>): <c>createdAt</c> to <c>appliedAt[service]</c>,
+    /// when that service's outcome was applied to the order (server clock).</summary>
+    public IReadOnlyDictionary<string, LatencySummary> ServiceLatency { get; init; } = new Dictionary<string, LatencySummary>();
 
     public double TargetRatePerSecond { get; init; }
 
@@ -69,6 +74,10 @@ internal sealed record LoadSummary
             Unfinished = outcomes.Count(o => o.Cancelled),
             PostLatency = Percentiles.Summarize(outcomes.Where(o => o.HttpStatus != 0).Select(o => o.PostLatency)),
             FanoutLatency = Percentiles.Summarize(outcomes.Where(o => o.FanoutLatency is not null).Select(o => o.FanoutLatency!.Value)),
+            ServiceLatency = outcomes.SelectMany(o => o.ServiceLatency)
+                .GroupBy(p => p.Key, StringComparer.Ordinal)
+                .OrderBy(g => g.Key, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => Percentiles.Summarize(g.Select(p => p.Value))!, StringComparer.Ordinal),
             TargetRatePerSecond = options.RatePerSecond,
             SendSeconds = Math.Round(run.SendDuration.TotalSeconds, 3),
             AchievedRatePerSecond = run.SendDuration > TimeSpan.Zero ? Math.Round(outcomes.Count(o => o.HttpStatus != 0) / run.SendDuration.TotalSeconds, 2) : 0,
