@@ -84,15 +84,17 @@ public sealed partial class Monitoring
             var name = spec.Function.Name;
             var service = spec.Service;
 
+            // Metric math ids must be unique within a graph, and the retry-rate graph holds every consumer's expression.
+            var id = MetricId(service);
             var retryRate = new MathExpression(new MathExpressionProps
             {
                 // Received is written once per record, Retried with it (0 or 1), so both have data when traffic
                 // does; FILL covers a period where CloudWatch has only one of them yet.
-                Expression = $"IF(received >= {RetryRateMinimumRecords}, FILL(retried, 0) / received, 0)",
+                Expression = $"IF(received_{id} >= {RetryRateMinimumRecords}, FILL(retried_{id}, 0) / received_{id}, 0)",
                 UsingMetrics = new Dictionary<string, IMetric>
                 {
-                    ["received"] = FanoutMetric(FanoutMetrics.Received, service, "Sum", period),
-                    ["retried"] = FanoutMetric(FanoutMetrics.Retried, service, "Sum", period),
+                    [$"received_{id}"] = FanoutMetric(FanoutMetrics.Received, service, "Sum", period),
+                    [$"retried_{id}"] = FanoutMetric(FanoutMetrics.Retried, service, "Sum", period),
                 },
                 Period = period,
                 Label = $"{service} retry rate",
@@ -126,10 +128,10 @@ public sealed partial class Monitoring
             });
 
             var published = spec.EventTypes
-                .Select((type, index) => (Id: $"p{index}", Metric: FanoutMetric(FanoutMetrics.Published, PublisherOf(type, publishers), "Sum", period, type)))
+                .Select((type, index) => (Id: $"published_{id}_{index}", Metric: FanoutMetric(FanoutMetrics.Published, PublisherOf(type, publishers), "Sum", period, type)))
                 .ToList();
             var usingMetrics = published.ToDictionary(p => p.Id, p => (IMetric)p.Metric);
-            usingMetrics["delivered"] = consumer.Queues.Queue.MetricNumberOfMessagesSent(Every(period, "Sum"));
+            usingMetrics[$"delivered_{id}"] = consumer.Queues.Queue.MetricNumberOfMessagesSent(Every(period, "Sum"));
             var publishedSum = new MathExpression(new MathExpressionProps
             {
                 Expression = string.Join(" + ", published.Select(p => $"FILL({p.Id}, 0)")),
@@ -137,12 +139,12 @@ public sealed partial class Monitoring
                 Period = period,
                 Label = $"published for {spec.QueueName}",
             });
-            _deliveries[service] = (publishedSum, usingMetrics["delivered"]);
+            _deliveries[service] = (publishedSum, usingMetrics[$"delivered_{id}"]);
             Add($"{name}DeliveryDrift", new AlarmProps
             {
                 Metric = new MathExpression(new MathExpressionProps
                 {
-                    Expression = $"ABS({string.Join(" + ", published.Select(p => $"FILL({p.Id}, 0)"))} - FILL(delivered, 0))",
+                    Expression = $"ABS({string.Join(" + ", published.Select(p => $"FILL({p.Id}, 0)"))} - FILL(delivered_{id}, 0))",
                     UsingMetrics = usingMetrics,
                     Period = period,
                     Label = $"{spec.QueueName} published vs delivered",
@@ -214,6 +216,9 @@ public sealed partial class Monitoring
             Graph($"DynamoDB {FanoutMetrics.WriteUnits} per minute", services.Select(s => (IMetric)FanoutMetric(FanoutMetrics.WriteUnits, s, "Sum", minute))),
             Graph($"DynamoDB {FanoutMetrics.ReadUnits} per minute", services.Select(s => (IMetric)FanoutMetric(FanoutMetrics.ReadUnits, s, "Sum", minute))));
     }
+
+    /// <summary>A metric math id part from a service name (ids match <c>^[a-z][a-zA-Z0-9_]*$</c>).</summary>
+    private static string MetricId(string service) => new(service.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '_').ToArray());
 
     private static IEnumerable<IMetric> Percentiles(string name, string service, Duration period) =>
         [FanoutMetric(name, service, "p50", period), FanoutMetric(name, service, "p99", period)];
