@@ -110,7 +110,7 @@ public sealed partial class Monitoring
                 // No records, no rate: an idle consumer is healthy, and one that should be busy but is not is the
                 // queue-age and drift alarms' business.
                 TreatMissingData = TreatMissingData.NOT_BREACHING,
-                AlarmDescription = $"{name}: over {FanoutMetrics.RetryRateAlarmThreshold:P0} of the records {spec.QueueName} delivered in 2 of the last 3 " +
+                AlarmDescription = $"{name}: over {FanoutMetrics.RetryRateAlarmThreshold * 100:0}% of the records {spec.QueueName} delivered in 2 of the last 3 " +
                     $"{PipelinePeriodMinutes}-minute periods were redeliveries (judged from {RetryRateMinimumRecords} records a period). The consumer or its " +
                     "dependency is failing transiently: see fanout watch, its Failed metric and its log's outcome=failed lines.",
             });
