@@ -123,8 +123,9 @@ public sealed partial class Monitoring
                 EvaluationPeriods = 1,
                 // Poison is written only for a poison record; no data is the normal state.
                 TreatMissingData = TreatMissingData.NOT_BREACHING,
-                AlarmDescription = $"{name}: a record was poison (unparseable, breaking the event contract, or refused for good) and was recorded, " +
-                    "not retried. Find it with fanout trace or Logs Insights (outcome = 'poison') and fix the publisher.",
+                AlarmDescription = $"{name}: a record was poison (unparseable, breaking the event contract, or refused for good); its reason is " +
+                    $"recorded and it goes to {spec.DeadLetterQueueName} after quick redeliveries. Find it with fanout dlq show {service}, fanout trace " +
+                    "or Logs Insights (outcome = 'poison') and fix the publisher.",
             });
 
             var published = spec.EventTypes
