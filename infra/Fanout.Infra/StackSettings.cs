@@ -124,7 +124,7 @@ public sealed partial record StackSettings
     /// on AWS, so an objective under this would alarm on a healthy system.</summary>
     public const int MinEndToEndSloMs = 100;
 
-    /// <summary>The highest <see cref="EndToEndSloMs"/>: 15 minutes, the smallest stuck-order threshold beyond which
+    /// <summary>The highest <see cref="EndToEndSloMs"/>: 15 minutes, the default stuck-order threshold, beyond which
     /// the reconciler's alarm speaks for a slow order instead.</summary>
     public const int MaxEndToEndSloMs = 900_000;
 
