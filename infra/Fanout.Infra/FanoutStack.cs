@@ -47,6 +47,7 @@ public sealed class FanoutStack : Stack
             Key = key.Key,
             TopicName = FanoutTopology.TopicName,
             DisplayName = "Fanout order events",
+            ActiveTracing = true,
         });
         key.AllowSnsDelivery(FanoutTopology.TopicName);
 
@@ -144,6 +145,9 @@ public sealed class FanoutStack : Stack
             ],
             StreamReader = relay.Function,
             StuckOrdersService = props.Reconciler.Service,
+            // Order status applies the outcomes, so it is where an order's end-to-end latency is measured.
+            EndToEndService = props.Consumers.FirstOrDefault(c => c.Function.Name == FanoutTopology.OrderStatus.Function.Name)?.Service,
+            EndToEndSloMs = settings.EndToEndSloMs,
         });
 
         // Output names are shared with the `fanout` CLI, which operates a deployed stack from its outputs alone.

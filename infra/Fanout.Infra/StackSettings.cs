@@ -33,6 +33,7 @@ public sealed partial record StackSettings
         public const string SmsAllowedCountryCodes = "smsAllowedCountryCodes";
         public const string CorsAllowedOrigins = "corsAllowedOrigins";
         public const string StuckOrderThresholdMinutes = "stuckOrderThresholdMinutes";
+        public const string EndToEndSloMs = "endToEndSloMs";
     }
 
     /// <summary>Sender choices, as the functions read them (see Fanout.Functions.Common FunctionSettings).</summary>
@@ -110,6 +111,22 @@ public sealed partial record StackSettings
     /// <summary>The longest <see cref="StuckOrderThresholdMinutes"/>: one day, the time DynamoDB Streams keeps the
     /// records the relay would otherwise have retried; an order open that long must have been reported by then.</summary>
     public const int MaxStuckOrderThresholdMinutes = 1440;
+
+    /// <summary>The end-to-end objective, in milliseconds: the p99 of <c>EndToEndLatency</c> (from an order's
+    /// <c>OrderPlaced</c> <c>time</c> to each outcome applied at order status) above which the latency alarm fires.</summary>
+    public int EndToEndSloMs { get; init; } = DefaultEndToEndSloMs;
+
+    /// <summary>Default <see cref="EndToEndSloMs"/>: two seconds, room for one SNS→SQS→Lambda hop per outcome plus a
+    /// cold start on AWS.</summary>
+    public const int DefaultEndToEndSloMs = 2000;
+
+    /// <summary>The lowest <see cref="EndToEndSloMs"/>: one SNS → SQS → Lambda hop alone takes tens of milliseconds
+    /// on AWS, so an objective under this would alarm on a healthy system.</summary>
+    public const int MinEndToEndSloMs = 100;
+
+    /// <summary>The highest <see cref="EndToEndSloMs"/>: 15 minutes, the default stuck-order threshold, beyond which
+    /// the reconciler's alarm speaks for a slow order instead.</summary>
+    public const int MaxEndToEndSloMs = 900_000;
 
     public Architecture LambdaArchitecture => Architecture == Arm64 ? Amazon.CDK.AWS.Lambda.Architecture.ARM_64 : Amazon.CDK.AWS.Lambda.Architecture.X86_64;
 
@@ -328,6 +345,7 @@ public sealed partial record StackSettings
             CorsAllowedOrigins = origins,
             StuckOrderThresholdMinutes = Int(
                 Keys.StuckOrderThresholdMinutes, defaults.StuckOrderThresholdMinutes, MinStuckOrderThresholdMinutes, MaxStuckOrderThresholdMinutes),
+            EndToEndSloMs = Int(Keys.EndToEndSloMs, defaults.EndToEndSloMs, MinEndToEndSloMs, MaxEndToEndSloMs),
         };
 
         if (problems.Count > 0)

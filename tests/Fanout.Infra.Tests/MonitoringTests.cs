@@ -50,7 +50,7 @@ public sealed class MonitoringTests
         dlqs.Add("fanout-reconciler-schedule-dlq");
 
         var alarmed = Alarms(Stack)
-            .Where(a => a.GetProperty("MetricName").GetString() == "ApproximateNumberOfMessagesVisible")
+            .Where(a => Cfn.MetricName(a) == "ApproximateNumberOfMessagesVisible")
             .Select(a =>
             {
                 Assert.Equal(1, a.GetProperty("Threshold").GetDouble());
@@ -67,7 +67,7 @@ public sealed class MonitoringTests
     {
         var stack = SynthesizedStack.Synthesize(new Dictionary<string, object> { [StackSettings.Keys.QueueAgeAlarmSeconds] = 900 });
 
-        var ages = Alarms(stack).Where(a => a.GetProperty("MetricName").GetString() == "ApproximateAgeOfOldestMessage").ToList();
+        var ages = Alarms(stack).Where(a => Cfn.MetricName(a) == "ApproximateAgeOfOldestMessage").ToList();
 
         Assert.Equal(FanoutTopology.Consumers.Select(c => c.QueueName).Order(), ages.Select(a => QueueNameOf(stack, a)).Order());
         Assert.All(ages, a => Assert.Equal(900, a.GetProperty("Threshold").GetDouble()));
@@ -80,7 +80,7 @@ public sealed class MonitoringTests
 
         foreach (var metric in new[] { "Errors", "Throttles" })
         {
-            var watched = Alarms(Stack).Where(a => a.GetProperty("MetricName").GetString() == metric).ToList();
+            var watched = Alarms(Stack).Where(a => Cfn.MetricName(a) == metric).ToList();
             Assert.All(watched, a => Assert.Equal("AWS/Lambda", a.GetProperty("Namespace").GetString()));
             Assert.Equal(functions, watched.Select(Dimension).Order());
         }
@@ -91,7 +91,7 @@ public sealed class MonitoringTests
     {
         var (topicId, _) = Stack.AtPath(Paths.OrderEventsTopic);
 
-        var failed = Assert.Single(Alarms(Stack), a => a.GetProperty("MetricName").GetString() == "NumberOfNotificationsFailed");
+        var failed = Assert.Single(Alarms(Stack), a => Cfn.MetricName(a) == "NumberOfNotificationsFailed");
 
         Assert.Equal("AWS/SNS", failed.GetProperty("Namespace").GetString());
         Assert.Contains(topicId, Cfn.TargetsWithin(failed.GetProperty("Dimensions")));

@@ -309,7 +309,7 @@ public sealed class OutboxInfraTests
     {
         var alarm = Assert.Single(
             Stack.Resources("AWS::CloudWatch::Alarm").Select(a => a.Resource.GetProperty("Properties")),
-            a => a.GetProperty("MetricName").GetString() == "StuckOrders");
+            a => Cfn.MetricName(a) == "StuckOrders");
 
         Assert.Equal("Fanout", alarm.GetProperty("Namespace").GetString());
         Assert.Equal(ReconcilerSpec.MetricNamespace, alarm.GetProperty("Namespace").GetString());
@@ -332,7 +332,7 @@ public sealed class OutboxInfraTests
 
         var alarm = Assert.Single(
             Stack.Resources("AWS::CloudWatch::Alarm").Select(a => a.Resource.GetProperty("Properties")),
-            a => a.GetProperty("MetricName").GetString() == "IteratorAge");
+            a => Cfn.MetricName(a) == "IteratorAge");
 
         Assert.Equal("AWS/Lambda", alarm.GetProperty("Namespace").GetString());
         var dimension = Assert.Single(alarm.GetProperty("Dimensions").EnumerateArray());

@@ -35,8 +35,9 @@ public sealed class StackResourcesTests
         template.ResourceCountIs("AWS::ApiGatewayV2::Route", OrderApiTopology.Routes.Count);
         template.ResourceCountIs("AWS::ApiGatewayV2::Stage", 1);
         // Two per DLQ pair, one age alarm per queue, errors and throttles per function, SNS failures, the relay's
-        // failure queue, its stream lag, the schedule's DLQ and stuck orders.
-        template.ResourceCountIs("AWS::CloudWatch::Alarm", (3 * Consumers) + (2 * Functions) + 1 + 4);
+        // failure queue, its stream lag, the schedule's DLQ and stuck orders; per consumer its retry rate, poison and
+        // published-vs-delivered drift; the end-to-end latency.
+        template.ResourceCountIs("AWS::CloudWatch::Alarm", (3 * Consumers) + (2 * Functions) + 1 + 4 + (3 * Consumers) + 1);
         template.ResourceCountIs("AWS::CloudWatch::Dashboard", 1);
         // One per function, plus the API's access logs.
         template.ResourceCountIs("AWS::Logs::LogGroup", Functions + 1);

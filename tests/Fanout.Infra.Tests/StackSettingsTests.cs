@@ -22,6 +22,16 @@ public sealed class StackSettingsTests
         Assert.False(settings.BringsOwnIssuer);
         Assert.Equal(["+1"], settings.SmsAllowedCountryCodes);
         Assert.Empty(settings.CorsAllowedOrigins);
+        Assert.Equal(2000, settings.EndToEndSloMs);
+    }
+
+    [Theory]
+    [InlineData(100.0, 100)]
+    [InlineData("1500", 1500)]
+    [InlineData(900_000.0, 900_000)]
+    public void FromContext_EndToEndSloInRange_IsTakenInMilliseconds(object value, int expected)
+    {
+        Assert.Equal(expected, Read(new() { [StackSettings.Keys.EndToEndSloMs] = value }).EndToEndSloMs);
     }
 
     [Fact]

@@ -38,7 +38,8 @@ public sealed class FanoutFunctionProps
 }
 
 /// <summary>A Fanout Lambda function: the Native AOT <c>bootstrap</c> on provided.al2023, its own log group with
-/// a retention, and a role that holds only what this function's code does (nothing is granted by default).</summary>
+/// a retention, X-Ray active tracing, and a role that holds only what this function's code does (nothing is granted
+/// by default; the X-Ray write actions, which take no resource, are the one exception).</summary>
 public sealed class FanoutFunction : Construct
 {
     public FanoutFunction(Construct scope, string id, FanoutFunctionProps props)
@@ -59,6 +60,7 @@ public sealed class FanoutFunction : Construct
         }
 
         Spec = spec;
+        ServiceName = props.ServiceName;
         var bundle = FunctionBundle.Locate(settings.FunctionAssetsDir, spec, settings.Architecture);
 
         LogGroup = new LogGroup(this, "Logs", new LogGroupProps
@@ -123,10 +125,18 @@ public sealed class FanoutFunction : Construct
             Role = Role,
             LogGroup = LogGroup,
             Environment = environment,
+            // X-Ray active tracing: Lambda samples and records each invocation, and the trace header the function
+            // passes to SNS (X-Amzn-Trace-Id) links publish → topic → queue → consumer. CDK adds the one statement
+            // this needs (xray:PutTraceSegments and xray:PutTelemetryRecords on "*": these actions have no resource
+            // type, AWS X-Ray Developer Guide, "Identity and access management for AWS X-Ray").
+            Tracing = Tracing.ACTIVE,
         });
     }
 
     public FunctionSpec Spec { get; }
+
+    /// <summary>The <c>Service</c> the function logs and writes its metrics under.</summary>
+    public string ServiceName { get; }
 
     public Function Function { get; }
 

@@ -35,6 +35,13 @@ public sealed class MonitoringProps
     /// <summary>The function reading the orders table's stream, whose lag (<c>IteratorAge</c>) is alarmed; null for none.</summary>
     public FanoutFunction? StreamReader { get; init; }
 
+    /// <summary>The <c>Service</c> dimension under which the consumer that applies outcomes writes
+    /// <see cref="FanoutMetrics.EndToEndLatency"/> (order status: <c>orderstatus</c>); null for no end-to-end alarm.</summary>
+    public string? EndToEndService { get; init; }
+
+    /// <summary>The end-to-end objective in milliseconds: the p99 of <see cref="FanoutMetrics.EndToEndLatency"/> it alarms above.</summary>
+    public int EndToEndSloMs { get; init; } = StackSettings.DefaultEndToEndSloMs;
+
     /// <summary>The <c>Service</c> dimension of the reconciler's <see cref="ReconcilerSpec.StuckOrdersMetric"/> metric;
     /// null when the stack runs no reconciler (no alarm then).</summary>
     public string? StuckOrdersService { get; init; }
@@ -48,7 +55,7 @@ public sealed record FailureQueue(string Id, IQueue Queue, string Meaning);
 
 /// <summary>What tells an operator something is wrong: alarms on an encrypted alarm topic, and one dashboard
 /// with the queues, dead-letter queues and functions side by side.</summary>
-public sealed class Monitoring : Construct
+public sealed partial class Monitoring : Construct
 {
     private readonly List<Alarm> _alarms = [];
     private readonly SnsAction _notify;
@@ -175,7 +182,9 @@ public sealed class Monitoring : Construct
             AlarmDescription = "order-events: SNS failed to deliver to a subscription (check queue policies and the key policy).",
         });
 
+        AddPipelineAlarms(props);
         Dashboard = BuildDashboard(props);
+        AddPipelineWidgets(Dashboard, props);
     }
 
     /// <summary>The stream lag, in milliseconds, above which the relay's <c>IteratorAge</c> alarm fires: the outbox's
@@ -266,11 +275,11 @@ public sealed class Monitoring : Construct
         Statistic = "Sum",
     });
 
-    private static GraphWidget Graph(string title, IEnumerable<IMetric> metrics, double? threshold = null) => new(new GraphWidgetProps
+    private static GraphWidget Graph(string title, IEnumerable<IMetric> metrics, double? threshold = null, int width = 12) => new(new GraphWidgetProps
     {
         Title = title,
         Left = metrics.ToArray(),
-        Width = 12,
+        Width = width,
         LeftAnnotations = threshold is { } value ? [new HorizontalAnnotation { Value = value, Label = "alarm" }] : null,
     });
 }

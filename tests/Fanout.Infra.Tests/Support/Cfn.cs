@@ -56,6 +56,26 @@ internal static class Cfn
     public static IReadOnlyList<JsonElement> List(JsonElement value) =>
         value.ValueKind == JsonValueKind.Array ? value.EnumerateArray().ToList() : [value];
 
+    /// <summary>The text of a string property that may be an <c>Fn::Join</c> of text and references; each reference
+    /// becomes <c>{logical id}</c> (or <c>{AWS::AccountId}</c>...), so JSON text joined around references still parses.</summary>
+    public static string JoinedText(JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            return value.GetString()!;
+        }
+
+        var join = value.GetProperty("Fn::Join");
+        var separator = join[0].GetString()!;
+        return string.Join(separator, join[1].EnumerateArray().Select(part => part.ValueKind == JsonValueKind.String
+            ? part.GetString()
+            : "{" + (Target(part) ?? (part.TryGetProperty("Fn::Join", out _) ? JoinedText(part) : part.GetRawText())) + "}"));
+    }
+
+    /// <summary>An alarm's single <c>MetricName</c>, or null for an alarm on metric math (<c>Metrics</c>).</summary>
+    public static string? MetricName(JsonElement alarmProperties) =>
+        alarmProperties.TryGetProperty("MetricName", out var name) ? name.GetString() : null;
+
     /// <summary>The statements of a policy document.</summary>
     public static IReadOnlyList<PolicyStatement> Statements(JsonElement document) =>
         List(document.GetProperty("Statement")).Select(s => new PolicyStatement(s)).ToList();
@@ -80,6 +100,13 @@ internal sealed class PolicyStatement(JsonElement json)
     public JsonElement? Condition => Json.TryGetProperty(nameof(Condition), out var condition) ? condition : null;
 
     public bool HasWildcardResource => Resources.Any(r => r.ValueKind == JsonValueKind.String && r.GetString() == "*");
+
+    /// <summary>The X-Ray statement CDK adds to a function role for active tracing: exactly PutTraceSegments and
+    /// PutTelemetryRecords, actions that take no resource ARN, so "*" is the only resource they accept.</summary>
+    public bool IsTraceWrite => Actions.Order(StringComparer.Ordinal).SequenceEqual(TraceWriteActions);
+
+    /// <summary>The two actions active tracing needs (AWS X-Ray Developer Guide, "AWS Lambda and AWS X-Ray").</summary>
+    public static readonly string[] TraceWriteActions = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
 
     public string? ServicePrincipal =>
         Json.TryGetProperty("Principal", out var principal) && principal.ValueKind == JsonValueKind.Object && principal.TryGetProperty("Service", out var service)
