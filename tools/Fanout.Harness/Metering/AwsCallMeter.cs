@@ -59,6 +59,7 @@ public sealed record ReportedDynamoDbUsage(double WriteUnits, double ReadUnits, 
 public sealed class AwsCallMeter
 {
     private static readonly Lazy<AwsCallMeter> Instance = new(Register);
+    private static readonly AsyncLocal<bool> Suspended = new();
     private long _receives;
     private long _emptyReceives;
     private long _deletes;
@@ -78,6 +79,15 @@ public sealed class AwsCallMeter
 
     /// <summary>Attaches the process-wide meter (once; later calls return the same meter).</summary>
     public static AwsCallMeter Attach() => Instance.Value;
+
+    /// <summary>Leaves uncounted the calls made on this async flow until the scope is disposed: the measuring tool's
+    /// own probes (e.g. reading queue depths to know the system is quiet) are not the system's cost.</summary>
+    public static SuspendScope Suspend()
+    {
+        var previous = Suspended.Value;
+        Suspended.Value = true;
+        return new SuspendScope(previous);
+    }
 
     public SqsUsage Sqs() => new(
         Interlocked.Read(ref _receives),
@@ -239,10 +249,25 @@ public sealed class AwsCallMeter
         public override async Task<T> InvokeAsync<T>(IExecutionContext executionContext)
         {
             var request = executionContext.RequestContext.OriginalRequest;
+            if (Suspended.Value)
+            {
+                return await base.InvokeAsync<T>(executionContext).ConfigureAwait(false);
+            }
+
             Before(request);
             var response = await base.InvokeAsync<T>(executionContext).ConfigureAwait(false);
             meter.After(request, response);
             return response;
         }
+    }
+
+    /// <summary>Ends a <see cref="Suspend"/>.</summary>
+    public readonly struct SuspendScope : IDisposable
+    {
+        private readonly bool _previous;
+
+        internal SuspendScope(bool previous) => _previous = previous;
+
+        public void Dispose() => Suspended.Value = _previous;
     }
 }

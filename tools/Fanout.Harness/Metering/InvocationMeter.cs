@@ -19,13 +19,20 @@ public sealed record FunctionUsage(string Function, long Invocations, long Bille
 public sealed class InvocationMeter
 {
     private readonly ConcurrentDictionary<string, Counter> _functions = new(StringComparer.Ordinal);
+    private long _inFlight;
+
+    /// <summary>Invocations started and not yet finished, across all functions.</summary>
+    public long InFlight => Interlocked.Read(ref _inFlight);
+
+    /// <summary>Invocations finished so far, across all functions.</summary>
+    public long Total => _functions.Values.Sum(c => Interlocked.Read(ref c.Invocations));
 
     /// <summary>Wraps <paramref name="inner"/>, counting under <paramref name="function"/>.</summary>
     public ILambdaHandler Wrap(string function, ILambdaHandler inner)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(function);
         ArgumentNullException.ThrowIfNull(inner);
-        return new Counting(inner, _functions.GetOrAdd(function, static _ => new Counter()));
+        return new Counting(inner, _functions.GetOrAdd(function, static _ => new Counter()), this);
     }
 
     /// <summary>The totals so far, per function (functions never invoked are absent).</summary>
@@ -41,10 +48,11 @@ public sealed class InvocationMeter
         public long BilledMilliseconds;
     }
 
-    private sealed class Counting(ILambdaHandler inner, Counter counter) : ILambdaHandler
+    private sealed class Counting(ILambdaHandler inner, Counter counter, InvocationMeter meter) : ILambdaHandler
     {
         public async Task<byte[]> InvokeAsync(ReadOnlyMemory<byte> payload, LambdaInvocation invocation, CancellationToken cancellationToken)
         {
+            Interlocked.Increment(ref meter._inFlight);
             var started = Stopwatch.GetTimestamp();
             try
             {
@@ -54,6 +62,7 @@ public sealed class InvocationMeter
             {
                 Interlocked.Increment(ref counter.Invocations);
                 Interlocked.Add(ref counter.BilledMilliseconds, InvocationMeter.BilledMilliseconds(Stopwatch.GetElapsedTime(started)));
+                Interlocked.Decrement(ref meter._inFlight);
             }
         }
     }
