@@ -58,8 +58,8 @@ public sealed record ReportedDynamoDbUsage(double WriteUnits, double ReadUnits, 
 /// the endpoint reports what each call consumed. Clients created before attaching are not counted. Thread-safe.</summary>
 public sealed class AwsCallMeter
 {
-    private static readonly Lazy<AwsCallMeter> Instance = new(Register);
-    private static readonly AsyncLocal<bool> Suspended = new();
+    private static readonly Lazy<AwsCallMeter> _instance = new(Register);
+    private static readonly AsyncLocal<bool> _suspended = new();
     private long _receives;
     private long _emptyReceives;
     private long _deletes;
@@ -78,14 +78,14 @@ public sealed class AwsCallMeter
     }
 
     /// <summary>Attaches the process-wide meter (once; later calls return the same meter).</summary>
-    public static AwsCallMeter Attach() => Instance.Value;
+    public static AwsCallMeter Attach() => _instance.Value;
 
     /// <summary>Leaves uncounted the calls made on this async flow until the scope is disposed: the measuring tool's
     /// own probes (e.g. reading queue depths to know the system is quiet) are not the system's cost.</summary>
     public static SuspendScope Suspend()
     {
-        var previous = Suspended.Value;
-        Suspended.Value = true;
+        var previous = _suspended.Value;
+        _suspended.Value = true;
         return new SuspendScope(previous);
     }
 
@@ -249,7 +249,7 @@ public sealed class AwsCallMeter
         public override async Task<T> InvokeAsync<T>(IExecutionContext executionContext)
         {
             var request = executionContext.RequestContext.OriginalRequest;
-            if (Suspended.Value)
+            if (_suspended.Value)
             {
                 return await base.InvokeAsync<T>(executionContext).ConfigureAwait(false);
             }
@@ -268,6 +268,6 @@ public sealed class AwsCallMeter
 
         internal SuspendScope(bool previous) => _previous = previous;
 
-        public void Dispose() => Suspended.Value = _previous;
+        public void Dispose() => _suspended.Value = _previous;
     }
 }
