@@ -41,8 +41,9 @@ internal sealed record CostOptions
     /// <summary>The longest wait for the orders to settle after the last POST was answered.</summary>
     public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
-    /// <summary>The DynamoDB meter that applies AWS's rules (item sizes, ×2 in transactions); null reports DynamoDB
-    /// Local's own figure in its place, labelled as such.</summary>
+    /// <summary>Attaches the DynamoDB meter that applies AWS's rules (item sizes, ×2 in transactions), e.g.
+    /// <c>DynamoDbCapacityMeter.Attach</c>; null reports DynamoDB Local's own figure in its place, labelled as such.
+    /// Disposed (if disposable) when the window closes.</summary>
     public Func<IDynamoDbMeter>? AttachRulesMeter { get; init; }
 }
 
@@ -137,6 +138,10 @@ internal static class CostRunner
         }
 
         clock.Stop();
+        // With a rules meter attached, its own cross-check is the one to use: it reads items around each write with
+        // an un-metered client of its own, which this process-wide call meter would count as the system's reads.
+        var byRules = rules?.Snapshot().Since(rules0!);
+        (rules as IDisposable)?.Dispose();
         var functions = invocations.Snapshot();
         var publishesNow = publishes.Snapshot();
         return new CostMeasurement
@@ -146,8 +151,10 @@ internal static class CostRunner
             PublishesByType = publishesNow.ToDictionary(p => p.Key, p => p.Value - publishes0.GetValueOrDefault(p.Key), StringComparer.Ordinal)
                 .Where(p => p.Value > 0).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
             Sqs = calls.Sqs().Since(sqs0),
-            DynamoDbByRules = rules is null ? null : rules.Snapshot().Since(rules0!),
-            DynamoDbReported = calls.DynamoDb().Since(dynamo0),
+            DynamoDbByRules = byRules,
+            DynamoDbReported = byRules is { } r
+                ? new ReportedDynamoDbUsage(r.ReportedWriteUnits, r.ReportedReadUnits, r.WriteRequests, r.ReadRequests)
+                : calls.DynamoDb().Since(dynamo0),
             Functions = [.. functions.Values.Select(f => Measure(f.Since(functions0.GetValueOrDefault(f.Function)))).Where(f => f.Invocations > 0)],
             ApiRequests = apiRequests,
             LogBytes = log.Bytes - log0,
