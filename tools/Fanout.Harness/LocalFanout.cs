@@ -69,7 +69,8 @@ public sealed record LocalFanoutOptions
     /// <summary>Test switch: wraps the e-mail consumer's sender.</summary>
     public Func<Fanout.Email.Core.IEmailSender, Fanout.Email.Core.IEmailSender>? DecorateEmailSender { get; init; }
 
-    /// <summary>Test switch: wraps a consumer's handler (key: function name).</summary>
+    /// <summary>Wraps a function's handler (key: function name): every consumer's, and OrderIntake's, OutboxRelay's and
+    /// the Reconciler's (e.g. to meter invocations).</summary>
     public Func<string, ILambdaHandler, ILambdaHandler>? DecorateHandler { get; init; }
 
     /// <summary>Whether the outbox relay runs, fed by the in-process poller of the orders table's stream (on AWS: the
@@ -207,7 +208,8 @@ public sealed class LocalFanout : IAsyncDisposable
             var sns = AwsClients.Sns(TimeProvider.System);
             var topology = await new TopologyProvisioner(sqs, sns, dynamo).ProvisionAsync(new ProvisionOptions { VisibilityTimeoutSeconds = options.VisibilityTimeoutSeconds }, cancellationToken);
 
-            var orderApi = Fanout.OrderIntake.Composition.Create(Settings(FanoutTopology.OrderIntake, topology, options), TimeProvider.System, options.FunctionLog, Decorator(options, FanoutTopology.OrderIntake));
+            ILambdaHandler orderApi = Fanout.OrderIntake.Composition.Create(Settings(FanoutTopology.OrderIntake, topology, options), TimeProvider.System, options.FunctionLog, Decorator(options, FanoutTopology.OrderIntake));
+            orderApi = options.DecorateHandler?.Invoke(FanoutTopology.OrderIntake.Name, orderApi) ?? orderApi;
             var handlers = new Dictionary<string, ILambdaHandler>
             {
                 [FanoutTopology.Sms.Service] = Fanout.Sms.Composition.Create(Settings(FanoutTopology.Sms.Function, topology, options), TimeProvider.System, options.FunctionLog, Decorator(options, FanoutTopology.Sms.Function), options.DecorateSmsSender),
@@ -350,7 +352,8 @@ public sealed class LocalFanout : IAsyncDisposable
             if (options.OutboxRelay)
             {
                 var streamArn = topology.OrdersStreamArn ?? throw new InvalidOperationException($"The orders table '{topology.TableFor(FanoutTopology.OrdersTable)}' has no stream; the outbox relay needs one (delete the table and start again).");
-                var relay = Fanout.OutboxRelay.Composition.Create(Settings(FanoutTopology.OutboxRelay, topology, options), TimeProvider.System, options.FunctionLog, Decorator(options, FanoutTopology.OutboxRelay));
+                ILambdaHandler relay = Fanout.OutboxRelay.Composition.Create(Settings(FanoutTopology.OutboxRelay, topology, options), TimeProvider.System, options.FunctionLog, Decorator(options, FanoutTopology.OutboxRelay));
+                relay = options.DecorateHandler?.Invoke(FanoutTopology.OutboxRelay.Name, relay) ?? relay;
                 var streams = new DynamoDbStreamsClient(http, new BasicAWSCredentials(target.AccessKeyId, target.SecretAccessKey), target.Region, target.DynamoDb, TimeProvider.System);
                 poller = new DynamoDbStreamPoller(
                     streams,
@@ -369,12 +372,13 @@ public sealed class LocalFanout : IAsyncDisposable
                 poller.Start();
             }
 
-            var reconciler = Fanout.Reconciler.Composition.Create(
+            ILambdaHandler reconciler = Fanout.Reconciler.Composition.Create(
                 Settings(FanoutTopology.Reconciler, topology, options),
                 new ReconcilerSettings(options.StuckOrderThreshold),
                 TimeProvider.System,
                 options.FunctionLog,
                 Decorator(options, FanoutTopology.Reconciler));
+            reconciler = options.DecorateHandler?.Invoke(FanoutTopology.Reconciler.Name, reconciler) ?? reconciler;
             var schedule = new ScheduledInvoker(reconciler, options.ReconcilerPeriod, options.FunctionTimeout, FanoutTopology.Reconciler.Name, TimeProvider.System, options.HarnessLog);
             schedule.Start();
             return new OutboxDrivers(poller, schedule, options.IntakeCrash, http);
