@@ -40,6 +40,7 @@ internal static class CostCommand
                     WarmUpOrders = parse.GetValue(warmUp),
                     Architecture = parse.GetValue(architecture),
                     TraceSampling = parse.GetValue(sampling),
+                    AttachRulesMeter = Fanout.Harness.Metering.DynamoDbCapacityMeter.Attach,
                 },
                 line => progress.MarkupLine("[grey]" + Markup.Escape(line) + "[/]"),
                 ct);
