@@ -403,9 +403,11 @@ public sealed class LocalFanout : IAsyncDisposable
             [SettingNames.RetryBackoffCapSeconds] = options.RetryBackoffCapSeconds.ToString(CultureInfo.InvariantCulture),
             [SettingNames.IdempotencyTtlDays] = FanoutTopology.IdempotencyRetentionDays.ToString(CultureInfo.InvariantCulture),
         };
-        // Sender choice and log level may still come from the developer's environment.
+        // Sender choice and log level may still come from the developer's environment. The service name is the one the
+        // stack gives the function (FunctionSpec.Service, else its consumer's, which is its project's name), so the
+        // local log lines and metrics carry the same Service as on AWS.
         return FunctionSettings.FromEnvironment(
-            function.AssemblyName.Replace("Fanout.", "", StringComparison.Ordinal).ToLowerInvariant(),
+            function.Service ?? function.AssemblyName.Replace("Fanout.", "", StringComparison.Ordinal).ToLowerInvariant(),
             function.Publishes,
             name => values.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name));
     }
