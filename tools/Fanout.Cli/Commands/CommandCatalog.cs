@@ -18,5 +18,6 @@ internal static class CommandCatalog
         yield return DlqCommand.Create();
         yield return StockCommand.Create();
         yield return CeilingCommand.Create();
+        yield return BenchCommand.Create();
     }
 }
