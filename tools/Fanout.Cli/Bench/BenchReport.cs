@@ -16,6 +16,10 @@ internal sealed record BenchReport
     /// <summary>Logical processors of this machine.</summary>
     public int Processors { get; init; }
 
+    /// <summary>The 1-minute load average when the run started and when it ended (<c>/proc/loadavg</c>; null
+    /// elsewhere): other work on the machine shows here, and every figure below shares the cores with it.</summary>
+    public IReadOnlyList<double>? LoadAverage { get; init; }
+
     public CeilingFigures? Ceiling { get; init; }
 
     public double P99TargetMs { get; init; }
@@ -30,6 +34,20 @@ internal sealed record BenchReport
 
     public IReadOnlyList<ColdStartResult> ColdStarts { get; init; } = [];
 
+    /// <summary>The 1-minute load average, or null where <c>/proc/loadavg</c> is not there.</summary>
+    public static double? ReadLoadAverage()
+    {
+        try
+        {
+            var text = File.ReadAllText("/proc/loadavg");
+            return double.Parse(text.Split(' ')[0], CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return null;
+        }
+    }
+
     public static double? Highest(IEnumerable<RateStepResult> steps) =>
         steps.Where(s => s.Holds).Select(s => (double?)s.OfferedPerSecond).DefaultIfEmpty(null).Max();
 
@@ -39,7 +57,8 @@ internal sealed record BenchReport
         ArgumentNullException.ThrowIfNull(console);
         string F(double value, string format = "0") => value.ToString(format, CultureInfo.InvariantCulture);
         string Ms(double? value) => value is { } v ? F(v, "0.0") + " ms" : "n/a";
-        console.MarkupLine(Markup.Escape($"fanout bench · {StartedAt:yyyy-MM-dd HH:mm} UTC · {Processors} cores"));
+        var load = LoadAverage is { Count: > 0 } averages ? " · load average " + string.Join(" → ", averages.Select(a => F(a, "0.00"))) : "";
+        console.MarkupLine(Markup.Escape($"fanout bench · {StartedAt:yyyy-MM-dd HH:mm} UTC · {Processors} cores{load}"));
         if (Ceiling is { } ceiling)
         {
             var table = new Table().Border(TableBorder.Rounded).Title("1. emulator ceiling (no Fanout code)");

@@ -57,6 +57,7 @@ internal static class BenchCommand
             var asJson = parse.GetValue(json);
             var progress = asJson ? Console.Error : Console.Out;
             var startedAt = TimeProvider.System.GetUtcNow();
+            var loadAtStart = BenchReport.ReadLoadAverage();
 
             CeilingFigures? ceiling = null;
             if (parse.GetValue(ceilingMessages) is > 0 and var messages)
@@ -139,6 +140,7 @@ internal static class BenchCommand
             {
                 StartedAt = startedAt,
                 Processors = Environment.ProcessorCount,
+                LoadAverage = loadAtStart is { } first && BenchReport.ReadLoadAverage() is { } last ? [first, last] : null,
                 Ceiling = ceiling,
                 P99TargetMs = parse.GetValue(p99Target),
                 StepSeconds = parse.GetValue(stepSeconds),
