@@ -59,7 +59,7 @@ internal sealed class ColdStartRunner
         var binary = subject.Arguments.Count > 0 ? subject.Arguments[0] : subject.FileName;
         if (!File.Exists(binary))
         {
-            return new ColdStartResult(subject.Function, subject.Build, 0, null, null, "", $"{binary} is missing (build it first)");
+            return new ColdStartResult(subject.Function, subject.Build, 0, null, null, "", $"missing: {Path.GetFileName(binary)} (scripts/build-functions.sh, dotnet build)");
         }
 
         var samples = new List<ColdStartSample>(runs);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -71,6 +72,37 @@ internal sealed class FakeRuntimeApi : IAsyncDisposable
         _stopping.Dispose();
     }
 
+    /// <summary>What a response said, in brief: <c>HTTP 202</c> for an HTTP API answer, <c>N failed records</c>
+    /// for a partial batch response naming failures, else <c>response</c>.</summary>
+    internal static string DescribeResponse(byte[] body)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            var root = json.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return "response";
+            }
+
+            if (root.TryGetProperty("statusCode", out var status) && status.TryGetInt32(out var code))
+            {
+                return "HTTP " + code.ToString(CultureInfo.InvariantCulture);
+            }
+
+            if (root.TryGetProperty("batchItemFailures", out var failures) && failures.ValueKind == JsonValueKind.Array && failures.GetArrayLength() > 0)
+            {
+                return failures.GetArrayLength().ToString(CultureInfo.InvariantCulture) + " failed records";
+            }
+        }
+        catch (JsonException)
+        {
+            return "response (not JSON)";
+        }
+
+        return "response";
+    }
+
     private async Task HandleAsync(HttpContext context)
     {
         var now = Stopwatch.GetTimestamp();
@@ -114,8 +146,9 @@ internal sealed class FakeRuntimeApi : IAsyncDisposable
             var outcome = route == "init/error" ? "init error" : route.EndsWith("/error", StringComparison.Ordinal) ? "error" : route.EndsWith("/response", StringComparison.Ordinal) ? "response" : null;
             if (outcome is not null)
             {
-                await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
-                _answered.TrySetResult((now, outcome));
+                using var body = new MemoryStream();
+                await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+                _answered.TrySetResult((now, outcome == "response" ? DescribeResponse(body.ToArray()) : outcome));
                 context.Response.StatusCode = StatusCodes.Status202Accepted;
                 return;
             }
