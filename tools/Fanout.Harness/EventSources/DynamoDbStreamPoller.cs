@@ -201,7 +201,6 @@ public sealed class DynamoDbStreamPoller : IAsyncDisposable
                 }
 
                 first = false;
-                var fullPage = false;
                 foreach (var state in _shards.Values.ToList())
                 {
                     if (state.Finished || (state.ParentShardId is { } parent && _shards.TryGetValue(parent, out var parentState) && !parentState.Finished))
@@ -214,14 +213,7 @@ public sealed class DynamoDbStreamPoller : IAsyncDisposable
                         continue;
                     }
 
-                    fullPage |= await ReadShardAsync(state, stop);
-                }
-
-                // A full page means more records are waiting: read on at once, as Lambda's stream pollers do,
-                // instead of falling behind a busy table by one page per interval.
-                if (fullPage)
-                {
-                    continue;
+                    await ReadShardAsync(state, stop);
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -246,9 +238,8 @@ public sealed class DynamoDbStreamPoller : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads one page of the shard and invokes the handler with its new outbox entries; true when the
-    /// page was full (more records are likely waiting).</summary>
-    private async Task<bool> ReadShardAsync(ShardState state, CancellationToken stop)
+    /// <summary>Reads one page of the shard and invokes the handler with its new outbox entries.</summary>
+    private async Task ReadShardAsync(ShardState state, CancellationToken stop)
     {
         if (state.Iterator is null)
         {
@@ -268,7 +259,7 @@ public sealed class DynamoDbStreamPoller : IAsyncDisposable
         {
             // Iterators live 15 minutes; take a new one where this one was.
             state.Iterator = null;
-            return false;
+            return;
         }
         catch (DynamoDbStreamsException ex) when (ex.ErrorCode is "TrimmedDataAccessException")
         {
@@ -278,7 +269,7 @@ public sealed class DynamoDbStreamPoller : IAsyncDisposable
             // record read when there is one, else at the shard's start type (TRIM_HORIZON: its oldest record now).
             _log($"[stream] shard {state.ShardId}: iterator trimmed, taking a new one");
             state.Iterator = null;
-            return false;
+            return;
         }
 
         // Only new outbox entries reach the relay, so only records that can be one are parsed: most of a busy
@@ -309,7 +300,7 @@ public sealed class DynamoDbStreamPoller : IAsyncDisposable
             state.Iterator = null;
             state.ResumeAt = retryFrom;
             state.NotBefore = _time.GetUtcNow() + _options.RetryDelay;
-            return false;
+            return;
         }
 
         state.NotBefore = null;
@@ -325,7 +316,6 @@ public sealed class DynamoDbStreamPoller : IAsyncDisposable
             state.Finished = true;
         }
 
-        return read >= _options.BatchSize && !state.Finished;
     }
 
     /// <summary>Whether a record's JSON text can be a new outbox entry at all: an INSERT whose text holds the
