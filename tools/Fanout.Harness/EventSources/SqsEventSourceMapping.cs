@@ -50,8 +50,6 @@ public sealed class SqsEventSourceMapping : IAsyncDisposable
     private readonly Action<string> _log;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _pollers = [];
-    private readonly HashSet<Task> _deletes = [];
-    private readonly Lock _deletesGate = new();
 
     public SqsEventSourceMapping(IAmazonSQS sqs, QueueSet queue, ILambdaHandler handler, TimeSpan functionTimeout, string region, TimeProvider time, Action<string> log)
     {
@@ -86,13 +84,6 @@ public sealed class SqsEventSourceMapping : IAsyncDisposable
     {
         await _stop.CancelAsync();
         await Task.WhenAll(_pollers);
-        Task[] deleting;
-        lock (_deletesGate)
-        {
-            deleting = [.. _deletes];
-        }
-
-        await Task.WhenAll(deleting);
         _stop.Dispose();
     }
 
@@ -176,49 +167,17 @@ public sealed class SqsEventSourceMapping : IAsyncDisposable
             return;
         }
 
-        // The delete runs while this poller receives its next batch, as Lambda's pollers overlap them: the
-        // records are done, and a message whose delete fails comes back after its visibility timeout either way.
-        var delete = DeleteAsync(succeeded);
-        lock (_deletesGate)
-        {
-            _deletes.Add(delete);
-        }
-
-        _ = delete.ContinueWith(
-            done =>
+        var deleted = await _sqs.DeleteMessageBatchAsync(
+            new DeleteMessageBatchRequest
             {
-                lock (_deletesGate)
-                {
-                    _deletes.Remove(done);
-                }
+                QueueUrl = _queue.QueueUrl,
+                Entries = succeeded.Select((m, i) => new DeleteMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle)).ToList(),
             },
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
-    }
-
-    private async Task DeleteAsync(List<Message> succeeded)
-    {
-        try
+            CancellationToken.None);
+        Stats.AddDeleted(deleted.Successful?.Count ?? 0);
+        if (deleted.Failed is { Count: > 0 } notDeleted)
         {
-            var deleted = await _sqs.DeleteMessageBatchAsync(
-                new DeleteMessageBatchRequest
-                {
-                    QueueUrl = _queue.QueueUrl,
-                    Entries = succeeded.Select((m, i) => new DeleteMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle)).ToList(),
-                },
-                CancellationToken.None);
-            Stats.AddDeleted(deleted.Successful?.Count ?? 0);
-            if (deleted.Failed is { Count: > 0 } notDeleted)
-            {
-                _log($"[{_queue.Consumer.Service}] {notDeleted.Count} deletes failed; those messages will be redelivered: {notDeleted[0].Message}");
-            }
-        }
-#pragma warning disable CA1031 // An emulator hiccup on delete only means redelivery, which the consumers are built for.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            _log($"[{_queue.Consumer.Service}] delete of {succeeded.Count} failed; those messages will be redelivered: {ex.GetType().Name}: {ex.Message}");
+            _log($"[{_queue.Consumer.Service}] {notDeleted.Count} deletes failed; those messages will be redelivered: {notDeleted[0].Message}");
         }
     }
 
