@@ -13,7 +13,7 @@ Usage: scripts/bench.sh [--skip-install] [--no-build] [fanout bench options...]
   --no-build       do not build the AOT and JIT functions (cold starts then use what is already built)
   fanout bench options (scripts/fanout bench --help), e.g.:
     --rates 50,100,150,200,250   offered orders/s, stepped (stops at the first that does not hold; --keep-going)
-    --step-seconds 12            how long each rate is offered (after --warmup-seconds 5)
+    --step-seconds 12            how long each rate is offered (after --warmup-seconds 15)
     --cold-start-runs 3          starts per function and build (0 skips cold starts)
     --ceiling-messages 2000      0 skips the emulator ceiling
     --json                       the report as JSON on stdout

@@ -29,7 +29,7 @@ internal static class BenchCommand
         var signIn = SignInOptions.ForApiCalls();
         var rates = new Option<string>("--rates") { Description = "Offered order rates to step through, per second, comma-separated", DefaultValueFactory = _ => "50,100,150,200,250" };
         var stepSeconds = new Option<double>("--step-seconds") { Description = "How long each rate is offered", DefaultValueFactory = _ => 12 };
-        var warmupSeconds = new Option<double>("--warmup-seconds") { Description = "Orders at the first rate before the steps, not counted (0: none)", DefaultValueFactory = _ => 5 };
+        var warmupSeconds = new Option<double>("--warmup-seconds") { Description = "Orders at the first rate before the steps, not counted, so the JIT and the emulators are warm (0: none)", DefaultValueFactory = _ => 15 };
         var p99Target = new Option<double>("--p99-target-ms") { Description = "Fan-out p99 a rate must stay within to hold", DefaultValueFactory = _ => 100 };
         var maxInFlight = new Option<int>("--max-in-flight") { Description = "POSTs in flight at most", DefaultValueFactory = _ => 64 };
         var keepGoing = new Option<bool>("--keep-going") { Description = "Run every rate, not stop at the first that does not hold" };
