@@ -33,6 +33,20 @@ public sealed class StreamPollerRulesTests
         Assert.False(DynamoDbStreamPoller.IsNewOutboxEntry(Record("1", eventName, key)));
 
     [Theory]
+    [InlineData("INSERT", "OUTBOX#e")]
+    [InlineData("MODIFY", "OUTBOX#e")]
+    [InlineData("REMOVE", "OUTBOX#e")]
+    [InlineData("INSERT", "ORDER#o")]
+    [InlineData("INSERT", null)]
+    public void MayBeNewOutboxEntry_RecordText_TrueExactlyForAnOutboxInsert(string eventName, string? key)
+    {
+        var record = Record("1", eventName, key);
+        var json = System.Text.Json.JsonSerializer.Serialize(record, Fanout.AwsShims.Json.AwsShimsJsonContext.Default.DynamoDbStreamRecord);
+
+        Assert.Equal(eventName == "INSERT" && key is not null && key.StartsWith("OUTBOX#", StringComparison.Ordinal), DynamoDbStreamPoller.MayBeNewOutboxEntry(json));
+    }
+
+    [Theory]
     [InlineData("""{"batchItemFailures":[]}""")]
     [InlineData("")]
     [InlineData("null")]

@@ -20,5 +20,6 @@ internal static class CommandCatalog
         yield return StockCommand.Create();
         yield return CeilingCommand.Create();
         yield return CostCommand.Create();
+        yield return BenchCommand.Create();
     }
 }

@@ -238,6 +238,7 @@ public sealed class DynamoDbStreamPoller : IAsyncDisposable
         }
     }
 
+    /// <summary>Reads one page of the shard and invokes the handler with its new outbox entries.</summary>
     private async Task ReadShardAsync(ShardState state, CancellationToken stop)
     {
         if (state.Iterator is null)
@@ -271,17 +272,28 @@ public sealed class DynamoDbStreamPoller : IAsyncDisposable
             return;
         }
 
-        var records = page.RecordsJson
-            .Select(json => JsonSerializer.Deserialize(json, AwsShimsJsonContext.Default.DynamoDbStreamRecord)!)
-            .ToList();
-        foreach (var record in records)
+        // Only new outbox entries reach the relay, so only records that can be one are parsed: most of a busy
+        // table's records are orders and status updates whose images are kilobytes each. The text test is a
+        // necessary condition; IsNewOutboxEntry decides.
+        var batch = new List<DynamoDbStreamRecord>();
+        foreach (var json in page.RecordsJson)
         {
-            record.EventSourceArn = _streamArn;
-            record.AwsRegion = _options.Region;
+            if (!MayBeNewOutboxEntry(json))
+            {
+                continue;
+            }
+
+            var record = JsonSerializer.Deserialize(json, AwsShimsJsonContext.Default.DynamoDbStreamRecord)!;
+            if (IsNewOutboxEntry(record))
+            {
+                record.EventSourceArn = _streamArn;
+                record.AwsRegion = _options.Region;
+                batch.Add(record);
+            }
         }
 
-        var batch = records.Where(IsNewOutboxEntry).ToList();
-        Stats.AddFilteredOut(records.Count - batch.Count);
+        var read = page.RecordsJson.Count;
+        Stats.AddFilteredOut(read - batch.Count);
         if (batch.Count > 0 && await InvokeAsync(batch) is { } retryFrom)
         {
             Stats.Retried();
@@ -292,9 +304,10 @@ public sealed class DynamoDbStreamPoller : IAsyncDisposable
         }
 
         state.NotBefore = null;
-        if (records.Count > 0)
+        if (read > 0)
         {
-            state.LastSequence = records[^1].Change.SequenceNumber;
+            // One more parse per page: the last record's sequence number, whatever it was.
+            state.LastSequence = JsonSerializer.Deserialize(page.RecordsJson[^1], AwsShimsJsonContext.Default.DynamoDbStreamRecord)!.Change.SequenceNumber;
         }
 
         state.Iterator = page.NextShardIterator;
@@ -302,7 +315,14 @@ public sealed class DynamoDbStreamPoller : IAsyncDisposable
         {
             state.Finished = true;
         }
+
     }
+
+    /// <summary>Whether a record's JSON text can be a new outbox entry at all: an INSERT whose text holds the
+    /// outbox key prefix. False means it certainly is not; true is decided by <see cref="IsNewOutboxEntry"/>.</summary>
+    internal static bool MayBeNewOutboxEntry(string json) =>
+        json.Contains("\"" + DynamoDbStreamRecord.Insert + "\"", StringComparison.Ordinal)
+        && json.Contains("\"" + OutboxSpec.KeyPrefix, StringComparison.Ordinal);
 
     /// <summary>Invokes the handler once; returns where to read again from, or null when the batch succeeded.</summary>
     private async Task<string?> InvokeAsync(List<DynamoDbStreamRecord> batch)
