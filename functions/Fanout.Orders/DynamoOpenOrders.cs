@@ -9,7 +9,7 @@ namespace Fanout.Orders;
 /// index (<c>openShard</c> = <c>OPEN#0..3</c>, <c>openSince</c> ISO-8601 UTC, and the table's <c>pk</c>) and a consistent re-read of each order it
 /// names. Apart from <see cref="DynamoOrderStore"/> so a function that only reads open orders is granted
 /// <c>Query</c> and <c>GetItem</c>, and the functions that write orders are not granted <c>Query</c>.</summary>
-public sealed class DynamoOpenOrders
+public sealed class DynamoOpenOrders : Outbox.IOrderReader
 {
     private readonly IAmazonDynamoDB _dynamo;
     private readonly string _tableName;
@@ -65,6 +65,13 @@ public sealed class DynamoOpenOrders
         while (start is not null);
 
         return open;
+    }
+
+    /// <inheritdoc/>
+    public Task<OrderRecord?> GetAsync(string orderId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(orderId);
+        return GetOrderAsync(orderId, cancellationToken);
     }
 
     private async Task<OrderRecord?> GetOrderAsync(string orderId, CancellationToken cancellationToken)

@@ -65,7 +65,7 @@ public sealed class OutboxInfraTests
         var keys = index.GetProperty("KeySchema").EnumerateArray().Select(k => (k.GetProperty("AttributeName").GetString(), k.GetProperty("KeyType").GetString())).ToList();
         Assert.Equal([("openShard", "HASH"), ("openSince", "RANGE")], keys);
         // The reconciler reads each stuck order's pending envelope from the query itself.
-        Assert.Equal("ALL", index.GetProperty("Projection").GetProperty("ProjectionType").GetString());
+        Assert.Equal("KEYS_ONLY", index.GetProperty("Projection").GetProperty("ProjectionType").GetString());
         var attributes = properties.GetProperty("AttributeDefinitions").EnumerateArray()
             .ToDictionary(a => a.GetProperty("AttributeName").GetString()!, a => a.GetProperty("AttributeType").GetString());
         Assert.Equal(new Dictionary<string, string?> { ["pk"] = "S", ["openShard"] = "S", ["openSince"] = "S" }, attributes);
@@ -109,18 +109,20 @@ public sealed class OutboxInfraTests
     }
 
     [Fact]
-    public void RelayMapping_Synth_PassesOnlyInsertsOfOutboxKeys()
+    public void RelayMapping_Synth_PassesOnlyInsertsOfOutboxAndOrderKeys()
     {
         var filters = Properties(Stack, Paths.RelayMapping).GetProperty("FilterCriteria").GetProperty("Filters");
 
         var pattern = Assert.Single(filters.EnumerateArray()).GetProperty("Pattern").GetString()!;
 
-        Assert.Equal("{\"eventName\":[\"INSERT\"],\"dynamodb\":{\"Keys\":{\"pk\":{\"S\":[{\"prefix\":\"OUTBOX#\"}]}}}}", pattern);
+        Assert.Equal("{\"eventName\":[\"INSERT\"],\"dynamodb\":{\"Keys\":{\"pk\":{\"S\":[{\"prefix\":\"OUTBOX#\"},{\"prefix\":\"ORDER#\"}]}}}}", pattern);
         using var parsed = JsonDocument.Parse(pattern);
-        Assert.Equal(OutboxSpec.KeyPrefix, parsed.RootElement.GetProperty("dynamodb").GetProperty("Keys").GetProperty(FanoutTopology.PartitionKey)
-            .GetProperty("S")[0].GetProperty("prefix").GetString());
-        // What the intake writes for an entry starts with the prefix the filter passes.
+        var prefixes = parsed.RootElement.GetProperty("dynamodb").GetProperty("Keys").GetProperty(FanoutTopology.PartitionKey)
+            .GetProperty("S").EnumerateArray().Select(p => p.GetProperty("prefix").GetString()).ToList();
+        Assert.Equal([OutboxSpec.KeyPrefix, OutboxSpec.OrderKeyPrefix], prefixes);
+        // What the intake writes for an entry and for an order starts with a prefix the filter passes.
         Assert.StartsWith(OutboxSpec.KeyPrefix, DynamoOutbox.KeyFor("3f1c2a9e"), StringComparison.Ordinal);
+        Assert.Equal(DynamoOrderStore.OrderPrefix, OutboxSpec.OrderKeyPrefix);
     }
 
     [Fact]
@@ -163,6 +165,11 @@ public sealed class OutboxInfraTests
         Assert.True(IamPattern.Matches(patterns[0], DynamoOutbox.KeyFor("3f1c2a9e")));
         Assert.False(IamPattern.Matches(patterns[0], DynamoOrderStore.OrderPrefix + "01J9Z3Q8K2"));
         Assert.False(IamPattern.Matches(patterns[0], DynamoOrderStore.KeyPrefix + "client-key-1"));
+
+        // A new order owes its OrderPlaced until an outcome is applied: the relay reads orders, and only reads them.
+        var orders = Assert.Single(statements, s => s.Sid == "ReadOrders");
+        Assert.Equal(["dynamodb:GetItem"], orders.Actions);
+        Assert.Equal(["ORDER#*"], LeadingKeys(orders));
     }
 
     // ---- The reconciler ----

@@ -33,6 +33,13 @@ public static class OrderPlacedEvents
             ContractsJsonContext.Default.CloudEventOrderPlaced);
     }
 
+    /// <summary>The <c>OrderPlaced</c> <paramref name="order"/> owes, as stored (<see cref="OrderRecord.EventJson"/>).</summary>
+    public static OutgoingEvent Of(OrderRecord order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        return new OutgoingEvent(EventIds.For(order.OrderId, Service, Outcome), EventTypes.OrderPlaced, order.CorrelationId, order.EventJson);
+    }
+
     /// <summary>The <c>data</c> member as the order item stores it (JSON of <see cref="OrderPlaced"/>).</summary>
     public static string DataJson(OrderPlaced placed) => JsonSerializer.Serialize(placed, ContractsJsonContext.Default.OrderPlaced);
 
