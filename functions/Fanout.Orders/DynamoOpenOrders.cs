@@ -9,10 +9,11 @@ namespace Fanout.Orders;
 /// index (<c>openShard</c> = <c>OPEN#0..3</c>, <c>openSince</c> ISO-8601 UTC, and the table's <c>pk</c>) and a consistent re-read of each order it
 /// names. Apart from <see cref="DynamoOrderStore"/> so a function that only reads open orders is granted
 /// <c>Query</c> and <c>GetItem</c>, and the functions that write orders are not granted <c>Query</c>.</summary>
-public sealed class DynamoOpenOrders : Outbox.IOrderReader
+public sealed class DynamoOpenOrders
 {
     private readonly IAmazonDynamoDB _dynamo;
     private readonly string _tableName;
+    private readonly DynamoOrderReader _orders;
 
     public DynamoOpenOrders(IAmazonDynamoDB dynamo, string tableName)
     {
@@ -20,6 +21,7 @@ public sealed class DynamoOpenOrders : Outbox.IOrderReader
         ArgumentException.ThrowIfNullOrWhiteSpace(tableName);
         _dynamo = dynamo;
         _tableName = tableName;
+        _orders = new DynamoOrderReader(dynamo, tableName);
     }
 
     /// <summary>Open orders of one shard of the index that became open before <paramref name="olderThan"/>, oldest
@@ -67,23 +69,5 @@ public sealed class DynamoOpenOrders : Outbox.IOrderReader
         return open;
     }
 
-    /// <inheritdoc/>
-    public Task<OrderRecord?> GetAsync(string orderId, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(orderId);
-        return GetOrderAsync(orderId, cancellationToken);
-    }
-
-    private async Task<OrderRecord?> GetOrderAsync(string orderId, CancellationToken cancellationToken)
-    {
-        var response = await _dynamo.GetItemAsync(
-            new GetItemRequest
-            {
-                TableName = _tableName,
-                Key = new() { [FanoutTopology.PartitionKey] = new AttributeValue { S = DynamoOrderStore.OrderPrefix + orderId } },
-                ConsistentRead = true,
-            },
-            cancellationToken);
-        return response.Item is { Count: > 0 } item ? DynamoOrderStore.FromItem(item) : null;
-    }
+    private Task<OrderRecord?> GetOrderAsync(string orderId, CancellationToken cancellationToken) => _orders.GetAsync(orderId, cancellationToken);
 }

@@ -20,7 +20,7 @@ public static class Composition
         publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
         var dynamo = AwsClients.DynamoDb();
         var outbox = new DynamoOutbox(dynamo, settings.TableName);
-        var orders = new DynamoOpenOrders(dynamo, settings.TableName);
+        var orders = new DynamoOrderReader(dynamo, settings.TableName);
         return new OutboxRelayFunction(new OutboxRelayer(new OutboxDispatcher(outbox, publisher), orders, publisher, time), log);
     }
 }

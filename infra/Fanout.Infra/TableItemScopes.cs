@@ -60,8 +60,8 @@ public static class TableItemScopes
             var name when name == FanoutTopology.OrderStatus.Function.Name => [new("UseOwnTable", operations, [OrderItems, FailureItems])],
             var name when name == FanoutTopology.OutboxRelay.Name =>
             [
-                new("UseOutboxEntries", operations, [OutboxItems]),
-                new("ReadOrders", ["GetItem"], [OrderItems]),
+                new("ReadOutboxEntriesAndOrders", ["GetItem"], [OutboxItems, OrderItems]),
+                new("DeletePublishedOutboxEntries", ["DeleteItem"], [OutboxItems]),
             ],
             var name when name == FanoutTopology.Reconciler.Name =>
             [

@@ -158,18 +158,20 @@ public sealed class OutboxInfraTests
         Assert.Equal(["sqs:SendMessage"], send.Actions);
         Assert.Equal(failureQueueId, GetAtt(Assert.Single(send.Resources), "Arn"));
 
-        var items = Assert.Single(statements, s => s.Sid == "UseOutboxEntries");
-        Assert.Equal(["dynamodb:DeleteItem", "dynamodb:GetItem"], items.Actions.Order());
-        var patterns = LeadingKeys(items);
-        Assert.Equal(["OUTBOX#*"], patterns);
-        Assert.True(IamPattern.Matches(patterns[0], DynamoOutbox.KeyFor("3f1c2a9e")));
-        Assert.False(IamPattern.Matches(patterns[0], DynamoOrderStore.OrderPrefix + "01J9Z3Q8K2"));
-        Assert.False(IamPattern.Matches(patterns[0], DynamoOrderStore.KeyPrefix + "client-key-1"));
-
-        // A new order owes its OrderPlaced until an outcome is applied: the relay reads orders, and only reads them.
-        var orders = Assert.Single(statements, s => s.Sid == "ReadOrders");
-        Assert.Equal(["dynamodb:GetItem"], orders.Actions);
-        Assert.Equal(["ORDER#*"], LeadingKeys(orders));
+        // Reads outbox entries and orders (a new order owes its OrderPlaced until an outcome is applied); deletes
+        // only outbox entries.
+        var reads = Assert.Single(statements, s => s.Sid == "ReadOutboxEntriesAndOrders");
+        Assert.Equal(["dynamodb:GetItem"], reads.Actions);
+        var readable = LeadingKeys(reads);
+        Assert.Equal(["OUTBOX#*", "ORDER#*"], readable);
+        Assert.True(IamPattern.Matches(readable[0], DynamoOutbox.KeyFor("3f1c2a9e")));
+        Assert.True(IamPattern.Matches(readable[1], DynamoOrderStore.OrderPrefix + "01J9Z3Q8K2"));
+        Assert.DoesNotContain(readable, p => IamPattern.Matches(p, DynamoOrderStore.KeyPrefix + "client-key-1"));
+        var deletes = Assert.Single(statements, s => s.Sid == "DeletePublishedOutboxEntries");
+        Assert.Equal(["dynamodb:DeleteItem"], deletes.Actions);
+        var deletable = LeadingKeys(deletes);
+        Assert.Equal(["OUTBOX#*"], deletable);
+        Assert.False(IamPattern.Matches(deletable[0], DynamoOrderStore.OrderPrefix + "01J9Z3Q8K2"));
     }
 
     // ---- The reconciler ----
