@@ -260,8 +260,8 @@ public sealed class DynamoOrderStore : IOrderStore
     /// the other two, the lifecycle, the event not yet applied); when another write changed them, the returned old item
     /// is decided again (at most <see cref="ApplyAttempts"/> times). A service's status moves from <c>PENDING</c> to
     /// one final value, except that inventory may become <c>RELEASED</c> from any value; an <c>InventoryReserved</c> or
-    /// <c>InventoryRejected</c> after <c>RELEASED</c>, the same event again, or the same status again under another
-    /// event id is a duplicate and writes nothing.</remarks>
+    /// <c>InventoryRejected</c> after <c>RELEASED</c>, the same event again, or the same final status again under another
+    /// event id is a duplicate and writes nothing (<see cref="OutcomeRules.Decide"/>).</remarks>
     /// <exception cref="InvalidOperationException">The order kept changing under every attempt.</exception>
     public async Task<ApplyOutcomeResult> ApplyOutcomeAsync(string orderId, string eventId, string service, string status, CancellationToken cancellationToken)
     {

@@ -210,14 +210,15 @@ public static class OutcomeRules
 {
     /// <summary>Decides outcome <paramref name="eventId"/> (<paramref name="service"/> → <paramref name="status"/>)
     /// against <paramref name="order"/> as it is: <see cref="ApplyOutcomeStatus.Duplicate"/> for an event already
-    /// applied, a status the service already has, or an inventory outcome after <c>RELEASED</c>;
-    /// <see cref="ApplyOutcomeStatus.Applied"/> from <c>PENDING</c>, and for <c>RELEASED</c> from any status;
+    /// applied, a final status the service already has (under another event id), or an inventory outcome after
+    /// <c>RELEASED</c>; <see cref="ApplyOutcomeStatus.Applied"/> from <c>PENDING</c>, and for <c>RELEASED</c> (a
+    /// compensation, each one its own fact) from any status;
     /// <see cref="ApplyOutcomeStatus.Conflict"/> for a second, different final status.</summary>
     public static ApplyOutcomeStatus Decide(OrderRecord order, string eventId, string service, string status)
     {
         ArgumentNullException.ThrowIfNull(order);
         var was = order.Statuses.TryGetValue(service, out var current) ? current : ServiceStatus.Pending;
-        if (order.AppliedEvents.Contains(eventId) || was == status)
+        if (order.AppliedEvents.Contains(eventId) || (was == status && status != ServiceStatus.Released))
         {
             return ApplyOutcomeStatus.Duplicate;
         }

@@ -470,6 +470,18 @@ public sealed class DynamoOrderStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task ApplyOutcomeAsync_AnotherReleaseUnderANewEventId_IsAppliedOnceMore()
+    {
+        var item = OrderItem("CANCELLED", "RELEASED", false);
+        item["appliedEvents"] = new AttributeValue { SS = ["event-1"] };
+        _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = item;
+
+        Assert.Equal(ApplyOutcomeStatus.Duplicate, (await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, ServiceStatus.Released, Ct)).Status);
+        Assert.Equal(ApplyOutcomeStatus.Applied, (await _store.ApplyOutcomeAsync(OrderId, "event-2", TrackedServices.Inventory, ServiceStatus.Released, Ct)).Status);
+        Assert.Single(_dynamo.Requests.OfType<UpdateItemRequest>());
+    }
+
+    [Fact]
     public void OrderItem_OneLineOrderWithEveryOutcomeApplied_StaysUnderOneKilobyteSoEachWriteCostsOneUnit()
     {
         // AWS's item size: the UTF-8 bytes of every attribute name plus its value ("Item sizes and formats").
