@@ -1,6 +1,6 @@
+using System.Globalization;
 using Fanout.AwsShims.Events;
 using Fanout.Contracts.Events;
-using System.Globalization;
 using Fanout.Contracts.Topology;
 using Fanout.Functions.Common.Logging;
 using Fanout.Functions.Common.Metrics;

@@ -1,8 +1,8 @@
 using Amazon.SQS.Model;
 using Fanout.Contracts.Events;
 using Fanout.Contracts.Topology;
-using Fanout.Orders;
 using Fanout.IntegrationTests.Support;
+using Fanout.Orders;
 
 namespace Fanout.IntegrationTests;
 

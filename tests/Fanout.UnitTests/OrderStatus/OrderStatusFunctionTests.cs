@@ -33,7 +33,8 @@ public sealed class OrderStatusFunctionTests : IDisposable
             OrderPlacedBuilder.DefaultCorrelationId,
             "request-hash",
             TestClock.Start,
-            TrackedServices.All.ToDictionary(s => s, _ => ServiceStatus.Pending)) { OpenSince = TestClock.Start });
+            TrackedServices.All.ToDictionary(s => s, _ => ServiceStatus.Pending))
+        { OpenSince = TestClock.Start });
         _function = new OrderStatusFunction(new OrderStatusService(_store), new FanoutLogger("orderstatus", _time, TextWriter.Null), new EmbeddedMetrics(_metrics, _time));
     }
 
