@@ -1,6 +1,7 @@
 using Fanout.Functions.Common.Aws;
 using Fanout.Functions.Common.Configuration;
 using Fanout.Functions.Common.Logging;
+using Fanout.Functions.Common.Metrics;
 using Fanout.Functions.Common.Sqs;
 using Fanout.Orders;
 using Fanout.OrderStatus.Core;
@@ -16,6 +17,6 @@ public static class Composition
         var dynamo = AwsClients.DynamoDb();
         var log = new FanoutLogger(settings.ServiceName, time, logOutput, settings.LogLevel);
         var store = new DynamoOrderStore(dynamo, settings.TableName, time);
-        return ConsumerFunction.Create(settings, time, log, dynamo, new OrderStatusFunction(new OrderStatusService(store), log));
+        return ConsumerFunction.Create(settings, time, log, dynamo, new OrderStatusFunction(new OrderStatusService(store), log, new EmbeddedMetrics(logOutput, time)));
     }
 }

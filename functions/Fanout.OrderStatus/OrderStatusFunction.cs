@@ -1,21 +1,35 @@
+using System.Globalization;
 using Fanout.AwsShims.Events;
 using Fanout.Contracts.Events;
+using Fanout.Contracts.Topology;
 using Fanout.Functions.Common.Logging;
+using Fanout.Functions.Common.Metrics;
 using Fanout.Functions.Common.Sqs;
+using Fanout.Orders.Core;
 using Fanout.OrderStatus.Core;
 
 namespace Fanout.OrderStatus;
 
-/// <summary>Adapter: SQS record → outcome fact → <see cref="OrderStatusService"/>.</summary>
+/// <summary>Adapter: SQS record → outcome fact → <see cref="OrderStatusService"/>. Each applied outcome writes one
+/// EMF line: metric <c>EndToEndLatency</c> (milliseconds from the order's <c>OrderPlaced</c> <c>time</c>, its
+/// <c>createdAt</c>, to the apply, both server clocks), dimensions <c>Service</c> = <c>orderstatus</c> and
+/// <c>EventType</c> = the outcome's CloudEvents type, properties <c>orderId</c>, <c>service</c> (inventory, sms or
+/// email), <c>appliedAt</c> (RFC 3339 UTC, milliseconds) and <c>traceparent</c> (the message's W3C Trace Context
+/// attribute, when it has one).</summary>
 public sealed class OrderStatusFunction : ISqsRecordHandler
 {
     private readonly OrderStatusService _service;
     private readonly FanoutLogger _log;
+    private readonly EmbeddedMetrics? _metrics;
 
-    public OrderStatusFunction(OrderStatusService service, FanoutLogger log)
+    /// <param name="metrics">Where the <c>EndToEndLatency</c> lines go; null writes none.</param>
+    public OrderStatusFunction(OrderStatusService service, FanoutLogger log, EmbeddedMetrics? metrics = null)
     {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(log);
         _service = service;
         _log = log;
+        _metrics = metrics;
     }
 
     public async Task HandleAsync(SqsMessage message, CancellationToken cancellationToken)
@@ -30,6 +44,19 @@ public sealed class OrderStatusFunction : ISqsRecordHandler
         }
 
         var result = await _service.ApplyAsync(update, cancellationToken);
-        _log.Info("Outcome recorded", ("orderId", update.OrderId), ("service", update.Service), ("status", update.Status), ("result", result.ToString()), ("eventId", update.EventId));
+        _log.Info("Outcome recorded", ("orderId", update.OrderId), ("service", update.Service), ("status", update.Status), ("result", result.Status.ToString()), ("eventId", update.EventId));
+        if (_metrics is not null && result is { Status: ApplyOutcomeStatus.Applied, CreatedAt: { } createdAt, AppliedAt: { } appliedAt })
+        {
+            _metrics.Put(
+                OrderStatusService.ServiceName,
+                envelope.Type,
+                [new MetricDatum(FanoutMetrics.EndToEndLatency, FanoutMetrics.Milliseconds, Math.Max(0, (appliedAt - createdAt).TotalMilliseconds))],
+                [
+                    ("orderId", update.OrderId),
+                    ("service", update.Service),
+                    ("appliedAt", appliedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)),
+                    ("traceparent", message.GetStringAttribute(Contracts.Events.EventAttributes.TraceParent)),
+                ]);
+        }
     }
 }

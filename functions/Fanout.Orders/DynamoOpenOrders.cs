@@ -5,14 +5,15 @@ using Fanout.Orders.Core;
 
 namespace Fanout.Orders;
 
-/// <summary>The reconciler's read of the orders table: the sparse <see cref="ReconcilerSpec.OpenOrdersIndex"/> index
-/// (<c>openShard</c> = <c>OPEN#0..3</c>, <c>openSince</c> ISO-8601 UTC) and a consistent re-read of each order it
+/// <summary>The reconciler's read of the orders table: the sparse, keys-only <see cref="ReconcilerSpec.OpenOrdersIndex"/>
+/// index (<c>openShard</c> = <c>OPEN#0..3</c>, <c>openSince</c> ISO-8601 UTC, and the table's <c>pk</c>) and a consistent re-read of each order it
 /// names. Apart from <see cref="DynamoOrderStore"/> so a function that only reads open orders is granted
 /// <c>Query</c> and <c>GetItem</c>, and the functions that write orders are not granted <c>Query</c>.</summary>
 public sealed class DynamoOpenOrders
 {
     private readonly IAmazonDynamoDB _dynamo;
     private readonly string _tableName;
+    private readonly DynamoOrderReader _orders;
 
     public DynamoOpenOrders(IAmazonDynamoDB dynamo, string tableName)
     {
@@ -20,6 +21,7 @@ public sealed class DynamoOpenOrders
         ArgumentException.ThrowIfNullOrWhiteSpace(tableName);
         _dynamo = dynamo;
         _tableName = tableName;
+        _orders = new DynamoOrderReader(dynamo, tableName);
     }
 
     /// <summary>Open orders of one shard of the index that became open before <paramref name="olderThan"/>, oldest
@@ -52,7 +54,9 @@ public sealed class DynamoOpenOrders
                 cancellationToken);
             foreach (var hit in page.Items ?? [])
             {
-                if (hit.TryGetValue("orderId", out var id) && await GetOrderAsync(id.S, cancellationToken) is { } order && DynamoOrderStore.ToOpenOrder(order) is { } stuck)
+                // The index projects keys only (a status update then writes nothing to it): the order id is the table key's.
+                if (hit.TryGetValue(FanoutTopology.PartitionKey, out var pk) && pk.S is { } key && key.StartsWith(DynamoOrderStore.OrderPrefix, StringComparison.Ordinal)
+                    && await GetOrderAsync(key[DynamoOrderStore.OrderPrefix.Length..], cancellationToken) is { } order && DynamoOrderStore.ToOpenOrder(order) is { } stuck)
                 {
                     open.Add(stuck);
                 }
@@ -65,16 +69,5 @@ public sealed class DynamoOpenOrders
         return open;
     }
 
-    private async Task<OrderRecord?> GetOrderAsync(string orderId, CancellationToken cancellationToken)
-    {
-        var response = await _dynamo.GetItemAsync(
-            new GetItemRequest
-            {
-                TableName = _tableName,
-                Key = new() { [FanoutTopology.PartitionKey] = new AttributeValue { S = DynamoOrderStore.OrderPrefix + orderId } },
-                ConsistentRead = true,
-            },
-            cancellationToken);
-        return response.Item is { Count: > 0 } item ? DynamoOrderStore.FromItem(item) : null;
-    }
+    private Task<OrderRecord?> GetOrderAsync(string orderId, CancellationToken cancellationToken) => _orders.GetAsync(orderId, cancellationToken);
 }

@@ -8,11 +8,25 @@ using Fanout.Orders.Outbox;
 
 namespace Fanout.Orders;
 
-/// <summary>The orders table: <c>ORDER#id</c> items (the order, its OrderPlaced event, per-service
-/// statuses, its <c>lifecycle</c> and <c>cancelEventJson</c> once a cancellation is accepted, and the open-orders
-/// markers <c>openShard</c>/<c>openSince</c> while it is <c>PENDING</c> or <c>CANCELLING</c>), <c>OUTBOX#eventId</c>
-/// items (<see cref="DynamoOutbox"/>) and <c>IDEMPOTENCY#key</c> items (which order a client's key created, and with what request). The key
-/// is stored as given; order intake passes it already scoped to the caller
+/// <summary>The orders table. Items (sizes are AWS's: attribute name bytes plus value bytes; "Item sizes and formats"):
+/// <list type="bullet">
+/// <item><c>IDEMPOTENCY#key</c> (~0.3 KB): which order a client's key created (<c>orderId</c>), with what request
+/// (<c>requestHash</c>), when (<c>createdAt</c>) and under which <c>correlationId</c>, and <c>expiresAt</c>. Written
+/// first: it names the pre-generated order before the order exists, so a retry with the same key can finish a
+/// creation whose second step never happened.</item>
+/// <item><c>ORDER#id</c> (under 1 KB for a one-line order with every outcome applied, so each write costs 1 WCU):
+/// <c>orderId</c>, <c>data</c> (the <c>OrderPlaced</c> data as JSON, not the envelope: <see cref="OrderPlacedEvents"/>
+/// rebuilds the identical envelope from <c>data</c>, <c>correlationId</c> and <c>createdAt</c>), <c>requestHash</c>,
+/// the per-service statuses <c>sms</c>/<c>email</c>/<c>inventory</c>, <c>appliedEvents</c> (string set of applied
+/// outcome ids), <c>appliedAt</c> (map service → RFC 3339 UTC), <c>completedAt</c>, <c>lifecycle</c> and
+/// <c>cancelEventJson</c> once a cancellation is accepted, and the open-orders markers <c>openShard</c>/<c>openSince</c>
+/// while it is <c>PENDING</c> or <c>CANCELLING</c> (the sparse, KEYS_ONLY index the reconciler reads). The order item is
+/// also the outbox entry of its <c>OrderPlaced</c>: while no outcome is applied (<see cref="OrderRecord.OwesPlaced"/>)
+/// the fact may not have reached the topic, and the outbox relay (from the item's stream INSERT) or the reconciler
+/// publish it; the first applied outcome proves delivery at no extra write.</item>
+/// <item><c>OUTBOX#eventId</c> items (<see cref="DynamoOutbox"/>): the <c>OrderCancelled</c> of a cancellation.</item>
+/// </list>
+/// The key is stored as given; order intake passes it already scoped to the caller
 /// (<c>IDEMPOTENCY#&lt;hex SHA-256 of sub&gt;#&lt;client key&gt;</c>), so every key item still starts with
 /// <see cref="KeyPrefix"/> and IAM <c>dynamodb:LeadingKeys</c> patterns on that prefix keep matching.</summary>
 public sealed class DynamoOrderStore : IOrderStore
@@ -48,86 +62,129 @@ public sealed class DynamoOrderStore : IOrderStore
     /// <exception cref="InvalidOperationException">The store was built without an outbox.</exception>
     public IOutbox Outbox => _outbox ?? throw new InvalidOperationException("This order store was built without its outbox.");
 
-    /// <summary>Writes the key's item, the order (with its open-orders markers) and the outbox entry
-    /// <paramref name="placed"/> in one transaction that never overwrites.</summary>
+    /// <summary>Creates the order in two conditional Puts, no transaction (a transaction costs twice the write
+    /// units): first the key's item naming the pre-generated order id, then the order item (its own outbox entry, with
+    /// its open-orders markers).</summary>
     /// <remarks>Outcomes besides <see cref="CreateOrderStatus.Created"/>:
     /// <list type="bullet">
     /// <item>A key whose item is past its <see cref="KeyRetention"/> counts as unused and is taken over, even while
     /// DynamoDB has not yet deleted it: TTL deletion runs lazily, typically within days, and DynamoDB Local never
     /// runs it (AWS DynamoDB developer guide, "Time to Live").</item>
-    /// <item><c>TransactionConflict</c> (another request is writing the same key right now; TransactWriteItems
-    /// API reference) gives <see cref="CreateOrderStatus.InProgress"/>, never an exception.</item>
-    /// <item>A conditional failure on this very order id with this request hash means the SDK retried a write
-    /// that had succeeded but whose response was lost: that is <see cref="CreateOrderStatus.Created"/>.
-    /// <c>ClientRequestToken</c> makes such retries succeed outright within DynamoDB's 10-minute window.</item>
+    /// <item>The key held with another request hash: <see cref="CreateOrderStatus.KeyConflict"/>.</item>
+    /// <item>The key held with this request hash, and its order exists: <see cref="CreateOrderStatus.ExistingForKey"/>
+    /// (or <see cref="CreateOrderStatus.Created"/> when it is this very order: an SDK retry of a write whose response
+    /// was lost).</item>
+    /// <item>The key held with this request hash but its order missing (the first request stopped between the two
+    /// Puts, or is between them now): this request writes that order (same id, time, correlation id and data, so the
+    /// same item and the same <c>OrderPlaced</c>) and answers <see cref="CreateOrderStatus.Created"/> with it; if the
+    /// other request writes it first, <see cref="CreateOrderStatus.ExistingForKey"/>.</item>
     /// </list></remarks>
-    public async Task<CreateOrderResult> CreateAsync(OrderRecord order, OutboxEntry placed, string idempotencyKey, CancellationToken cancellationToken)
+    public async Task<CreateOrderResult> CreateAsync(OrderRecord order, string idempotencyKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(order);
-        ArgumentNullException.ThrowIfNull(placed);
         ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
-        var orderItem = ToItem(order);
-        orderItem[ReconcilerSpec.OpenShardAttribute] = new() { S = OpenOrders.ShardKey(OpenOrders.ShardOf(order.OrderId)) };
-        orderItem[ReconcilerSpec.OpenSinceAttribute] = new() { S = OpenOrders.Since(order.CreatedAt) };
-        var orderPut = new Put
-        {
-            TableName = _tableName,
-            Item = orderItem,
-            ConditionExpression = "attribute_not_exists(#pk)",
-            ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = FanoutTopology.PartitionKey },
-            ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
-        };
-
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        var keyPut = new Put
-        {
-            TableName = _tableName,
-            Item = new Dictionary<string, AttributeValue>
-            {
-                [FanoutTopology.PartitionKey] = new() { S = KeyPrefix + idempotencyKey },
-                ["orderId"] = new() { S = order.OrderId },
-                ["requestHash"] = new() { S = order.RequestHash },
-                [FanoutTopology.TtlAttribute] = new() { N = Seconds(now + (long)KeyRetention.TotalSeconds) },
-            },
-            ConditionExpression = "attribute_not_exists(#pk) OR #ttl < :now",
-            ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = FanoutTopology.PartitionKey, ["#ttl"] = FanoutTopology.TtlAttribute },
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":now"] = new() { N = Seconds(now) } },
-            ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
-        };
-
+        Dictionary<string, AttributeValue> keyItem;
         try
         {
-            await _dynamo.TransactWriteItemsAsync(
-                new TransactWriteItemsRequest
+            await _dynamo.PutItemAsync(
+                new PutItemRequest
                 {
-                    TransactItems = [new() { Put = keyPut }, new() { Put = orderPut }, new() { Put = DynamoOutbox.PutFor(_tableName, placed) }],
-                    ClientRequestToken = order.OrderId,
+                    TableName = _tableName,
+                    Item = new Dictionary<string, AttributeValue>
+                    {
+                        [FanoutTopology.PartitionKey] = new() { S = KeyPrefix + idempotencyKey },
+                        ["orderId"] = new() { S = order.OrderId },
+                        ["requestHash"] = new() { S = order.RequestHash },
+                        ["createdAt"] = new() { S = Format(order.CreatedAt) },
+                        ["correlationId"] = new() { S = order.CorrelationId },
+                        [FanoutTopology.TtlAttribute] = new() { N = Seconds(now + (long)KeyRetention.TotalSeconds) },
+                    },
+                    ConditionExpression = "attribute_not_exists(#pk) OR #ttl < :now",
+                    ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = FanoutTopology.PartitionKey, ["#ttl"] = FanoutTopology.TtlAttribute },
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":now"] = new() { N = Seconds(now) } },
+                    ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
                 },
                 cancellationToken);
-            return new CreateOrderResult(CreateOrderStatus.Created, order);
+            var (_, mine) = await PutOrderAsync(order, cancellationToken);
+            return new CreateOrderResult(CreateOrderStatus.Created, mine);
         }
-        catch (TransactionCanceledException ex) when (ex.CancellationReasons is { Count: > 0 } reasons && reasons.Exists(r => r.Code == TransactionConflict))
+        catch (ConditionalCheckFailedException ex)
         {
-            return new CreateOrderResult(CreateOrderStatus.InProgress, null);
-        }
-        catch (TransactionCanceledException ex) when (ex.CancellationReasons is { Count: > 0 } reasons && reasons[0].Code == ConditionalCheckFailed)
-        {
-            var keyItem = reasons[0].Item is { Count: > 0 } returned ? returned : await GetItemAsync(KeyPrefix + idempotencyKey, cancellationToken);
-            if (keyItem is null || IsExpired(keyItem, now))
+            var held = ex.Item is { Count: > 0 } returned ? returned : await GetItemAsync(KeyPrefix + idempotencyKey, cancellationToken);
+            if (held is null || IsExpired(held, now))
             {
                 // The key went away (or expired) between the write and this read: the next attempt will take it.
                 return new CreateOrderResult(CreateOrderStatus.InProgress, null);
             }
 
-            if (keyItem["requestHash"].S != order.RequestHash)
+            keyItem = held;
+        }
+
+        if (keyItem["requestHash"].S != order.RequestHash)
+        {
+            return new CreateOrderResult(CreateOrderStatus.KeyConflict, null);
+        }
+
+        var existingId = keyItem["orderId"].S;
+        if (await GetAsync(existingId, cancellationToken) is { } existing)
+        {
+            return new CreateOrderResult(existingId == order.OrderId ? CreateOrderStatus.Created : CreateOrderStatus.ExistingForKey, existing);
+        }
+
+        if (!keyItem.TryGetValue("createdAt", out var createdText) || !keyItem.TryGetValue("correlationId", out var correlation))
+        {
+            throw new InvalidOperationException($"Idempotency key '{idempotencyKey}' names an order that does not exist.");
+        }
+
+        // Finish the creation the key names: the same request (same hash), so the same data under the first id and time.
+        var createdAt = ParseTime(createdText.S);
+        var placed = OrderPlacedEvents.DataOf(order.EventJson);
+        placed.OrderId = existingId;
+        placed.PlacedAt = createdAt;
+        var resumed = order with
+        {
+            OrderId = existingId,
+            CorrelationId = correlation.S,
+            CreatedAt = createdAt,
+            EventJson = OrderPlacedEvents.Create(placed, correlation.S, createdAt).Json,
+            OpenSince = createdAt,
+        };
+        var (written, stored) = await PutOrderAsync(resumed, cancellationToken);
+        return new CreateOrderResult(written ? CreateOrderStatus.Created : CreateOrderStatus.ExistingForKey, stored);
+    }
+
+    /// <summary>Puts the order item, never over an existing one. An existing item with this id and request hash is
+    /// this write done before (an SDK retry, or another request finishing the same creation).</summary>
+    /// <returns>Whether this call wrote it, and the order as stored.</returns>
+    private async Task<(bool Written, OrderRecord Order)> PutOrderAsync(OrderRecord order, CancellationToken cancellationToken)
+    {
+        var item = ToItem(order);
+        item[ReconcilerSpec.OpenShardAttribute] = new() { S = OpenOrders.ShardKey(OpenOrders.ShardOf(order.OrderId)) };
+        item[ReconcilerSpec.OpenSinceAttribute] = new() { S = OpenOrders.Since(order.CreatedAt) };
+        try
+        {
+            await _dynamo.PutItemAsync(
+                new PutItemRequest
+                {
+                    TableName = _tableName,
+                    Item = item,
+                    ConditionExpression = "attribute_not_exists(#pk)",
+                    ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = FanoutTopology.PartitionKey },
+                    ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+                },
+                cancellationToken);
+            return (true, order);
+        }
+        catch (ConditionalCheckFailedException ex)
+        {
+            var existing = ex.Item is { Count: > 0 } returned ? FromItem(returned) : await GetAsync(order.OrderId, cancellationToken);
+            if (existing is null || existing.RequestHash != order.RequestHash)
             {
-                return new CreateOrderResult(CreateOrderStatus.KeyConflict, null);
+                throw new InvalidOperationException($"Order {order.OrderId} exists with another request.", ex);
             }
 
-            var existingId = keyItem["orderId"].S;
-            var existing = await GetAsync(existingId, cancellationToken)
-                ?? throw new InvalidOperationException($"Idempotency key '{idempotencyKey}' names an order that does not exist.", ex);
-            return new CreateOrderResult(existingId == order.OrderId ? CreateOrderStatus.Created : CreateOrderStatus.ExistingForKey, existing);
+            return (false, existing);
         }
     }
 
@@ -191,111 +248,132 @@ public sealed class DynamoOrderStore : IOrderStore
         }
     }
 
-    /// <remarks>The outcome is one conditional Update (once per event id; a service's status moves from
-    /// <c>PENDING</c> to one final value, except that inventory may become <c>RELEASED</c> from any value). An
-    /// <c>InventoryReserved</c> or <c>InventoryRejected</c> arriving after <c>RELEASED</c> is a late duplicate, never a
-    /// regression. Then, also after a duplicate (a crash may have come between the two steps), the order is settled
-    /// with a second conditional Update; see <see cref="SettleAsync"/>.</remarks>
-    public async Task<ApplyOutcomeStatus> ApplyOutcomeAsync(string orderId, string eventId, string service, string status, CancellationToken cancellationToken)
+    /// <summary>How often an outcome is tried again when another write to the same order came between its read and
+    /// its conditional Update.</summary>
+    internal const int ApplyAttempts = 5;
+
+    /// <remarks>A consistent read, then one conditional Update (1 WCU for an item under 1 KB) that records the outcome
+    /// (status, <c>appliedAt.&lt;service&gt;</c>, the event id) and, when it settles the order, settles it in the same
+    /// write: <c>completedAt</c> when no service is pending any more; the open-orders markers removed when the order
+    /// leaves <c>PENDING</c> with no lifecycle, or when a <c>CANCELLING</c> order's inventory is <c>RELEASED</c>
+    /// (which also makes it <c>CANCELLED</c>). The condition pins what the decision was made from (this service's status,
+    /// the other two, the lifecycle, the event not yet applied); when another write changed them, the returned old item
+    /// is decided again (at most <see cref="ApplyAttempts"/> times). A service's status moves from <c>PENDING</c> to
+    /// one final value, except that inventory may become <c>RELEASED</c> from any value; an <c>InventoryReserved</c> or
+    /// <c>InventoryRejected</c> after <c>RELEASED</c>, the same event again, or the same final status again under another
+    /// event id is a duplicate and writes nothing (<see cref="OutcomeRules.Decide"/>).</remarks>
+    /// <exception cref="InvalidOperationException">The order kept changing under every attempt.</exception>
+    public async Task<ApplyOutcomeResult> ApplyOutcomeAsync(string orderId, string eventId, string service, string status, CancellationToken cancellationToken)
     {
-        Dictionary<string, AttributeValue>? item;
-        ApplyOutcomeStatus result;
-        try
+        ArgumentException.ThrowIfNullOrEmpty(orderId);
+        ArgumentException.ThrowIfNullOrEmpty(eventId);
+        if (!TrackedServices.All.Contains(service))
         {
-            var response = await _dynamo.UpdateItemAsync(
-                new UpdateItemRequest
-                {
-                    TableName = _tableName,
-                    Key = Key(OrderPrefix + orderId),
-                    UpdateExpression = "SET #svc = :status, updatedAt = :now ADD appliedEvents :events",
-                    ConditionExpression = status == ServiceStatus.Released
-                        ? "attribute_exists(#pk) AND NOT contains(appliedEvents, :eventId)"
-                        : "attribute_exists(#pk) AND NOT contains(appliedEvents, :eventId) AND (#svc = :pending OR #svc = :status)",
-                    ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = FanoutTopology.PartitionKey, ["#svc"] = service },
-                    ExpressionAttributeValues = OutcomeValues(eventId, status),
-                    ReturnValues = ReturnValue.ALL_NEW,
-                    ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
-                },
-                cancellationToken);
-            item = response.Attributes;
-            result = ApplyOutcomeStatus.Applied;
+            throw new ArgumentException($"Unknown service '{service}'.", nameof(service));
         }
-        catch (ConditionalCheckFailedException ex)
+
+        var item = await GetItemAsync(OrderPrefix + orderId, cancellationToken);
+        for (var attempt = 0; attempt < ApplyAttempts; attempt++)
         {
-            item = ex.Item is { Count: > 0 } returned ? returned : await GetItemAsync(OrderPrefix + orderId, cancellationToken);
             if (item is null)
             {
-                return ApplyOutcomeStatus.OrderMissing;
+                return new ApplyOutcomeResult(ApplyOutcomeStatus.OrderMissing);
             }
 
-            result = item.TryGetValue(service, out var current) && current.S is { } was && was != ServiceStatus.Pending && was != status
-                && !(item.TryGetValue("appliedEvents", out var applied) && applied.SS is { } ids && ids.Contains(eventId))
-                && was != ServiceStatus.Released
-                ? ApplyOutcomeStatus.Conflict
-                : ApplyOutcomeStatus.Duplicate;
+            var order = FromItem(item);
+            var decision = OutcomeRules.Decide(order, eventId, service, status);
+            if (decision != ApplyOutcomeStatus.Applied)
+            {
+                return new ApplyOutcomeResult(decision, order.CreatedAt);
+            }
+
+            var now = _time.GetUtcNow();
+            try
+            {
+                await _dynamo.UpdateItemAsync(OutcomeUpdate(order, eventId, service, status, now), cancellationToken);
+                return new ApplyOutcomeResult(ApplyOutcomeStatus.Applied, order.CreatedAt, now);
+            }
+            catch (ConditionalCheckFailedException ex)
+            {
+                // Another outcome (or a cancellation) changed the order since the read: decide again from what it is now.
+                item = ex.Item is { Count: > 0 } returned ? returned : await GetItemAsync(OrderPrefix + orderId, cancellationToken);
+            }
         }
 
-        if (item is { Count: > 0 } && result != ApplyOutcomeStatus.Conflict)
-        {
-            await SettleAsync(FromItem(item), cancellationToken);
-        }
-
-        return result;
+        throw new InvalidOperationException($"Order {orderId} changed under each of {ApplyAttempts} attempts to apply event {eventId}.");
     }
 
-    /// <summary>Brings a settled order's stored state up to date, each step a conditional, idempotent Update:
-    /// <c>CANCELLING</c> with inventory <c>RELEASED</c> becomes <c>CANCELLED</c> and leaves the open-orders index;
-    /// an order with no lifecycle whose computed status is <c>COMPLETED</c> or <c>REJECTED</c> leaves the index.</summary>
-    private async Task SettleAsync(OrderRecord order, CancellationToken cancellationToken)
+    /// <summary>The single Update that applies an outcome <see cref="OutcomeRules.Decide"/> accepted, settling the
+    /// order in the same write where the outcome settles it.</summary>
+    internal UpdateItemRequest OutcomeUpdate(OrderRecord order, string eventId, string service, string status, DateTimeOffset now)
     {
-        string condition;
-        string update;
-        if (order.Lifecycle == OrderStatuses.Cancelling && order.Statuses.GetValueOrDefault(TrackedServices.Inventory) == ServiceStatus.Released)
+        var after = new Dictionary<string, string>(order.Statuses) { [service] = status };
+        var names = new Dictionary<string, string> { ["#pk"] = FanoutTopology.PartitionKey, ["#svc"] = service };
+        var values = new Dictionary<string, AttributeValue>
         {
-            condition = "lifecycle = :cancelling AND #inv = :released";
-            update = "SET lifecycle = :cancelled REMOVE #shard, #since";
+            [":status"] = new() { S = status },
+            [":was"] = new() { S = order.Statuses[service] },
+            [":now"] = new() { S = Format(now) },
+            [":events"] = new() { SS = [eventId] },
+            [":eventId"] = new() { S = eventId },
+        };
+        var set = new List<string> { "#svc = :status", "appliedAt.#svc = :now" };
+        var condition = new List<string> { "attribute_exists(#pk)", "NOT contains(appliedEvents, :eventId)", "#svc = :was" };
+        var others = 0;
+        foreach (var other in TrackedServices.All)
+        {
+            if (other == service)
+            {
+                continue;
+            }
+
+            others++;
+            names["#o" + others] = other;
+            values[":o" + others] = new() { S = order.Statuses[other] };
+            condition.Add($"#o{others} = :o{others}");
         }
-        else if (order.Lifecycle is null && order.OpenSince is not null && OrderStatuses.IsSettled(order.Status))
+
+        if (order.Lifecycle is { } lifecycle)
         {
-            condition = "attribute_not_exists(lifecycle) AND attribute_exists(#shard) AND #inv <> :pending AND #sms <> :pending AND #email <> :pending";
-            update = "REMOVE #shard, #since";
+            values[":lifecycle"] = new() { S = lifecycle };
+            condition.Add("lifecycle = :lifecycle");
         }
         else
         {
-            return;
+            condition.Add("attribute_not_exists(lifecycle)");
         }
 
-        try
+        var settles = after.Values.All(s => s != ServiceStatus.Pending);
+        if (settles && order.CompletedAt is null)
         {
-            await _dynamo.UpdateItemAsync(
-                new UpdateItemRequest
-                {
-                    TableName = _tableName,
-                    Key = Key(OrderPrefix + order.OrderId),
-                    UpdateExpression = update,
-                    ConditionExpression = condition,
-                    ExpressionAttributeNames = new Dictionary<string, string>
-                    {
-                        ["#inv"] = TrackedServices.Inventory,
-                        ["#sms"] = TrackedServices.Sms,
-                        ["#email"] = TrackedServices.Email,
-                        ["#shard"] = ReconcilerSpec.OpenShardAttribute,
-                        ["#since"] = ReconcilerSpec.OpenSinceAttribute,
-                    }.Where(n => condition.Contains(n.Key, StringComparison.Ordinal) || update.Contains(n.Key, StringComparison.Ordinal)).ToDictionary(),
-                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
-                    {
-                        [":cancelling"] = new() { S = OrderStatuses.Cancelling },
-                        [":cancelled"] = new() { S = OrderStatuses.Cancelled },
-                        [":released"] = new() { S = ServiceStatus.Released },
-                        [":pending"] = new() { S = ServiceStatus.Pending },
-                    }.Where(v => condition.Contains(v.Key, StringComparison.Ordinal) || update.Contains(v.Key, StringComparison.Ordinal)).ToDictionary(),
-                },
-                cancellationToken);
+            set.Add("completedAt = :now");
         }
-        catch (ConditionalCheckFailedException)
+
+        var cancelled = order.Lifecycle == OrderStatuses.Cancelling && service == TrackedServices.Inventory && status == ServiceStatus.Released;
+        if (cancelled)
         {
-            // Someone settled it first (or a cancellation reopened it): nothing left to do.
+            values[":cancelled"] = new() { S = OrderStatuses.Cancelled };
+            set.Add("lifecycle = :cancelled");
         }
+
+        var update = "SET " + string.Join(", ", set) + " ADD appliedEvents :events";
+        if (order.OpenSince is not null && (cancelled || (order.Lifecycle is null && settles)))
+        {
+            names["#shard"] = ReconcilerSpec.OpenShardAttribute;
+            names["#since"] = ReconcilerSpec.OpenSinceAttribute;
+            update += " REMOVE #shard, #since";
+        }
+
+        return new UpdateItemRequest
+        {
+            TableName = _tableName,
+            Key = Key(OrderPrefix + order.OrderId),
+            UpdateExpression = update,
+            ConditionExpression = string.Join(" AND ", condition),
+            ExpressionAttributeNames = names,
+            ExpressionAttributeValues = values,
+            ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+        };
     }
 
     /// <summary>The open order <paramref name="order"/> is, with its pending fact; null when it is not open.</summary>
@@ -314,25 +392,7 @@ public sealed class DynamoOrderStore : IOrderStore
         }
 
         var envelope = Fanout.Contracts.Events.EventParser.ParseEnvelope(json);
-        return new OpenOrder(order.OrderId, status, since, new OutgoingEvent(envelope.Id!, envelope.Type!, envelope.CorrelationId!, json));
-    }
-
-    /// <summary>The outcome update's values; <c>:pending</c> only where the condition uses it (DynamoDB refuses unused values).</summary>
-    private Dictionary<string, AttributeValue> OutcomeValues(string eventId, string status)
-    {
-        var values = new Dictionary<string, AttributeValue>
-        {
-            [":status"] = new() { S = status },
-            [":now"] = new() { S = Format(_time.GetUtcNow()) },
-            [":events"] = new() { SS = [eventId] },
-            [":eventId"] = new() { S = eventId },
-        };
-        if (status != ServiceStatus.Released)
-        {
-            values[":pending"] = new() { S = ServiceStatus.Pending };
-        }
-
-        return values;
+        return new OpenOrder(order.OrderId, status, since, new OutgoingEvent(envelope.Id!, envelope.Type!, envelope.CorrelationId!, json), order.OwesPlaced);
     }
 
     private static bool IsExpired(Dictionary<string, AttributeValue> keyItem, long now) =>
@@ -348,16 +408,19 @@ public sealed class DynamoOrderStore : IOrderStore
         return response.Item is { Count: > 0 } item ? item : null;
     }
 
-    private static Dictionary<string, AttributeValue> ToItem(OrderRecord order)
+    /// <summary>The order item of a new order (every service pending, an empty <c>appliedAt</c> map for the
+    /// outcome updates to set members of); the open-orders markers are added by the caller.</summary>
+    internal static Dictionary<string, AttributeValue> ToItem(OrderRecord order)
     {
         var item = new Dictionary<string, AttributeValue>
         {
             [FanoutTopology.PartitionKey] = new() { S = OrderPrefix + order.OrderId },
             ["orderId"] = new() { S = order.OrderId },
-            ["eventJson"] = new() { S = order.EventJson },
+            ["data"] = new() { S = OrderPlacedEvents.DataJson(OrderPlacedEvents.DataOf(order.EventJson)) },
             ["correlationId"] = new() { S = order.CorrelationId },
             ["requestHash"] = new() { S = order.RequestHash },
             ["createdAt"] = new() { S = Format(order.CreatedAt) },
+            ["appliedAt"] = new() { M = [], IsMSet = true },
         };
         foreach (var service in TrackedServices.All)
         {
@@ -367,7 +430,7 @@ public sealed class DynamoOrderStore : IOrderStore
         return item;
     }
 
-    /// <summary>The order an <c>ORDER#</c> item holds.</summary>
+    /// <summary>The order an <c>ORDER#</c> item holds, its <c>OrderPlaced</c> envelope rebuilt from <c>data</c>.</summary>
     internal static OrderRecord FromItem(Dictionary<string, AttributeValue> item)
     {
         var statuses = new Dictionary<string, string>(TrackedServices.All.Count);
@@ -376,21 +439,36 @@ public sealed class DynamoOrderStore : IOrderStore
             statuses[service] = item.TryGetValue(service, out var s) ? s.S : ServiceStatus.Pending;
         }
 
+        var createdAt = ParseTime(item["createdAt"].S);
+        var correlationId = item["correlationId"].S;
+        var appliedAt = new Dictionary<string, DateTimeOffset>();
+        if (item.TryGetValue("appliedAt", out var applied) && applied.M is { } times)
+        {
+            foreach (var (service, at) in times)
+            {
+                appliedAt[service] = ParseTime(at.S);
+            }
+        }
+
         return new OrderRecord(
             item["orderId"].S,
-            item["eventJson"].S,
-            item["correlationId"].S,
+            OrderPlacedEvents.Create(OrderPlacedEvents.FromDataJson(item["data"].S), correlationId, createdAt).Json,
+            correlationId,
             item["requestHash"].S,
-            DateTimeOffset.Parse(item["createdAt"].S, CultureInfo.InvariantCulture),
+            createdAt,
             statuses)
         {
             Lifecycle = item.TryGetValue("lifecycle", out var lifecycle) ? lifecycle.S : null,
             CancelEventJson = item.TryGetValue("cancelEventJson", out var cancel) ? cancel.S : null,
-            OpenSince = item.TryGetValue(ReconcilerSpec.OpenSinceAttribute, out var since)
-                ? DateTimeOffset.Parse(since.S, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal)
-                : null,
+            OpenSince = item.TryGetValue(ReconcilerSpec.OpenSinceAttribute, out var since) ? ParseTime(since.S) : null,
+            AppliedAt = appliedAt,
+            CompletedAt = item.TryGetValue("completedAt", out var completed) ? ParseTime(completed.S) : null,
+            AppliedEvents = item.TryGetValue("appliedEvents", out var events) && events.SS is { } ids ? ids.ToHashSet(StringComparer.Ordinal) : new HashSet<string>(StringComparer.Ordinal),
         };
     }
+
+    private static DateTimeOffset ParseTime(string text) =>
+        DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
 
     private static string Format(DateTimeOffset value) => value.ToString("O", CultureInfo.InvariantCulture);
 

@@ -2,6 +2,7 @@ using Fanout.Functions.Common.Aws;
 using Fanout.Functions.Common.Configuration;
 using Fanout.Functions.Common.Logging;
 using Fanout.Functions.Common.Publishing;
+using Fanout.Orders;
 using Fanout.Orders.Outbox;
 using Fanout.OutboxRelay.Core;
 
@@ -17,7 +18,9 @@ public static class Composition
         var log = new FanoutLogger(settings.ServiceName, time, logOutput, settings.LogLevel);
         IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn(), log);
         publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
-        var outbox = new DynamoOutbox(AwsClients.DynamoDb(), settings.TableName);
-        return new OutboxRelayFunction(new OutboxRelayer(new OutboxDispatcher(outbox, publisher), time), log);
+        var dynamo = AwsClients.DynamoDb();
+        var outbox = new DynamoOutbox(dynamo, settings.TableName);
+        var orders = new DynamoOrderReader(dynamo, settings.TableName);
+        return new OutboxRelayFunction(new OutboxRelayer(new OutboxDispatcher(outbox, publisher), orders, publisher, time), log);
     }
 }

@@ -35,11 +35,12 @@ public static class TableItemScopes
     /// <remarks>The orders table holds four kinds of items (orders, idempotency keys, outbox entries, failure
     /// records) and four functions use it, so each gets only its kinds:
     /// <list type="bullet">
-    /// <item>OrderIntake (public-facing) writes orders, key records and outbox entries, and deletes only the outbox
-    /// entries it published: it can never delete an order or forge a failure record.</item>
+    /// <item>OrderIntake (public-facing) writes orders, key records and (cancellation) outbox entries, and deletes only
+    /// the outbox entries it published: it can never delete an order or forge a failure record.</item>
     /// <item>OrderStatus applies outcomes to orders; its failure recorder (shared by every consumer) writes
     /// <c>FAILURE#</c> items into the same table.</item>
-    /// <item>OutboxRelay reads and deletes outbox entries and nothing else.</item>
+    /// <item>OutboxRelay reads and deletes outbox entries, and reads orders (a new order owes its
+    /// <c>OrderPlaced</c> until an outcome is applied).</item>
     /// <item>Reconciler queries the open-orders index (which holds open orders only, so no item condition), reads
     /// orders and outbox entries, and deletes only outbox entries.</item>
     /// </list>
@@ -57,7 +58,11 @@ public static class TableItemScopes
                 new("DeletePublishedOutboxEntries", ["DeleteItem"], [OutboxItems]),
             ],
             var name when name == FanoutTopology.OrderStatus.Function.Name => [new("UseOwnTable", operations, [OrderItems, FailureItems])],
-            var name when name == FanoutTopology.OutboxRelay.Name => [new("UseOutboxEntries", operations, [OutboxItems])],
+            var name when name == FanoutTopology.OutboxRelay.Name =>
+            [
+                new("ReadOutboxEntriesAndOrders", ["GetItem"], [OutboxItems, OrderItems]),
+                new("DeletePublishedOutboxEntries", ["DeleteItem"], [OutboxItems]),
+            ],
             var name when name == FanoutTopology.Reconciler.Name =>
             [
                 new("QueryOpenOrders", ["Query"], IndexName: ReconcilerSpec.OpenOrdersIndex),

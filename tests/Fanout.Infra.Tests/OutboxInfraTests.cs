@@ -65,7 +65,7 @@ public sealed class OutboxInfraTests
         var keys = index.GetProperty("KeySchema").EnumerateArray().Select(k => (k.GetProperty("AttributeName").GetString(), k.GetProperty("KeyType").GetString())).ToList();
         Assert.Equal([("openShard", "HASH"), ("openSince", "RANGE")], keys);
         // The reconciler reads each stuck order's pending envelope from the query itself.
-        Assert.Equal("ALL", index.GetProperty("Projection").GetProperty("ProjectionType").GetString());
+        Assert.Equal("KEYS_ONLY", index.GetProperty("Projection").GetProperty("ProjectionType").GetString());
         var attributes = properties.GetProperty("AttributeDefinitions").EnumerateArray()
             .ToDictionary(a => a.GetProperty("AttributeName").GetString()!, a => a.GetProperty("AttributeType").GetString());
         Assert.Equal(new Dictionary<string, string?> { ["pk"] = "S", ["openShard"] = "S", ["openSince"] = "S" }, attributes);
@@ -109,18 +109,20 @@ public sealed class OutboxInfraTests
     }
 
     [Fact]
-    public void RelayMapping_Synth_PassesOnlyInsertsOfOutboxKeys()
+    public void RelayMapping_Synth_PassesOnlyInsertsOfOutboxAndOrderKeys()
     {
         var filters = Properties(Stack, Paths.RelayMapping).GetProperty("FilterCriteria").GetProperty("Filters");
 
         var pattern = Assert.Single(filters.EnumerateArray()).GetProperty("Pattern").GetString()!;
 
-        Assert.Equal("{\"eventName\":[\"INSERT\"],\"dynamodb\":{\"Keys\":{\"pk\":{\"S\":[{\"prefix\":\"OUTBOX#\"}]}}}}", pattern);
+        Assert.Equal("{\"eventName\":[\"INSERT\"],\"dynamodb\":{\"Keys\":{\"pk\":{\"S\":[{\"prefix\":\"OUTBOX#\"},{\"prefix\":\"ORDER#\"}]}}}}", pattern);
         using var parsed = JsonDocument.Parse(pattern);
-        Assert.Equal(OutboxSpec.KeyPrefix, parsed.RootElement.GetProperty("dynamodb").GetProperty("Keys").GetProperty(FanoutTopology.PartitionKey)
-            .GetProperty("S")[0].GetProperty("prefix").GetString());
-        // What the intake writes for an entry starts with the prefix the filter passes.
+        var prefixes = parsed.RootElement.GetProperty("dynamodb").GetProperty("Keys").GetProperty(FanoutTopology.PartitionKey)
+            .GetProperty("S").EnumerateArray().Select(p => p.GetProperty("prefix").GetString()).ToList();
+        Assert.Equal([OutboxSpec.KeyPrefix, OutboxSpec.OrderKeyPrefix], prefixes);
+        // What the intake writes for an entry and for an order starts with a prefix the filter passes.
         Assert.StartsWith(OutboxSpec.KeyPrefix, DynamoOutbox.KeyFor("3f1c2a9e"), StringComparison.Ordinal);
+        Assert.Equal(DynamoOrderStore.OrderPrefix, OutboxSpec.OrderKeyPrefix);
     }
 
     [Fact]
@@ -156,13 +158,20 @@ public sealed class OutboxInfraTests
         Assert.Equal(["sqs:SendMessage"], send.Actions);
         Assert.Equal(failureQueueId, GetAtt(Assert.Single(send.Resources), "Arn"));
 
-        var items = Assert.Single(statements, s => s.Sid == "UseOutboxEntries");
-        Assert.Equal(["dynamodb:DeleteItem", "dynamodb:GetItem"], items.Actions.Order());
-        var patterns = LeadingKeys(items);
-        Assert.Equal(["OUTBOX#*"], patterns);
-        Assert.True(IamPattern.Matches(patterns[0], DynamoOutbox.KeyFor("3f1c2a9e")));
-        Assert.False(IamPattern.Matches(patterns[0], DynamoOrderStore.OrderPrefix + "01J9Z3Q8K2"));
-        Assert.False(IamPattern.Matches(patterns[0], DynamoOrderStore.KeyPrefix + "client-key-1"));
+        // Reads outbox entries and orders (a new order owes its OrderPlaced until an outcome is applied); deletes
+        // only outbox entries.
+        var reads = Assert.Single(statements, s => s.Sid == "ReadOutboxEntriesAndOrders");
+        Assert.Equal(["dynamodb:GetItem"], reads.Actions);
+        var readable = LeadingKeys(reads);
+        Assert.Equal(["OUTBOX#*", "ORDER#*"], readable);
+        Assert.True(IamPattern.Matches(readable[0], DynamoOutbox.KeyFor("3f1c2a9e")));
+        Assert.True(IamPattern.Matches(readable[1], DynamoOrderStore.OrderPrefix + "01J9Z3Q8K2"));
+        Assert.DoesNotContain(readable, p => IamPattern.Matches(p, DynamoOrderStore.KeyPrefix + "client-key-1"));
+        var deletes = Assert.Single(statements, s => s.Sid == "DeletePublishedOutboxEntries");
+        Assert.Equal(["dynamodb:DeleteItem"], deletes.Actions);
+        var deletable = LeadingKeys(deletes);
+        Assert.Equal(["OUTBOX#*"], deletable);
+        Assert.False(IamPattern.Matches(deletable[0], DynamoOrderStore.OrderPrefix + "01J9Z3Q8K2"));
     }
 
     // ---- The reconciler ----

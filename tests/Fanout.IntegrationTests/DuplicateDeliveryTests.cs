@@ -1,8 +1,8 @@
 using Amazon.SQS.Model;
 using Fanout.Contracts.Events;
 using Fanout.Contracts.Topology;
-using Fanout.Orders;
 using Fanout.IntegrationTests.Support;
+using Fanout.Orders;
 
 namespace Fanout.IntegrationTests;
 
@@ -38,7 +38,10 @@ public sealed class DuplicateDeliveryTests(DefaultFanoutFixture fixture) : IClas
                         new SendMessageRequest
                         {
                             QueueUrl = queueUrl,
-                            MessageBody = order["eventJson"].S,
+                            MessageBody = Fanout.Orders.Core.OrderPlacedEvents.Create(
+                                Fanout.Orders.Core.OrderPlacedEvents.FromDataJson(order["data"].S),
+                                order["correlationId"].S,
+                                DateTimeOffset.Parse(order["createdAt"].S, System.Globalization.CultureInfo.InvariantCulture)).Json,
                             MessageAttributes = new Dictionary<string, MessageAttributeValue>
                             {
                                 [EventAttributes.Type] = new() { DataType = "String", StringValue = EventTypes.OrderPlaced },

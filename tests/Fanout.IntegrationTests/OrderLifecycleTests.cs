@@ -77,8 +77,8 @@ public sealed class OrderLifecycleTests(DefaultFanoutFixture fixture) : IClassFi
             await store.ApplyOutcomeAsync(completed, "it-" + service + "-" + completed, service, status, ct);
         }
 
-        Assert.Equal(Fanout.Orders.Core.ApplyOutcomeStatus.Applied, await store.ApplyOutcomeAsync(cancelled, "it-released-" + cancelled, "inventory", "RELEASED", ct));
-        Assert.Equal(Fanout.Orders.Core.ApplyOutcomeStatus.Duplicate, await store.ApplyOutcomeAsync(cancelled, "it-late-" + cancelled, "inventory", "RESERVED", ct));
+        Assert.Equal(Fanout.Orders.Core.ApplyOutcomeStatus.Applied, (await store.ApplyOutcomeAsync(cancelled, "it-released-" + cancelled, "inventory", "RELEASED", ct)).Status);
+        Assert.Equal(Fanout.Orders.Core.ApplyOutcomeStatus.Duplicate, (await store.ApplyOutcomeAsync(cancelled, "it-late-" + cancelled, "inventory", "RESERVED", ct)).Status);
 
         var done = await OrderItemAsync(completed);
         Assert.False(done.ContainsKey(ReconcilerSpec.OpenShardAttribute));

@@ -112,7 +112,7 @@ public sealed class SignedInApiTests(LogCapturingFixture fixture) : IClassFixtur
 
         Assert.Equal(401, response.StatusCode);
         Assert.Equal("Bearer", response.Headers["WWW-Authenticate"]);
-        Assert.DoesNotContain(await Inspect.ItemsAsync(fanout, Fanout.Contracts.Topology.FanoutTopology.OrdersTable, "ORDER#"), i => i["eventJson"].S.Contains("cust-anon", StringComparison.Ordinal));
+        Assert.DoesNotContain(await Inspect.ItemsAsync(fanout, Fanout.Contracts.Topology.FanoutTopology.OrdersTable, "ORDER#"), i => i["data"].S.Contains("cust-anon", StringComparison.Ordinal));
     }
 
     private static string Body(string? customerId, string email, string phone)

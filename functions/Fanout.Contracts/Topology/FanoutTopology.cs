@@ -31,8 +31,9 @@ public static class FanoutTopology
         Project = "functions/Fanout.OrderIntake",
         Service = "orders",
         Table = OrdersTable,
-        // TransactWriteItems is authorised per item: its Puts (order, key, outbox entry) need dynamodb:PutItem and
-        // the cancel's Update UpdateItem; a published outbox entry is deleted.
+        // An order is two conditional Puts (key record, order); TransactWriteItems (a cancellation) is authorised per
+        // item: the outbox entry's Put needs dynamodb:PutItem and the cancel's Update UpdateItem; a published
+        // cancellation entry is deleted.
         TableOperations = ["GetItem", "PutItem", "UpdateItem", "DeleteItem"],
         TimeoutSeconds = 10,
         MemoryMb = 512,
@@ -117,16 +118,16 @@ public static class FanoutTopology
         MaxConcurrency = 5,
     };
 
-    /// <summary>Publishes the order table's outbox entries that the intake's inline publish did not: driven by the
-    /// table's DynamoDB stream (filtered to new <see cref="OutboxSpec.KeyPrefix"/> items) on AWS, by an in-process
-    /// stream poller locally.</summary>
+    /// <summary>Publishes the order table's pending facts that the intake's inline publish did not: driven by the
+    /// table's DynamoDB stream (filtered to new <see cref="OutboxSpec.RelayedKeyPrefixes"/> items) on AWS, by an
+    /// in-process stream poller locally.</summary>
     public static readonly FunctionSpec OutboxRelay = new()
     {
         Name = "OutboxRelay",
         Project = "functions/Fanout.OutboxRelay",
         Service = "orders",
         Table = OrdersTable,
-        // Reads the entry (consistently) before publishing it, deletes it after.
+        // Reads the entry or the order (consistently) before publishing, deletes a published outbox entry.
         TableOperations = ["GetItem", "DeleteItem"],
         TimeoutSeconds = 30,
         MemoryMb = 256,
@@ -180,12 +181,20 @@ public static class FanoutTopology
     }
 }
 
-/// <summary>The transactional outbox in the order service's table: an order (or its cancellation) and the fact it
-/// owes the topic are written in one transaction; the fact is an item <c>OUTBOX#&lt;eventId&gt;</c> holding the exact
+/// <summary>The outbox in the order service's table. An order is its own outbox entry: the <c>ORDER#&lt;id&gt;</c> item
+/// owes its <c>OrderPlaced</c> (rebuilt from the stored fields) until the first outcome is applied. A cancellation and
+/// its fact are written in one transaction; that fact is an item <c>OUTBOX#&lt;eventId&gt;</c> holding the exact
 /// envelope, deleted once published. See ARCHITECTURE.md, "The outbox".</summary>
 public static class OutboxSpec
 {
     public const string KeyPrefix = "OUTBOX#";
+
+    /// <summary>The order items' key prefix (<c>Fanout.Orders.DynamoOrderStore.OrderPrefix</c>): a new order item is
+    /// an outbox entry of its <c>OrderPlaced</c>.</summary>
+    public const string OrderKeyPrefix = "ORDER#";
+
+    /// <summary>The key prefixes of new items the relay reads from the table's stream: outbox entries and orders.</summary>
+    public static IReadOnlyList<string> RelayedKeyPrefixes { get; } = [KeyPrefix, OrderKeyPrefix];
 
     /// <summary>How long a request waits for its inline publish before answering <c>202</c> anyway, in milliseconds.</summary>
     public const int InlinePublishTimeoutMs = 1000;

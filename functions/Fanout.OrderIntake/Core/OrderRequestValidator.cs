@@ -1,8 +1,8 @@
-using Fanout.Contracts.Json;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Unicode;
 using Fanout.Contracts.Events;
+using Fanout.Contracts.Json;
 using Fanout.Contracts.Orders;
 
 namespace Fanout.OrderIntake.Core;

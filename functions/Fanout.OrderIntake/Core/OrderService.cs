@@ -11,11 +11,11 @@ namespace Fanout.OrderIntake.Core;
 
 public enum PlaceOrderStatus
 {
-    /// <summary>The order and its <c>OrderPlaced</c> outbox entry were written; the fact is published (inline, or
+    /// <summary>The order (its own <c>OrderPlaced</c> outbox entry) was written; the fact is published (inline, or
     /// later by the outbox relay: see <see cref="PlaceOrderResult.PublishError"/>).</summary>
     Accepted,
 
-    /// <summary>Same idempotency key, same request: the original order (its outbox entry publishes it).</summary>
+    /// <summary>Same idempotency key, same request: the original order (the relay publishes its fact if still owed).</summary>
     Replayed,
 
     /// <summary>Same idempotency key, different request.</summary>
@@ -53,8 +53,9 @@ public enum CancelOrderStatus
 /// <param name="PublishError">As for <see cref="PlaceOrderResult.PublishError"/>.</param>
 public sealed record CancelOrderResult(CancelOrderStatus Status, string? CurrentStatus, Exception? PublishError = null);
 
-/// <summary>The order service's rules: an order (or its cancellation) and the fact it owes the topic are written in
-/// one transaction (the transactional outbox), then the fact is published inline, bounded by a short timeout.</summary>
+/// <summary>The order service's rules: an order and the fact it owes the topic are one item (the order item is the
+/// outbox entry of its <c>OrderPlaced</c> until an outcome is applied), a cancellation and its <c>OrderCancelled</c>
+/// entry one transaction; then the fact is published inline, bounded by a short timeout.</summary>
 /// <remarks>A publish that fails or times out is not an error for the client: the outbox entry is durable and the
 /// outbox relay (from the table's stream) or the reconciler publishes it. Only the request's own cancellation (the
 /// Lambda deadline) propagates.</remarks>
@@ -67,6 +68,7 @@ public sealed class OrderService
 
     private readonly IOrderStore _store;
     private readonly OutboxDispatcher _dispatcher;
+    private readonly IEventPublisher _publisher;
     private readonly TimeProvider _time;
     private readonly TimeSpan _inlinePublishTimeout;
 
@@ -79,6 +81,7 @@ public sealed class OrderService
         ArgumentNullException.ThrowIfNull(time);
         _store = store;
         _dispatcher = new OutboxDispatcher(store.Outbox, publisher);
+        _publisher = publisher;
         _time = time;
         _inlinePublishTimeout = inlinePublishTimeout ?? TimeSpan.FromMilliseconds(OutboxSpec.InlinePublishTimeoutMs);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_inlinePublishTimeout, TimeSpan.Zero, nameof(inlinePublishTimeout));
@@ -123,20 +126,11 @@ public sealed class OrderService
         var now = _time.GetUtcNow();
         var orderId = Guid.CreateVersion7(now).ToString();
         var placed = new OrderPlaced { OrderId = orderId, Customer = command.Customer, Items = command.Items, PlacedAt = now };
-        var outgoing = OutgoingEvents.Create(
-            EventIds.For(orderId, ServiceName, "PLACED"),
-            EventSources.Orders,
-            EventTypes.OrderPlaced,
-            orderId,
-            correlationId,
-            now,
-            placed,
-            ContractsJsonContext.Default.CloudEventOrderPlaced);
+        var outgoing = OrderPlacedEvents.Create(placed, correlationId, now);
         var statuses = TrackedServices.All.ToDictionary(s => s, _ => ServiceStatus.Pending);
         var record = new OrderRecord(orderId, outgoing.Json, correlationId, RequestHash(command), now, statuses) { OpenSince = now };
-        var entry = new OutboxEntry(outgoing, orderId, now);
 
-        var created = await _store.CreateAsync(record, entry, ScopeIdempotencyKey(caller.Subject, idempotencyKey), cancellationToken);
+        var created = await _store.CreateAsync(record, ScopeIdempotencyKey(caller.Subject, idempotencyKey), cancellationToken);
         switch (created.Status)
         {
             case CreateOrderStatus.KeyConflict:
@@ -144,11 +138,15 @@ public sealed class OrderService
             case CreateOrderStatus.InProgress:
                 return new PlaceOrderResult(PlaceOrderStatus.InProgress, null);
             case CreateOrderStatus.ExistingForKey:
-                // The original request wrote its own outbox entry; the relay publishes it if that request could not.
+                // The order item owes its OrderPlaced until an outcome is applied; the relay publishes it if the
+                // original request could not.
                 return new PlaceOrderResult(PlaceOrderStatus.Replayed, created.Order!.OrderId);
         }
 
-        return new PlaceOrderResult(PlaceOrderStatus.Accepted, orderId, await DispatchInlineAsync(entry, cancellationToken));
+        // Created: this order, or the one the key named, finished now (publish what was stored, not a new fact).
+        var order = created.Order ?? record;
+        var stored = order.OrderId == orderId ? outgoing : OrderPlacedEvents.Create(OrderPlacedEvents.DataOf(order.EventJson), order.CorrelationId, order.CreatedAt);
+        return new PlaceOrderResult(PlaceOrderStatus.Accepted, order.OrderId, await PublishInlineAsync(stored, cancellationToken));
     }
 
     /// <summary>Asks for the cancellation of <paramref name="orderId"/> on behalf of <paramref name="caller"/>.</summary>
@@ -212,15 +210,24 @@ public sealed class OrderService
         throw new InvalidOperationException($"Order {orderId} changed under each of {CancelAttempts} cancellation attempts.");
     }
 
+    /// <summary>Publishes <paramref name="placed"/>, waiting at most the inline timeout. Nothing is deleted: the order
+    /// item stops owing the fact when its first outcome is applied.</summary>
+    /// <returns>Null when it was published; otherwise what stopped it (the relay publishes it after its grace).</returns>
+    private Task<Exception?> PublishInlineAsync(OutgoingEvent placed, CancellationToken cancellationToken) =>
+        WithinInlineTimeoutAsync(token => _publisher.PublishAsync(placed, token), cancellationToken);
+
     /// <summary>Publishes and deletes <paramref name="entry"/>, waiting at most the inline timeout.</summary>
     /// <returns>Null when it was published; otherwise what stopped it (the entry stays for the relay).</returns>
-    private async Task<Exception?> DispatchInlineAsync(OutboxEntry entry, CancellationToken cancellationToken)
+    private Task<Exception?> DispatchInlineAsync(OutboxEntry entry, CancellationToken cancellationToken) =>
+        WithinInlineTimeoutAsync(token => _dispatcher.DispatchAsync(entry, token), cancellationToken);
+
+    private async Task<Exception?> WithinInlineTimeoutAsync(Func<CancellationToken, Task> publish, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(_inlinePublishTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            await _dispatcher.DispatchAsync(entry, linked.Token);
+            await publish(linked.Token);
             return null;
         }
 #pragma warning disable CA1031 // Any failure means the same thing here: the durable entry is published later.
@@ -243,7 +250,7 @@ public sealed class OrderService
             return null;
         }
 
-        var placed = EventParser.Bind(EventParser.ParseEnvelope(order.EventJson), ContractsJsonContext.Default.OrderPlaced).Data;
+        var placed = OrderPlacedEvents.DataOf(order.EventJson);
         if (!caller.MayRead(placed.Customer.Id))
         {
             return null;
@@ -258,6 +265,8 @@ public sealed class OrderService
             Items = placed.Items,
             Services = new Dictionary<string, string>(order.Statuses),
             CorrelationId = order.CorrelationId,
+            AppliedAt = new Dictionary<string, DateTimeOffset>(order.AppliedAt),
+            CompletedAt = order.CompletedAt,
         };
     }
 }

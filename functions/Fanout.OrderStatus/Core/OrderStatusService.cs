@@ -1,4 +1,5 @@
 using Fanout.Contracts.Events;
+using Fanout.Functions.Common.Sqs;
 using Fanout.Orders.Core;
 
 namespace Fanout.OrderStatus.Core;
@@ -43,11 +44,21 @@ public sealed class OrderStatusService
         };
     }
 
-    public async Task<ApplyOutcomeStatus> ApplyAsync(OutcomeUpdate update, CancellationToken cancellationToken)
+    /// <summary>Applies <paramref name="update"/>; a duplicate marks the record in progress so
+    /// (<see cref="RecordContext.MarkDuplicate"/>), for its <c>Duplicate</c> metric.</summary>
+    /// <returns>The store's answer: applied (with the order's <c>createdAt</c> and the apply time) or duplicate.</returns>
+    /// <exception cref="InvalidOperationException">The order does not exist (yet): retried.</exception>
+    /// <exception cref="PoisonMessageException">The outcome contradicts the service's recorded final status.</exception>
+    public async Task<ApplyOutcomeResult> ApplyAsync(OutcomeUpdate update, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(update);
         var result = await _store.ApplyOutcomeAsync(update.OrderId, update.EventId, update.Service, update.Status, cancellationToken);
-        return result switch
+        if (result.Status == ApplyOutcomeStatus.Duplicate)
+        {
+            RecordContext.MarkDuplicate();
+        }
+
+        return result.Status switch
         {
             // The order is written before OrderPlaced is published, so a missing order is a wrong id or a
             // not-yet-visible write: retry, and let redrive park it in the DLQ if it never appears.

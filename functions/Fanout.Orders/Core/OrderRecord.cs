@@ -109,9 +109,27 @@ public sealed record OrderRecord(
     /// <c>CANCELLING</c>; null once it is settled (the open-orders index forgot it).</summary>
     public DateTimeOffset? OpenSince { get; init; }
 
+    /// <summary>When each service's outcome was applied (service → server time, UTC); a service is absent until
+    /// its first outcome is applied, and <c>RELEASED</c> replaces the time of the outcome it follows.</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> AppliedAt { get; init; } = EmptyTimes;
+
+    /// <summary>When the last service stopped being <see cref="ServiceStatus.Pending"/> (server time, UTC); null
+    /// while any service is pending.</summary>
+    public DateTimeOffset? CompletedAt { get; init; }
+
+    /// <summary>The event ids of the outcomes applied so far (each is applied once).</summary>
+    public IReadOnlySet<string> AppliedEvents { get; init; } = EmptyIds;
+
     /// <summary>The status <c>GET /orders/{id}</c> shows, one of <see cref="OrderStatuses"/>: the stored lifecycle
     /// when there is one, otherwise computed from the services' statuses.</summary>
     public string Status => Lifecycle ?? OrderStatuses.Of(Statuses);
+
+    /// <summary>True while no outcome has been applied: nothing proves yet that <c>OrderPlaced</c> reached the
+    /// topic, so the order still owes it (the order item is its own outbox entry for that fact).</summary>
+    public bool OwesPlaced => Lifecycle is null && AppliedEvents.Count == 0 && Statuses.Values.All(s => s == ServiceStatus.Pending);
+
+    private static readonly IReadOnlyDictionary<string, DateTimeOffset> EmptyTimes = new Dictionary<string, DateTimeOffset>();
+    private static readonly IReadOnlySet<string> EmptyIds = new HashSet<string>();
 }
 
 public enum CreateOrderStatus
@@ -131,6 +149,11 @@ public enum CreateOrderStatus
 
 public sealed record CreateOrderResult(CreateOrderStatus Status, OrderRecord? Order);
 
+/// <summary>What applying an outcome came to.</summary>
+/// <param name="CreatedAt">The order's <c>createdAt</c> (its <c>OrderPlaced</c> <c>time</c>); null when the order is missing.</param>
+/// <param name="AppliedAt">The server time the outcome was applied; null unless <see cref="ApplyOutcomeStatus.Applied"/>.</param>
+public sealed record ApplyOutcomeResult(ApplyOutcomeStatus Status, DateTimeOffset? CreatedAt = null, DateTimeOffset? AppliedAt = null);
+
 public enum ApplyOutcomeStatus
 {
     Applied,
@@ -147,19 +170,26 @@ public enum ApplyOutcomeStatus
 /// <param name="OpenSince">When it became open (placed, or asked to cancel), UTC.</param>
 /// <param name="PendingEvent">The fact it may still owe the topic, as stored: <c>OrderPlaced</c> while
 /// <c>PENDING</c>, <c>OrderCancelled</c> while <c>CANCELLING</c>. Consumers deduplicate by its id.</param>
-public sealed record OpenOrder(string OrderId, string Status, DateTimeOffset OpenSince, Fanout.Functions.Common.Publishing.OutgoingEvent PendingEvent);
+/// <param name="OwesPlaced">True when the pending fact is an <c>OrderPlaced</c> the order item still holds as its
+/// outbox entry (no outcome applied yet: <see cref="OrderRecord.OwesPlaced"/>).</param>
+public sealed record OpenOrder(string OrderId, string Status, DateTimeOffset OpenSince, Fanout.Functions.Common.Publishing.OutgoingEvent PendingEvent, bool OwesPlaced = false);
 
 /// <summary>The order service's storage. Every write is conditional; nothing is ever blindly overwritten.</summary>
 public interface IOrderStore
 {
-    /// <summary>The outbox in the same table: entries written with <see cref="CreateAsync"/> and
-    /// <see cref="RequestCancelAsync"/> are published and deleted through it.</summary>
+    /// <summary>The outbox in the same table: the <c>OrderCancelled</c> entries written with
+    /// <see cref="RequestCancelAsync"/> are published and deleted through it. (An order's <c>OrderPlaced</c> needs no
+    /// entry of its own: the order item holds it until an outcome proves it delivered, <see cref="OrderRecord.OwesPlaced"/>.)</summary>
     Outbox.IOutbox Outbox { get; }
 
-    /// <summary>Writes the order, its key record and the outbox entry <paramref name="placed"/> in one transaction.</summary>
+    /// <summary>Writes the key record naming <paramref name="order"/>, then the order (which is also the outbox
+    /// entry of its <c>OrderPlaced</c>, <see cref="OrderRecord.EventJson"/>); a retry with the same key finishes a
+    /// creation that stopped between the two.</summary>
     /// <param name="idempotencyKey">The key that names this request; callers scope it (one namespace per customer)
     /// before passing it, the store compares it as an opaque string.</param>
-    Task<CreateOrderResult> CreateAsync(OrderRecord order, Outbox.OutboxEntry placed, string idempotencyKey, CancellationToken cancellationToken);
+    /// <returns>With <see cref="CreateOrderStatus.Created"/>, the order written (which may be the one the key named
+    /// before, finished now: publish its <see cref="OrderRecord.EventJson"/>, not a new one).</returns>
+    Task<CreateOrderResult> CreateAsync(OrderRecord order, string idempotencyKey, CancellationToken cancellationToken);
 
     Task<OrderRecord?> GetAsync(string orderId, CancellationToken cancellationToken);
 
@@ -169,7 +199,35 @@ public interface IOrderStore
     /// <returns>False when the order changed since <paramref name="seen"/> was read (read it again and decide again).</returns>
     Task<bool> RequestCancelAsync(OrderRecord seen, Outbox.OutboxEntry cancelled, DateTimeOffset at, CancellationToken cancellationToken);
 
-    /// <summary>Records a service's outcome once per event id, then settles the order: <c>CANCELLING</c> with
-    /// inventory <c>RELEASED</c> becomes <c>CANCELLED</c>, and a settled order leaves the open-orders index.</summary>
-    Task<ApplyOutcomeStatus> ApplyOutcomeAsync(string orderId, string eventId, string service, string status, CancellationToken cancellationToken);
+    /// <summary>Records a service's outcome once per event id with its server time (<c>appliedAt</c>), settling the
+    /// order in the same write: <c>completedAt</c> once no service is pending, <c>CANCELLING</c> with inventory
+    /// <c>RELEASED</c> becomes <c>CANCELLED</c>, and a settled order leaves the open-orders index.</summary>
+    Task<ApplyOutcomeResult> ApplyOutcomeAsync(string orderId, string eventId, string service, string status, CancellationToken cancellationToken);
+}
+
+/// <summary>Whether an outcome changes an order: the one rule both stores apply.</summary>
+public static class OutcomeRules
+{
+    /// <summary>Decides outcome <paramref name="eventId"/> (<paramref name="service"/> → <paramref name="status"/>)
+    /// against <paramref name="order"/> as it is: <see cref="ApplyOutcomeStatus.Duplicate"/> for an event already
+    /// applied, a final status the service already has (under another event id), or an inventory outcome after
+    /// <c>RELEASED</c>; <see cref="ApplyOutcomeStatus.Applied"/> from <c>PENDING</c>, and for <c>RELEASED</c> (a
+    /// compensation, each one its own fact) from any status;
+    /// <see cref="ApplyOutcomeStatus.Conflict"/> for a second, different final status.</summary>
+    public static ApplyOutcomeStatus Decide(OrderRecord order, string eventId, string service, string status)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        var was = order.Statuses.TryGetValue(service, out var current) ? current : ServiceStatus.Pending;
+        if (order.AppliedEvents.Contains(eventId) || (was == status && status != ServiceStatus.Released))
+        {
+            return ApplyOutcomeStatus.Duplicate;
+        }
+
+        if (status == ServiceStatus.Released || was == ServiceStatus.Pending)
+        {
+            return ApplyOutcomeStatus.Applied;
+        }
+
+        return was == ServiceStatus.Released ? ApplyOutcomeStatus.Duplicate : ApplyOutcomeStatus.Conflict;
+    }
 }

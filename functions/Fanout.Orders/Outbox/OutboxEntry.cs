@@ -21,3 +21,10 @@ public interface IOutbox
     /// <summary>Deletes a published entry; deleting one that is already gone is not an error.</summary>
     Task CompleteAsync(string eventId, CancellationToken cancellationToken);
 }
+
+/// <summary>Reads orders for the functions that publish what an order still owes (the outbox relay, the reconciler).</summary>
+public interface IOrderReader
+{
+    /// <summary>The order, read consistently; null when there is none.</summary>
+    Task<Core.OrderRecord?> GetAsync(string orderId, CancellationToken cancellationToken);
+}

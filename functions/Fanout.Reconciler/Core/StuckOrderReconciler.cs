@@ -8,15 +8,16 @@ namespace Fanout.Reconciler.Core;
 /// <summary>What one run found and did.</summary>
 /// <param name="Found">Orders open (<c>PENDING</c> or <c>CANCELLING</c>) for longer than the threshold, over every shard:
 /// the <c>StuckOrders</c> metric.</param>
-/// <param name="DispatchedFromOutbox">Pending facts whose outbox entry was still there, published and deleted now.</param>
+/// <param name="DispatchedFromOutbox">Pending facts still in the outbox, published now: an <c>OrderPlaced</c> the order
+/// item still owes (no outcome applied), or an <c>OrderCancelled</c> whose entry was still there (deleted after).</param>
 /// <param name="Republished">Facts whose entry was already gone (published once), published again with the same id.</param>
 /// <param name="Failed">Orders whose fact could not be published this run (tried again next run).</param>
 /// <param name="FailedShards">Shards that could not be read this run.</param>
 public sealed record ReconcileResult(int Found, int DispatchedFromOutbox, int Republished, int Failed, int FailedShards);
 
 /// <summary>The reconciler's rule ("monitor expected outputs"): an order still open after the threshold has a fact that
-/// did not get through, or did get through and was lost downstream. For each one it publishes the pending entry from
-/// the outbox when it is still there, otherwise the same fact again (same event id, so consumers that already acted
+/// did not get through, or did get through and was lost downstream. For each one it publishes the pending fact from
+/// the outbox when it is still owed there, otherwise the same fact again (same event id, so consumers that already acted
 /// skip it). One order's failure does not stop the others.</summary>
 public sealed class StuckOrderReconciler
 {
@@ -65,7 +66,13 @@ public sealed class StuckOrderReconciler
             {
                 try
                 {
-                    if (await _dispatcher.DispatchPendingAsync(order.PendingEvent.Id, cancellationToken))
+                    if (order.OwesPlaced)
+                    {
+                        // The order item is the OrderPlaced's outbox entry, and no outcome shows it got through.
+                        await _publisher.PublishAsync(order.PendingEvent, cancellationToken);
+                        dispatched++;
+                    }
+                    else if (order.Status == OrderStatuses.Cancelling && await _dispatcher.DispatchPendingAsync(order.PendingEvent.Id, cancellationToken))
                     {
                         dispatched++;
                     }

@@ -105,8 +105,8 @@ public sealed class OutboxRelayService : Construct
     public const int FailureRetentionDays = 14;
 
     /// <summary>The event filter (Lambda event filtering on the DynamoDB stream record): inserts of items whose
-    /// partition key starts with <see cref="OutboxSpec.KeyPrefix"/>, i.e.
-    /// <c>{"eventName":["INSERT"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"OUTBOX#"}]}}}}</c>.</summary>
+    /// partition key starts with one of <see cref="OutboxSpec.RelayedKeyPrefixes"/>, i.e.
+    /// <c>{"eventName":["INSERT"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"OUTBOX#"},{"prefix":"ORDER#"}]}}}}</c>.</summary>
     public static string FilterPattern { get; } = JsonSerializer.Serialize(new Dictionary<string, object>
     {
         ["eventName"] = new[] { "INSERT" },
@@ -116,7 +116,7 @@ public sealed class OutboxRelayService : Construct
             {
                 [FanoutTopology.PartitionKey] = new Dictionary<string, object>
                 {
-                    ["S"] = new[] { new Dictionary<string, string> { ["prefix"] = OutboxSpec.KeyPrefix } },
+                    ["S"] = OutboxSpec.RelayedKeyPrefixes.Select(prefix => new Dictionary<string, string> { ["prefix"] = prefix }).ToArray(),
                 },
             },
         },

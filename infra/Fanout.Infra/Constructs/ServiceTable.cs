@@ -48,15 +48,15 @@ public sealed class ServiceTable : Construct
         if (props.Outbox)
         {
             // Sparse: only PENDING and CANCELLING orders carry openShard/openSince, so the reconciler reads open
-            // orders only. ALL because the reconciler needs each stuck order's pending envelope (OrderPlaced or
-            // OrderCancelled, kilobytes) from the query itself; KEYS_ONLY would cost one GetItem per stuck order,
-            // and the index holds only the few open orders, so copying whole items costs little.
+            // orders only. KEYS_ONLY: with ALL, every outcome applied to an open order would also rewrite its index
+            // copy (a GSI write costs the projected item's size), and the reconciler re-reads each order it finds
+            // consistently anyway. An index entry (pk, openShard, openSince) is under 1 KB: 1 WCU to add, 1 to remove.
             Table.AddGlobalSecondaryIndex(new GlobalSecondaryIndexProps
             {
                 IndexName = ReconcilerSpec.OpenOrdersIndex,
                 PartitionKey = new Amazon.CDK.AWS.DynamoDB.Attribute { Name = ReconcilerSpec.OpenShardAttribute, Type = AttributeType.STRING },
                 SortKey = new Amazon.CDK.AWS.DynamoDB.Attribute { Name = ReconcilerSpec.OpenSinceAttribute, Type = AttributeType.STRING },
-                ProjectionType = ProjectionType.ALL,
+                ProjectionType = ProjectionType.KEYS_ONLY,
             });
         }
     }

@@ -393,12 +393,12 @@ public sealed partial class CustomerAccessTests(CustomerAccessFixture fixture) :
         return body.ToJsonString();
     }
 
-    /// <summary>The customer id in the <c>OrderPlaced</c> event stored with the order.</summary>
+    /// <summary>The customer id in the <c>OrderPlaced</c> data stored with the order.</summary>
     private async Task<string?> StoredCustomerIdAsync(string orderId)
     {
         var item = Assert.Single(await Inspect.ItemsAsync(fixture.Fanout, FanoutTopology.OrdersTable, DynamoOrderStore.OrderPrefix + orderId));
-        using var envelope = JsonDocument.Parse(item["eventJson"].S);
-        return envelope.RootElement.GetProperty("data").GetProperty("customer").GetProperty("id").GetString();
+        using var data = JsonDocument.Parse(item["data"].S);
+        return data.RootElement.GetProperty("customer").GetProperty("id").GetString();
     }
 
     [GeneratedRegex(@"\\u([0-9A-Fa-f]{4})")]

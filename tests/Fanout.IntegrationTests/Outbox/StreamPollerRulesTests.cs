@@ -24,10 +24,14 @@ public sealed class StreamPollerRulesTests
     [Fact]
     public void IsNewOutboxEntry_InsertOfOutboxItem_IsTrue() => Assert.True(DynamoDbStreamPoller.IsNewOutboxEntry(Record("1")));
 
+    [Fact]
+    public void IsNewOutboxEntry_InsertOfAnOrder_IsTrue() => Assert.True(DynamoDbStreamPoller.IsNewOutboxEntry(Record("1", "INSERT", "ORDER#o")));
+
     [Theory]
     [InlineData("MODIFY", "OUTBOX#e")]
     [InlineData("REMOVE", "OUTBOX#e")]
-    [InlineData("INSERT", "ORDER#o")]
+    [InlineData("MODIFY", "ORDER#o")]
+    [InlineData("INSERT", "IDEMPOTENCY#k")]
     [InlineData("INSERT", null)]
     public void IsNewOutboxEntry_AnythingElse_IsFalse(string eventName, string? key) =>
         Assert.False(DynamoDbStreamPoller.IsNewOutboxEntry(Record("1", eventName, key)));

@@ -519,7 +519,7 @@ public sealed class OrderIntakeFunctionTests : IDisposable
     }
 
     [Fact]
-    public async Task HandleAsync_PublishFails_Returns202AndKeepsTheOutboxEntryAndAReplayPublishesNothing()
+    public async Task HandleAsync_PublishFails_Returns202AndTheOrderStillOwesItsFactAndAReplayPublishesNothing()
     {
         var body = OrderRequestBuilder.ValidOrder().Build();
         _publisher.FailWith = new HttpRequestException("SNS unreachable");
@@ -529,7 +529,8 @@ public sealed class OrderIntakeFunctionTests : IDisposable
         Assert.Equal(202, failed.StatusCode);
         var stored = Assert.Single(_store.Orders);
         Assert.Equal(stored.OrderId, AcceptedOrderId(failed));
-        Assert.Equal(stored.EventJson, Assert.Single(_store.PendingEntries).Event.Json);
+        Assert.True(stored.OwesPlaced);
+        Assert.Empty(_store.PendingEntries);
         Assert.Empty(_publisher.Published);
 
         _publisher.FailWith = null;
@@ -539,7 +540,7 @@ public sealed class OrderIntakeFunctionTests : IDisposable
         Assert.Equal(stored.OrderId, AcceptedOrderId(retried));
         Assert.Equal("true", retried.Headers["Idempotent-Replayed"]);
         Assert.Empty(_publisher.Published);
-        Assert.Single(_store.PendingEntries);
+        Assert.True(Assert.Single(_store.Orders).OwesPlaced);
     }
 
     [Fact]

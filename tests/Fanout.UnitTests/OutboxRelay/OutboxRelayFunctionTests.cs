@@ -41,7 +41,7 @@ public sealed class OutboxRelayFunctionTests : IDisposable
     public void Dispose() => _log.Dispose();
 
     private OutboxRelayFunction Function(IEventPublisher publisher) =>
-        new(new OutboxRelayer(new OutboxDispatcher(_outbox, publisher), new FakeTimeProvider(_at)), new FanoutLogger("outboxrelay", new FakeTimeProvider(_at), _log));
+        new(new OutboxRelayer(new OutboxDispatcher(_outbox, publisher), new InMemoryOrderStore(), publisher, new FakeTimeProvider(_at)), new FanoutLogger("outboxrelay", new FakeTimeProvider(_at), _log));
 
     private static OutboxEntry Entry(string eventId) =>
         new(new OutgoingEvent(eventId, "OrderPlaced", "corr-" + eventId, "{\"customer\":{\"phone\":\"+14155550123\"}}"), "o-" + eventId, _at);

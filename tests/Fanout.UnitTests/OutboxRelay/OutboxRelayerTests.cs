@@ -1,4 +1,5 @@
 using Fanout.Functions.Common.Publishing;
+using Fanout.Orders.Core;
 using Fanout.Orders.Outbox;
 using Fanout.OutboxRelay.Core;
 using Fanout.UnitTests.TestDoubles;
@@ -14,8 +15,9 @@ public sealed class OutboxRelayerTests
     private readonly InMemoryOutbox _outbox = new();
     private readonly RecordingEventPublisher _publisher = new();
     private readonly FakeTimeProvider _time = new(_at.AddMinutes(5));
+    private readonly InMemoryOrderStore _orders = new();
 
-    private OutboxRelayer Relayer() => new(new OutboxDispatcher(_outbox, _publisher), _time);
+    private OutboxRelayer Relayer() => new(new OutboxDispatcher(_outbox, _publisher), _orders, _publisher, _time);
 
     private static OutboxEntry Entry(string eventId) =>
         new(new OutgoingEvent(eventId, "OrderPlaced", "corr-" + eventId, "{\"id\":\"" + eventId + "\"}"), "order-" + eventId, _at);
@@ -67,14 +69,62 @@ public sealed class OutboxRelayerTests
     }
 
     [Fact]
-    public async Task RelayAsync_RecordsThatAreNotNewEntries_AreIgnoredWithoutReading()
+    public async Task RelayAsync_RecordsThatAreNotNewEntriesOrOrders_AreIgnoredWithoutReading()
     {
         var result = await Relayer().RelayAsync(
-            [new RelayRecord("1", "MODIFY", "OUTBOX#e-1"), new RelayRecord("2", "INSERT", "ORDER#o-1"), new RelayRecord("3", "REMOVE", "OUTBOX#e-1")],
+            [new RelayRecord("1", "MODIFY", "OUTBOX#e-1"), new RelayRecord("2", "MODIFY", "ORDER#o-1"), new RelayRecord("3", "REMOVE", "OUTBOX#e-1"), new RelayRecord("4", "INSERT", "IDEMPOTENCY#k"), new RelayRecord("5", "INSERT", "ORDER#")],
             TestContext.Current.CancellationToken);
 
-        Assert.Equal(new RelayResult(0, 0, 3, null, null), result);
+        Assert.Equal(new RelayResult(0, 0, 5, null, null), result);
         Assert.Equal(0, _outbox.Reads);
+    }
+
+    [Fact]
+    public async Task RelayAsync_NewOrderThatStillOwesItsOrderPlaced_PublishesTheRebuiltEnvelopeAfterTheGrace()
+    {
+        var order = PlacedOrder("0195a1b2-c3d4-7e5f-8a9b-0000000000a1");
+        _orders.Add(order);
+        var createdAt = _time.GetUtcNow();
+
+        var relaying = Relayer().RelayAsync([new RelayRecord("1", "INSERT", "ORDER#" + order.OrderId, createdAt)], TestContext.Current.CancellationToken);
+        _time.Advance(OutboxRelayer.InlineGrace - TimeSpan.FromMilliseconds(1));
+        Assert.False(relaying.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        var result = await relaying;
+
+        Assert.Equal(new RelayResult(1, 0, 0, null, null), result);
+        var published = Assert.Single(_publisher.Published);
+        Assert.Equal(order.EventJson, published.Json);
+        Assert.Equal(Fanout.Contracts.Events.EventIds.For(order.OrderId, "orders", "PLACED"), published.Id);
+        Assert.Equal(("OrderPlaced", "corr-1"), (published.Type, published.CorrelationId));
+    }
+
+    [Fact]
+    public async Task RelayAsync_NewOrderWithAnOutcomeAppliedOrGone_PublishesNothing()
+    {
+        var order = PlacedOrder("0195a1b2-c3d4-7e5f-8a9b-0000000000a2");
+        _orders.Add(order);
+        await _orders.ApplyOutcomeAsync(order.OrderId, "evt-sms", "sms", "SENT", TestContext.Current.CancellationToken);
+
+        var result = await Relayer().RelayAsync(
+            [new RelayRecord("1", "INSERT", "ORDER#" + order.OrderId), new RelayRecord("2", "INSERT", "ORDER#0195a1b2-c3d4-7e5f-8a9b-0000000000ff")],
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(new RelayResult(0, 2, 0, null, null), result);
+        Assert.Equal(0, _publisher.Attempts);
+    }
+
+    private OrderRecord PlacedOrder(string orderId)
+    {
+        var at = _time.GetUtcNow();
+        var placed = new Fanout.Contracts.Events.OrderPlaced
+        {
+            OrderId = orderId,
+            Customer = new Fanout.Contracts.Events.CustomerInfo { Id = "c1", Email = "ada@example.com" },
+            Items = [new Fanout.Contracts.Events.OrderLine { Sku = "MUG-01", Quantity = 1 }],
+            PlacedAt = at,
+        };
+        return new OrderRecord(orderId, OrderPlacedEvents.Create(placed, "corr-1", at).Json, "corr-1", "h", at, TrackedServices.All.ToDictionary(s => s, _ => ServiceStatus.Pending)) { OpenSince = at };
     }
 
     [Fact]
@@ -103,7 +153,7 @@ public sealed class OutboxRelayerTests
         // Fails from the second publish on: the first one went through.
         var calls = 0;
         var publisher = new DelegatingPublisher((e, ct) => ++calls == 1 ? _publisher.PublishAsync(e, ct) : Task.FromException(failure));
-        var result = await new OutboxRelayer(new OutboxDispatcher(_outbox, publisher), _time).RelayAsync(records, TestContext.Current.CancellationToken);
+        var result = await new OutboxRelayer(new OutboxDispatcher(_outbox, publisher), _orders, publisher, _time).RelayAsync(records, TestContext.Current.CancellationToken);
 
         Assert.Equal(1, result.Published);
         Assert.Equal("2", result.FailedSequenceNumber);
@@ -134,7 +184,7 @@ public sealed class OutboxRelayerTests
         await cancelled.CancelAsync();
         var publisher = new DelegatingPublisher((_, ct) => Task.FromCanceled(ct));
 
-        var result = await new OutboxRelayer(new OutboxDispatcher(_outbox, publisher), _time).RelayAsync([Insert("9", "e-1")], cancelled.Token);
+        var result = await new OutboxRelayer(new OutboxDispatcher(_outbox, publisher), _orders, publisher, _time).RelayAsync([Insert("9", "e-1")], cancelled.Token);
 
         Assert.Equal("9", result.FailedSequenceNumber);
         Assert.IsAssignableFrom<OperationCanceledException>(result.Failure);

@@ -23,8 +23,8 @@ public sealed class StuckOrderReconcilerTests
         return new StuckOrderReconciler(_orders, new OutboxDispatcher(_outbox, publisher), publisher, new FakeTimeProvider(Now), threshold ?? TimeSpan.FromMinutes(15));
     }
 
-    internal static OpenOrder Open(string orderId, string status = "PENDING") =>
-        new(orderId, status, Now.AddHours(-1), new OutgoingEvent("evt-" + orderId, "OrderPlaced", "corr-" + orderId, "{\"order\":\"" + orderId + "\",\"phone\":\"+14155550123\"}"));
+    internal static OpenOrder Open(string orderId, string status = "PENDING", bool owesPlaced = false) =>
+        new(orderId, status, Now.AddHours(-1), new OutgoingEvent("evt-" + orderId, status == "PENDING" ? "OrderPlaced" : "OrderCancelled", "corr-" + orderId, "{\"order\":\"" + orderId + "\",\"phone\":\"+14155550123\"}"), owesPlaced);
 
     [Fact]
     public async Task RunAsync_AnyRun_AsksEveryShardOnceForOrdersOpenSinceBeforeNowMinusThreshold()
@@ -44,9 +44,22 @@ public sealed class StuckOrderReconcilerTests
     }
 
     [Fact]
-    public async Task RunAsync_EntryStillInTheOutbox_PublishesTheStoredEnvelopeAndDeletesIt()
+    public async Task RunAsync_OrderThatStillOwesItsOrderPlaced_PublishesItAsDispatchedFromTheOutbox()
     {
-        var order = Open("o-1");
+        var order = Open("o-1", owesPlaced: true);
+        _orders.Shards[2] = [order];
+
+        var result = await Reconciler().RunAsync(null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(new ReconcileResult(1, 1, 0, 0, 0), result);
+        Assert.Equal([order.PendingEvent], _publisher.Published);
+        Assert.Equal(0, _outbox.Reads);
+    }
+
+    [Fact]
+    public async Task RunAsync_CancellationEntryStillInTheOutbox_PublishesTheStoredEnvelopeAndDeletesIt()
+    {
+        var order = Open("o-1", "CANCELLING");
         var stored = new OutboxEntry(order.PendingEvent with { Json = "{\"stored\":true}" }, "o-1", Now.AddHours(-1));
         _outbox.Add(stored);
         _orders.Shards[2] = [order];
@@ -74,9 +87,9 @@ public sealed class StuckOrderReconcilerTests
     public async Task RunAsync_OrdersInSeveralShards_CountsThemAll()
     {
         _orders.Shards[0] = [Open("a")];
-        _orders.Shards[1] = [Open("b"), Open("c")];
+        _orders.Shards[1] = [Open("b"), Open("c", "CANCELLING")];
         _orders.Shards[3] = [Open("d")];
-        _outbox.Add(new OutboxEntry(Open("c").PendingEvent, "c", Now));
+        _outbox.Add(new OutboxEntry(Open("c", "CANCELLING").PendingEvent, "c", Now));
 
         var result = await Reconciler().RunAsync(null, TestContext.Current.CancellationToken);
 

@@ -8,17 +8,23 @@ namespace Fanout.UnitTests.TestDoubles;
 /// written once, an idempotency key remembers its order and request hash, and a service status moves from PENDING
 /// to one final value once per event id. A key past <see cref="DynamoOrderStore.KeyRetention"/> (by the given clock)
 /// counts as unused, as the DynamoDB store's condition makes it.
-/// Create and cancel write their outbox entry atomically with the order change; outcomes settle the order as the
-/// DynamoDB store does (CANCELLING + RELEASED → CANCELLED; settled orders lose <see cref="OrderRecord.OpenSince"/>).</summary>
-internal sealed class InMemoryOrderStore(TimeProvider? time = null) : IOrderStore, IOutbox
+/// Create writes the key record, then the order (its own OrderPlaced outbox entry), and a retry with the same key
+/// finishes a creation stopped between the two (<see cref="StopAfterKey"/>); cancel writes its outbox entry atomically
+/// with the order change; outcomes are decided by <see cref="OutcomeRules.Decide"/> and settle the order as the
+/// DynamoDB store does (appliedAt, completedAt, CANCELLING + RELEASED → CANCELLED; settled orders lose
+/// <see cref="OrderRecord.OpenSince"/>).</summary>
+internal sealed class InMemoryOrderStore(TimeProvider? time = null) : IOrderStore, IOutbox, IOrderReader
 {
     private readonly Dictionary<string, OutboxEntry> _outbox = new(StringComparer.Ordinal);
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, OrderRecord> _orders = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (string OrderId, string RequestHash, long ExpiresAt)> _keys = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, HashSet<string>> _appliedEvents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string OrderId, string RequestHash, long ExpiresAt, DateTimeOffset CreatedAt, string CorrelationId)> _keys = new(StringComparer.Ordinal);
+
+    /// <summary>When set, the next <see cref="CreateAsync"/> writes the key record only and then throws it (a crash
+    /// between the two writes), then clears it.</summary>
+    public Exception? StopAfterKey { get; set; }
 
     /// <summary>When set, <see cref="CreateAsync"/> throws it (a store outage).</summary>
     public Exception? FailCreateWith { get; set; }
@@ -95,7 +101,7 @@ internal sealed class InMemoryOrderStore(TimeProvider? time = null) : IOrderStor
         }
     }
 
-    public Task<CreateOrderResult> CreateAsync(OrderRecord order, OutboxEntry placed, string idempotencyKey, CancellationToken cancellationToken)
+    public Task<CreateOrderResult> CreateAsync(OrderRecord order, string idempotencyKey, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (FailCreateWith is { } failure)
@@ -113,9 +119,37 @@ internal sealed class InMemoryOrderStore(TimeProvider? time = null) : IOrderStor
         {
             if (_keys.TryGetValue(idempotencyKey, out var existing) && existing.ExpiresAt >= now)
             {
-                return Task.FromResult(existing.RequestHash == order.RequestHash
-                    ? new CreateOrderResult(CreateOrderStatus.ExistingForKey, _orders[existing.OrderId])
-                    : new CreateOrderResult(CreateOrderStatus.KeyConflict, null));
+                if (existing.RequestHash != order.RequestHash)
+                {
+                    return Task.FromResult(new CreateOrderResult(CreateOrderStatus.KeyConflict, null));
+                }
+
+                if (_orders.TryGetValue(existing.OrderId, out var stored))
+                {
+                    return Task.FromResult(new CreateOrderResult(CreateOrderStatus.ExistingForKey, stored));
+                }
+
+                // The key names an order never written: finish it (same id, time, correlation id, data).
+                var placed = OrderPlacedEvents.DataOf(order.EventJson);
+                placed.OrderId = existing.OrderId;
+                placed.PlacedAt = existing.CreatedAt;
+                var resumed = order with
+                {
+                    OrderId = existing.OrderId,
+                    CorrelationId = existing.CorrelationId,
+                    CreatedAt = existing.CreatedAt,
+                    EventJson = OrderPlacedEvents.Create(placed, existing.CorrelationId, existing.CreatedAt).Json,
+                    OpenSince = existing.CreatedAt,
+                };
+                _orders.Add(resumed.OrderId, resumed);
+                return Task.FromResult(new CreateOrderResult(CreateOrderStatus.Created, resumed));
+            }
+
+            _keys[idempotencyKey] = (order.OrderId, order.RequestHash, now + (long)DynamoOrderStore.KeyRetention.TotalSeconds, order.CreatedAt, order.CorrelationId);
+            if (StopAfterKey is { } crash)
+            {
+                StopAfterKey = null;
+                throw crash;
             }
 
             if (!_orders.TryAdd(order.OrderId, order with { OpenSince = order.CreatedAt }))
@@ -123,10 +157,7 @@ internal sealed class InMemoryOrderStore(TimeProvider? time = null) : IOrderStor
                 throw new InvalidOperationException($"Order {order.OrderId} already exists: the store never overwrites.");
             }
 
-            _keys[idempotencyKey] = (order.OrderId, order.RequestHash, now + (long)DynamoOrderStore.KeyRetention.TotalSeconds);
-            _outbox.Add(placed.EventId, placed);
-            WrittenEntries.Add(placed);
-            return Task.FromResult(new CreateOrderResult(CreateOrderStatus.Created, order));
+            return Task.FromResult(new CreateOrderResult(CreateOrderStatus.Created, _orders[order.OrderId]));
         }
     }
 
@@ -185,46 +216,37 @@ internal sealed class InMemoryOrderStore(TimeProvider? time = null) : IOrderStor
         return Task.FromResult(Find(orderId));
     }
 
-    public Task<ApplyOutcomeStatus> ApplyOutcomeAsync(string orderId, string eventId, string service, string status, CancellationToken cancellationToken)
+    public Task<ApplyOutcomeResult> ApplyOutcomeAsync(string orderId, string eventId, string service, string status, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
             if (!_orders.TryGetValue(orderId, out var order))
             {
-                return Task.FromResult(ApplyOutcomeStatus.OrderMissing);
+                return Task.FromResult(new ApplyOutcomeResult(ApplyOutcomeStatus.OrderMissing));
             }
 
-            var applied = _appliedEvents.TryGetValue(orderId, out var ids) ? ids : _appliedEvents[orderId] = new HashSet<string>(StringComparer.Ordinal);
-            var current = order.Statuses.GetValueOrDefault(service, ServiceStatus.Pending);
-            ApplyOutcomeStatus result;
-            if (applied.Contains(eventId) || (current == ServiceStatus.Released && status != ServiceStatus.Released))
+            var decision = OutcomeRules.Decide(order, eventId, service, status);
+            if (decision != ApplyOutcomeStatus.Applied)
             {
-                result = ApplyOutcomeStatus.Duplicate;
-            }
-            else if (status != ServiceStatus.Released && current != ServiceStatus.Pending && current != status)
-            {
-                return Task.FromResult(ApplyOutcomeStatus.Conflict);
-            }
-            else
-            {
-                applied.Add(eventId);
-                var statuses = new Dictionary<string, string>(order.Statuses, StringComparer.Ordinal) { [service] = status };
-                order = order with { Statuses = statuses };
-                result = ApplyOutcomeStatus.Applied;
+                return Task.FromResult(new ApplyOutcomeResult(decision, order.CreatedAt));
             }
 
-            if (order.Lifecycle == OrderStatuses.Cancelling && order.Statuses.GetValueOrDefault(TrackedServices.Inventory) == ServiceStatus.Released)
+            var now = _time.GetUtcNow();
+            var statuses = new Dictionary<string, string>(order.Statuses, StringComparer.Ordinal) { [service] = status };
+            var settles = statuses.Values.All(s => s != ServiceStatus.Pending);
+            var cancelled = order.Lifecycle == OrderStatuses.Cancelling && service == TrackedServices.Inventory && status == ServiceStatus.Released;
+            order = order with
             {
-                order = order with { Lifecycle = OrderStatuses.Cancelled, OpenSince = null };
-            }
-            else if (order.Lifecycle is null && OrderStatuses.IsSettled(order.Status))
-            {
-                order = order with { OpenSince = null };
-            }
-
+                Statuses = statuses,
+                AppliedAt = new Dictionary<string, DateTimeOffset>(order.AppliedAt, StringComparer.Ordinal) { [service] = now },
+                AppliedEvents = new HashSet<string>(order.AppliedEvents, StringComparer.Ordinal) { eventId },
+                CompletedAt = order.CompletedAt ?? (settles ? now : null),
+                Lifecycle = cancelled ? OrderStatuses.Cancelled : order.Lifecycle,
+                OpenSince = cancelled || (order.Lifecycle is null && settles) ? null : order.OpenSince,
+            };
             _orders[orderId] = order;
-            return Task.FromResult(result);
+            return Task.FromResult(new ApplyOutcomeResult(ApplyOutcomeStatus.Applied, order.CreatedAt, now));
         }
     }
 }

@@ -109,7 +109,7 @@ public sealed class DynamoDbStreamPoller : IAsyncDisposable
     public string StreamArn => _streamArn;
 
     /// <summary>The filter of the relay's event source mapping: an <c>INSERT</c> whose new image's key starts with
-    /// <see cref="OutboxSpec.KeyPrefix"/>.</summary>
+    /// one of <see cref="OutboxSpec.RelayedKeyPrefixes"/>.</summary>
     public static bool IsNewOutboxEntry(DynamoDbStreamRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -117,7 +117,7 @@ public sealed class DynamoDbStreamPoller : IAsyncDisposable
             && record.Change.NewImage is { } image
             && image.TryGetValue(FanoutTopology.PartitionKey, out var key)
             && key.S is { } text
-            && text.StartsWith(OutboxSpec.KeyPrefix, StringComparison.Ordinal);
+            && OutboxSpec.RelayedKeyPrefixes.Any(prefix => text.StartsWith(prefix, StringComparison.Ordinal));
     }
 
     public void Start()

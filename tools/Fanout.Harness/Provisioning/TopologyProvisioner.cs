@@ -153,8 +153,8 @@ public sealed class TopologyProvisioner
                 {
                     IndexName = ReconcilerSpec.OpenOrdersIndex,
                     KeySchema = [new KeySchemaElement(ReconcilerSpec.OpenShardAttribute, KeyType.HASH), new KeySchemaElement(ReconcilerSpec.OpenSinceAttribute, KeyType.RANGE)],
-                    // The reconciler needs the whole order to rebuild the fact it owes; open orders are few.
-                    Projection = new Projection { ProjectionType = ProjectionType.ALL },
+                    // Keys only, as on AWS (ServiceTable): the reconciler re-reads each order it finds.
+                    Projection = new Projection { ProjectionType = ProjectionType.KEYS_ONLY },
                 },
             ];
         }

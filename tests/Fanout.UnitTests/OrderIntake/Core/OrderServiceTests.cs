@@ -47,7 +47,7 @@ public sealed class OrderServiceTests
     }
 
     [Fact]
-    public async Task PlaceAsync_NewOrder_WritesOrderAndOutboxEntryThenPublishesAndDeletesTheEntry()
+    public async Task PlaceAsync_NewOrder_WritesTheOrderAsItsOwnOutboxEntryThenPublishesItsOrderPlaced()
     {
         var store = new InMemoryOrderStore();
         var publisher = new RecordingEventPublisher();
@@ -62,15 +62,42 @@ public sealed class OrderServiceTests
         Assert.Equal(TestClock.Start, order.CreatedAt);
         Assert.Equal(TestClock.Start, order.OpenSince);
         Assert.Equal(OrderService.RequestHash(Command(2)), order.RequestHash);
-        var entry = Assert.Single(store.WrittenEntries);
-        Assert.Equal(EventIds.For(order.OrderId, "orders", "PLACED"), entry.EventId);
-        Assert.Equal(EventTypes.OrderPlaced, entry.Event.Type);
-        Assert.Equal("corr-1", entry.Event.CorrelationId);
-        Assert.Equal(order.EventJson, entry.Event.Json);
-        Assert.Equal(order.OrderId, entry.OrderId);
-        Assert.Equal(TestClock.Start, entry.CreatedAt);
+        var published = Assert.Single(publisher.Published);
+        Assert.Equal(EventIds.For(order.OrderId, "orders", "PLACED"), published.Id);
+        Assert.Equal(EventTypes.OrderPlaced, published.Type);
+        Assert.Equal("corr-1", published.CorrelationId);
+        Assert.Equal(order.EventJson, published.Json);
+        // No separate outbox entry: the order owes its OrderPlaced until an outcome shows it got through.
+        Assert.Empty(store.WrittenEntries);
+        Assert.True(order.OwesPlaced);
+    }
+
+    [Fact]
+    public async Task PlaceAsync_RetryAfterAStopBetweenKeyAndOrder_FinishesTheFirstOrderAndPublishesIt()
+    {
+        var store = new InMemoryOrderStore();
+        var publisher = new RecordingEventPublisher();
+        var time = TestClock.Create();
+        var service = new OrderService(store, publisher, time);
+        store.StopAfterKey = new TimeoutException("crashed between the two writes");
+        await Assert.ThrowsAsync<TimeoutException>(() => service.PlaceAsync(Command(2), Owner, "key-1", "corr-1", Ct));
+        Assert.Empty(store.Orders);
+        time.Advance(TimeSpan.FromSeconds(3));
+
+        var retry = await service.PlaceAsync(Command(2), Owner, "key-1", "corr-2", Ct);
+
+        Assert.Equal(PlaceOrderStatus.Accepted, retry.Status);
+        var order = Assert.Single(store.Orders);
+        Assert.Equal(order.OrderId, retry.OrderId);
+        // The first attempt's id, time and correlation id: the same OrderPlaced it would have published.
+        Assert.Equal(Guid.CreateVersion7(TestClock.Start).ToString()[..13], order.OrderId[..13]);
+        Assert.Equal((TestClock.Start, "corr-1"), (order.CreatedAt, order.CorrelationId));
         Assert.Equal(order.EventJson, Assert.Single(publisher.Published).Json);
-        Assert.Empty(store.PendingEntries);
+        Assert.Equal(EventIds.For(order.OrderId, "orders", "PLACED"), publisher.Published[0].Id);
+
+        var replay = await service.PlaceAsync(Command(2), Owner, "key-1", "corr-3", Ct);
+        Assert.Equal((PlaceOrderStatus.Replayed, order.OrderId), (replay.Status, replay.OrderId));
+        Assert.Single(publisher.Published);
     }
 
     [Fact]
@@ -84,8 +111,9 @@ public sealed class OrderServiceTests
 
         Assert.Equal(PlaceOrderStatus.Accepted, result.Status);
         Assert.Same(failure, result.PublishError);
-        Assert.Equal(Assert.Single(store.Orders).OrderId, result.OrderId);
-        Assert.Equal(result.OrderId, Assert.Single(store.PendingEntries).OrderId);
+        var order = Assert.Single(store.Orders);
+        Assert.Equal(order.OrderId, result.OrderId);
+        Assert.True(order.OwesPlaced);
     }
 
     [Fact]
@@ -103,7 +131,7 @@ public sealed class OrderServiceTests
 
         Assert.Equal(PlaceOrderStatus.Accepted, result.Status);
         Assert.IsAssignableFrom<OperationCanceledException>(result.PublishError);
-        Assert.Single(store.PendingEntries);
+        Assert.True(Assert.Single(store.Orders).OwesPlaced);
     }
 
     [Fact]
@@ -128,7 +156,7 @@ public sealed class OrderServiceTests
         Assert.Equal(first.OrderId, again.OrderId);
         Assert.Null(again.PublishError);
         Assert.Equal(1, publisher.Attempts);
-        Assert.Single(store.PendingEntries);
+        Assert.True(Assert.Single(store.Orders).OwesPlaced);
     }
 
     [Fact]
@@ -174,7 +202,7 @@ public sealed class OrderServiceTests
 
         Assert.Equal(PlaceOrderStatus.Accepted, result.Status);
         Assert.Same(timeout, result.PublishError);
-        Assert.Single(store.PendingEntries);
+        Assert.True(Assert.Single(store.Orders).OwesPlaced);
     }
 
     [Fact]
@@ -187,8 +215,7 @@ public sealed class OrderServiceTests
 
         await Assert.ThrowsAsync<OperationCanceledException>(() => service.PlaceAsync(Command(1), Owner, "key-1", "corr-1", cancellation.Token));
 
-        Assert.Single(store.Orders);
-        Assert.Single(store.PendingEntries);
+        Assert.True(Assert.Single(store.Orders).OwesPlaced);
     }
 
     [Fact]
@@ -464,7 +491,8 @@ public sealed class OrderServiceTests
 
         Assert.Equal(expected, result.Status);
         Assert.Equal(current, result.CurrentStatus);
-        Assert.Single(store.WrittenEntries);
+        // The order item is its OrderPlaced's entry: no outbox entry was written.
+        Assert.Empty(store.WrittenEntries);
         Assert.Equal(1, publisher.Attempts);
         Assert.Equal(lifecycle, store.Find(placed.OrderId!)!.Lifecycle);
     }
@@ -510,7 +538,8 @@ public sealed class OrderServiceTests
         Assert.Equal(CancelOrderStatus.NotCancellable, result.Status);
         Assert.Equal(OrderStatuses.Rejected, result.CurrentStatus);
         Assert.Null(store.Find(placed.OrderId!)!.Lifecycle);
-        Assert.Single(store.WrittenEntries);
+        // The order item is its OrderPlaced's entry: no outbox entry was written.
+        Assert.Empty(store.WrittenEntries);
     }
 
     [Fact]
@@ -525,7 +554,8 @@ public sealed class OrderServiceTests
         var result = await service.CancelAsync(placed.OrderId!, Owner, "corr-2", Ct);
 
         Assert.Equal(CancelOrderStatus.AlreadyCancelling, result.Status);
-        Assert.Single(store.WrittenEntries);
+        // The order item is its OrderPlaced's entry: no outbox entry was written.
+        Assert.Empty(store.WrittenEntries);
         Assert.Equal(1, publisher.Attempts);
     }
 
@@ -616,7 +646,7 @@ public sealed class OrderServiceTests
 
         public IOutbox Outbox => _inner.Outbox;
 
-        public Task<CreateOrderResult> CreateAsync(OrderRecord order, OutboxEntry placed, string idempotencyKey, CancellationToken cancellationToken) =>
+        public Task<CreateOrderResult> CreateAsync(OrderRecord order, string idempotencyKey, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
 
         public Task<OrderRecord?> GetAsync(string orderId, CancellationToken cancellationToken)
@@ -636,7 +666,7 @@ public sealed class OrderServiceTests
 
         public Task<bool> RequestCancelAsync(OrderRecord seen, OutboxEntry cancelled, DateTimeOffset at, CancellationToken cancellationToken) => Task.FromResult(false);
 
-        public Task<ApplyOutcomeStatus> ApplyOutcomeAsync(string orderId, string eventId, string service, string status, CancellationToken cancellationToken) =>
+        public Task<ApplyOutcomeResult> ApplyOutcomeAsync(string orderId, string eventId, string service, string status, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Fanout.Contracts.Topology;
 using Fanout.Functions.Common.Logging;
@@ -38,72 +39,54 @@ public sealed class DynamoOrderStoreTests : IDisposable
     private long Now => _time.GetUtcNow().ToUnixTimeSeconds();
 
     [Fact]
-    public async Task CreateAsync_NewKey_WritesKeyAndOrderInOneTransactionThatTakesOverOnlyExpiredKeys()
+    public async Task CreateAsync_NewKey_PutsTheKeyItemThenTheCompactOrderItemWithoutATransaction()
     {
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct);
+        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
 
         Assert.Equal(CreateOrderStatus.Created, result.Status);
         Assert.Equal(OrderId, result.Order!.OrderId);
-        var request = Assert.IsType<TransactWriteItemsRequest>(Assert.Single(_dynamo.Requests));
-        Assert.Equal(OrderId, request.ClientRequestToken);
-        Assert.Equal(3, request.TransactItems.Count);
-        var keyPut = request.TransactItems[0].Put;
+        Assert.Equal(2, _dynamo.Requests.Count);
+        Assert.DoesNotContain(_dynamo.Requests, r => r is TransactWriteItemsRequest);
+        var keyPut = Assert.IsType<PutItemRequest>(_dynamo.Requests[0]);
         Assert.Equal(Table, keyPut.TableName);
         Assert.Equal(DynamoOrderStore.KeyPrefix + Key, keyPut.Item[FanoutTopology.PartitionKey].S);
         Assert.Equal(OrderId, keyPut.Item["orderId"].S);
         Assert.Equal("hash-1", keyPut.Item["requestHash"].S);
+        Assert.Equal(TestClock.Start.ToString("O", CultureInfo.InvariantCulture), keyPut.Item["createdAt"].S);
+        Assert.Equal("corr-1", keyPut.Item["correlationId"].S);
         Assert.Equal(Seconds(Now + (24 * 3600)), keyPut.Item[FanoutTopology.TtlAttribute].N);
         Assert.Equal("attribute_not_exists(#pk) OR #ttl < :now", keyPut.ConditionExpression);
         Assert.Equal(FanoutTopology.TtlAttribute, keyPut.ExpressionAttributeNames["#ttl"]);
         Assert.Equal(FanoutTopology.PartitionKey, keyPut.ExpressionAttributeNames["#pk"]);
-        Assert.Equal(Seconds(Now), keyPut.ExpressionAttributeValues[":now"].N);
-        var orderPut = request.TransactItems[1].Put;
+        Assert.Equal(Seconds(Now), keyPut.ExpressionAttributeValues[":now"].S ?? keyPut.ExpressionAttributeValues[":now"].N);
+        var orderPut = Assert.IsType<PutItemRequest>(_dynamo.Requests[1]);
         Assert.Equal(DynamoOrderStore.OrderPrefix + OrderId, orderPut.Item[FanoutTopology.PartitionKey].S);
         Assert.Equal("attribute_not_exists(#pk)", orderPut.ConditionExpression);
-        Assert.Equal(FanoutTopology.PartitionKey, Assert.Single(orderPut.ExpressionAttributeNames).Value);
-        Assert.Equal("#pk", orderPut.ExpressionAttributeNames.Keys.Single());
+        Assert.Equal("#pk", Assert.Single(orderPut.ExpressionAttributeNames).Key);
         Assert.Equal(OpenOrders.ShardKey(OpenOrders.ShardOf(OrderId)), orderPut.Item[ReconcilerSpec.OpenShardAttribute].S);
-        Assert.Equal("2026-01-01T00:00:00.0000000Z".Length, orderPut.Item[ReconcilerSpec.OpenSinceAttribute].S.Length);
         Assert.Equal(OpenOrders.Since(TestClock.Start), orderPut.Item[ReconcilerSpec.OpenSinceAttribute].S);
-        var outboxPut = request.TransactItems[2].Put;
-        Assert.Equal(OutboxSpec.KeyPrefix + "evt-" + OrderId, outboxPut.Item[FanoutTopology.PartitionKey].S);
-        Assert.Equal("attribute_not_exists(#pk)", outboxPut.ConditionExpression);
-        Assert.Equal(Table, outboxPut.TableName);
-    }
-
-    [Theory]
-    [InlineData(0)]
-    [InlineData(1)]
-    public async Task CreateAsync_TransactionConflictOnEitherItem_ReturnsInProgressWithoutThrowing(int conflictingItem)
-    {
-        // Two requests with one key at once: AWS cancels one transaction with TransactionConflict, not ConditionalCheckFailed.
-        _dynamo.OnTransactWrite = _ => throw ScriptedDynamoDb.Cancelled(
-            ScriptedDynamoDb.Reason(conflictingItem == 0 ? "TransactionConflict" : "None"),
-            ScriptedDynamoDb.Reason(conflictingItem == 1 ? "TransactionConflict" : "None"));
-
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct);
-
-        Assert.Equal(CreateOrderStatus.InProgress, result.Status);
-        Assert.Null(result.Order);
+        // The data, not the envelope: the envelope is rebuilt from it.
+        Assert.False(orderPut.Item.ContainsKey("eventJson"));
+        Assert.Equal(OrderPlacedEvents.DataJson(OrderPlacedEvents.DataOf(Envelope(OrderId))), orderPut.Item["data"].S);
+        Assert.Empty(orderPut.Item["appliedAt"].M);
     }
 
     [Fact]
-    public async Task CreateAsync_SdkRetriedATransactionThatHadSucceeded_ReturnsCreatedForThisOrder()
+    public async Task CreateAsync_SdkRetriedTheOrderPutThatHadSucceeded_ReturnsCreatedForThisOrder()
     {
-        // The first attempt's response was lost; the SDK's retry meets the items that attempt wrote.
-        _dynamo.OnTransactWrite = request =>
+        // The first attempt's response was lost; the SDK's retry meets the item that attempt wrote.
+        _dynamo.OnPutItem = request =>
         {
-            foreach (var write in request.TransactItems)
+            var pk = ScriptedDynamoDb.PartitionKeyOf(request.Item);
+            var existed = _dynamo.Items.ContainsKey(pk);
+            _dynamo.Items[pk] = request.Item;
+            if (pk.StartsWith(DynamoOrderStore.OrderPrefix, StringComparison.Ordinal) || existed)
             {
-                _dynamo.Items[ScriptedDynamoDb.PartitionKeyOf(write.Put.Item)] = write.Put.Item;
+                throw new ConditionalCheckFailedException("The conditional request failed") { Item = request.Item };
             }
-
-            throw ScriptedDynamoDb.Cancelled(
-                ScriptedDynamoDb.Reason("ConditionalCheckFailed", request.TransactItems[0].Put.Item),
-                ScriptedDynamoDb.Reason("ConditionalCheckFailed", request.TransactItems[1].Put.Item));
         };
 
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct);
+        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
 
         Assert.Equal(CreateOrderStatus.Created, result.Status);
         Assert.Equal(OrderId, result.Order!.OrderId);
@@ -115,21 +98,22 @@ public sealed class DynamoOrderStoreTests : IDisposable
     {
         SeedKey(OtherOrderId, "hash-1", Now + 60);
         SeedOrder(OtherOrderId, "hash-1");
-        _dynamo.OnTransactWrite = _ => throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason("ConditionalCheckFailed", _dynamo.Items[DynamoOrderStore.KeyPrefix + Key]), ScriptedDynamoDb.Reason("None"));
+        _dynamo.OnPutItem = _ => throw new ConditionalCheckFailedException("The conditional request failed") { Item = _dynamo.Items[DynamoOrderStore.KeyPrefix + Key] };
 
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct);
+        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
 
         Assert.Equal(CreateOrderStatus.ExistingForKey, result.Status);
         Assert.Equal(OtherOrderId, result.Order!.OrderId);
+        Assert.Single(_dynamo.Requests, r => r is PutItemRequest);
     }
 
     [Fact]
     public async Task CreateAsync_KeyHeldByDifferentRequest_ReturnsKeyConflict()
     {
         SeedKey(OtherOrderId, "hash-other", Now + 60);
-        _dynamo.OnTransactWrite = _ => throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason("ConditionalCheckFailed"), ScriptedDynamoDb.Reason("None"));
+        _dynamo.OnPutItem = _ => throw new ConditionalCheckFailedException("The conditional request failed");
 
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct);
+        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
 
         Assert.Equal(CreateOrderStatus.KeyConflict, result.Status);
         Assert.Null(result.Order);
@@ -138,9 +122,9 @@ public sealed class DynamoOrderStoreTests : IDisposable
     [Fact]
     public async Task CreateAsync_KeyNotReturnedAndGoneOnRead_ReturnsInProgress()
     {
-        _dynamo.OnTransactWrite = _ => throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason("ConditionalCheckFailed"), ScriptedDynamoDb.Reason("None"));
+        _dynamo.OnPutItem = _ => throw new ConditionalCheckFailedException("The conditional request failed");
 
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct);
+        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
 
         Assert.Equal(CreateOrderStatus.InProgress, result.Status);
     }
@@ -152,37 +136,90 @@ public sealed class DynamoOrderStoreTests : IDisposable
     {
         SeedKey(OtherOrderId, "hash-1", Now + expiresIn);
         SeedOrder(OtherOrderId, "hash-1");
-        _dynamo.OnTransactWrite = _ => throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason("ConditionalCheckFailed"), ScriptedDynamoDb.Reason("None"));
+        _dynamo.OnPutItem = _ => throw new ConditionalCheckFailedException("The conditional request failed");
 
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct);
+        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
 
         Assert.Equal(expected, result.Status);
     }
 
     [Fact]
-    public async Task CreateAsync_KeyNamesAMissingOrder_Throws()
+    public async Task CreateAsync_KeyNamesAnOrderNeverWritten_FinishesItWithTheFirstIdTimeAndCorrelationId()
+    {
+        // The first request wrote its key, then stopped before the order: the retry finishes that order, not a new one.
+        var firstAt = TestClock.Start.AddSeconds(-30);
+        SeedKey(OtherOrderId, "hash-1", Now + 60, firstAt, "corr-first");
+        _dynamo.OnPutItem = request =>
+        {
+            var pk = ScriptedDynamoDb.PartitionKeyOf(request.Item);
+            if (_dynamo.Items.ContainsKey(pk))
+            {
+                throw new ConditionalCheckFailedException("The conditional request failed");
+            }
+
+            _dynamo.Items[pk] = request.Item;
+        };
+
+        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
+
+        Assert.Equal(CreateOrderStatus.Created, result.Status);
+        var order = result.Order!;
+        Assert.Equal((OtherOrderId, firstAt, "corr-first"), (order.OrderId, order.CreatedAt, order.CorrelationId));
+        var expected = OrderPlacedEvents.DataOf(Envelope(OrderId));
+        expected.OrderId = OtherOrderId;
+        expected.PlacedAt = firstAt;
+        Assert.Equal(OrderPlacedEvents.Create(expected, "corr-first", firstAt).Json, order.EventJson);
+        Assert.False(_dynamo.Items.ContainsKey(DynamoOrderStore.OrderPrefix + OrderId));
+        var stored = await _store.GetAsync(OtherOrderId, Ct);
+        Assert.Equal(order.EventJson, stored!.EventJson);
+        Assert.Equal(firstAt, stored.OpenSince);
+    }
+
+    [Fact]
+    public async Task CreateAsync_FinishingLosesToTheFirstRequest_ReturnsExistingForKey()
+    {
+        SeedKey(OtherOrderId, "hash-1", Now + 60, TestClock.Start, "corr-first");
+        _dynamo.OnPutItem = request =>
+        {
+            var pk = ScriptedDynamoDb.PartitionKeyOf(request.Item);
+            if (pk.StartsWith(DynamoOrderStore.OrderPrefix, StringComparison.Ordinal))
+            {
+                // The first request's own order Put lands first.
+                _dynamo.Items[pk] = request.Item;
+            }
+
+            throw new ConditionalCheckFailedException("The conditional request failed") { Item = _dynamo.Items[pk] };
+        };
+
+        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
+
+        Assert.Equal(CreateOrderStatus.ExistingForKey, result.Status);
+        Assert.Equal(OtherOrderId, result.Order!.OrderId);
+    }
+
+    [Fact]
+    public async Task CreateAsync_KeyWithoutCreationFieldsNamesAMissingOrder_Throws()
     {
         SeedKey(OtherOrderId, "hash-1", Now + 60);
-        _dynamo.OnTransactWrite = _ => throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason("ConditionalCheckFailed"), ScriptedDynamoDb.Reason("None"));
+        _dynamo.OnPutItem = _ => throw new ConditionalCheckFailedException("The conditional request failed");
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct));
 
         Assert.Equal("Idempotency key 'key-1' names an order that does not exist.", error.Message);
-        Assert.IsType<TransactionCanceledException>(error.InnerException);
     }
 
     [Fact]
-    public async Task CreateAsync_OtherCancellation_IsNotSwallowed()
+    public async Task CreateAsync_OtherFailure_IsNotSwallowed()
     {
-        _dynamo.OnTransactWrite = _ => throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason("None"), ScriptedDynamoDb.Reason("ValidationError"));
+        _dynamo.OnPutItem = _ => throw new AmazonDynamoDBException("Validation error");
 
-        await Assert.ThrowsAsync<TransactionCanceledException>(() => _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct));
+        await Assert.ThrowsAsync<AmazonDynamoDBException>(() => _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct));
     }
 
     [Fact]
-    public async Task PostOrders_DynamoCancelsWithTransactionConflict_Answers409InProgressWithRetryAfterAndPublishesNothing()
+    public async Task PostOrders_KeyHeldButGoneOnRead_Answers409InProgressWithRetryAfterAndPublishesNothing()
     {
-        _dynamo.OnTransactWrite = _ => throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason("TransactionConflict"), ScriptedDynamoDb.Reason("None"));
+        _dynamo.OnPutItem = _ => throw new ConditionalCheckFailedException("The conditional request failed");
         var publisher = new RecordingEventPublisher();
         var function = new OrderIntakeFunction(new OrderService(_store, publisher, _time), new FanoutLogger("orders", _time, TextWriter.Null), OrderApiTopology.DefaultSmsAllowedCountryCodes);
 
@@ -195,16 +232,16 @@ public sealed class DynamoOrderStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task PostOrders_SdkRetriedATransactionThatHadSucceeded_Answers202AndPublishesOnce()
+    public async Task PostOrders_SdkRetriedAnOrderPutThatHadSucceeded_Answers202PublishesOnceAndDeletesNothing()
     {
-        _dynamo.OnTransactWrite = request =>
+        _dynamo.OnPutItem = request =>
         {
-            foreach (var write in request.TransactItems)
+            var pk = ScriptedDynamoDb.PartitionKeyOf(request.Item);
+            _dynamo.Items[pk] = request.Item;
+            if (pk.StartsWith(DynamoOrderStore.OrderPrefix, StringComparison.Ordinal))
             {
-                _dynamo.Items[ScriptedDynamoDb.PartitionKeyOf(write.Put.Item)] = write.Put.Item;
+                throw new ConditionalCheckFailedException("The conditional request failed");
             }
-
-            throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason("ConditionalCheckFailed"), ScriptedDynamoDb.Reason("ConditionalCheckFailed"));
         };
         var publisher = new RecordingEventPublisher();
         var function = new OrderIntakeFunction(new OrderService(_store, publisher, _time), new FanoutLogger("orders", _time, TextWriter.Null), OrderApiTopology.DefaultSmsAllowedCountryCodes);
@@ -214,8 +251,9 @@ public sealed class DynamoOrderStoreTests : IDisposable
         Assert.Equal(202, response.StatusCode);
         Assert.False(response.Headers.ContainsKey("Idempotent-Replayed"));
         var published = Assert.Single(publisher.Published);
-        var delete = Assert.IsType<DeleteItemRequest>(_dynamo.Requests[^1]);
-        Assert.Equal(OutboxSpec.KeyPrefix + published.Id, delete.Key[FanoutTopology.PartitionKey].S);
+        Assert.Equal("OrderPlaced", published.Type);
+        // The order item is the outbox entry: nothing to delete after the publish.
+        Assert.DoesNotContain(_dynamo.Requests, r => r is DeleteItemRequest or TransactWriteItemsRequest);
     }
 
     [Fact]
@@ -224,9 +262,9 @@ public sealed class DynamoOrderStoreTests : IDisposable
         SeedKey(OtherOrderId, "hash-1", Now - 60);
         _dynamo.Items[DynamoOrderStore.KeyPrefix + Key].Remove(FanoutTopology.TtlAttribute);
         SeedOrder(OtherOrderId, "hash-1");
-        _dynamo.OnTransactWrite = _ => throw ScriptedDynamoDb.Cancelled(ScriptedDynamoDb.Reason("ConditionalCheckFailed"), ScriptedDynamoDb.Reason("None"));
+        _dynamo.OnPutItem = _ => throw new ConditionalCheckFailedException("The conditional request failed");
 
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct);
+        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
 
         Assert.Equal(CreateOrderStatus.ExistingForKey, result.Status);
     }
@@ -241,12 +279,15 @@ public sealed class DynamoOrderStoreTests : IDisposable
         item[ReconcilerSpec.OpenSinceAttribute] = new AttributeValue { S = "2026-01-02T03:04:05.0000000Z" };
         item[TrackedServices.Sms] = new AttributeValue { S = ServiceStatus.Sent };
         item[TrackedServices.Inventory] = new AttributeValue { S = ServiceStatus.Rejected };
+        item["appliedAt"] = new AttributeValue { M = new() { ["sms"] = new() { S = TestClock.Start.AddSeconds(1.5).ToString("O", CultureInfo.InvariantCulture) } } };
+        item["appliedEvents"] = new AttributeValue { SS = ["e-1", "e-2"] };
+        item["completedAt"] = new AttributeValue { S = TestClock.Start.AddSeconds(2).ToString("O", CultureInfo.InvariantCulture) };
 
         var order = await _store.GetAsync(OrderId, Ct);
 
         Assert.NotNull(order);
         Assert.Equal(OrderId, order.OrderId);
-        Assert.Equal("{}", order.EventJson);
+        Assert.Equal(Envelope(OrderId, "corr-0"), order.EventJson);
         Assert.Equal("corr-0", order.CorrelationId);
         Assert.Equal("hash-1", order.RequestHash);
         Assert.Equal(TestClock.Start, order.CreatedAt);
@@ -257,6 +298,10 @@ public sealed class DynamoOrderStoreTests : IDisposable
         Assert.Equal(ServiceStatus.Sent, order.Statuses[TrackedServices.Sms]);
         Assert.Equal(ServiceStatus.Pending, order.Statuses[TrackedServices.Email]);
         Assert.Equal(ServiceStatus.Rejected, order.Statuses[TrackedServices.Inventory]);
+        Assert.Equal(TestClock.Start.AddSeconds(1.5), Assert.Single(order.AppliedAt, a => a.Key == "sms").Value);
+        Assert.Equal(TestClock.Start.AddSeconds(2), order.CompletedAt);
+        Assert.Equal(["e-1", "e-2"], order.AppliedEvents.Order(StringComparer.Ordinal));
+        Assert.False(order.OwesPlaced);
         var get = Assert.IsType<GetItemRequest>(Assert.Single(_dynamo.Requests));
         Assert.True(get.ConsistentRead);
         Assert.Equal(Table, get.TableName);
@@ -271,7 +316,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
     [Fact]
     public async Task CreateAsync_NewOrder_StoresEveryServicePendingNoLifecycleAndOpenSinceCreatedAt()
     {
-        await _store.CreateAsync(Record(OrderId, "hash-1"), Placed(OrderId), Key, Ct);
+        await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
 
         var stored = await _store.GetAsync(OrderId, Ct);
 
@@ -281,61 +326,197 @@ public sealed class DynamoOrderStoreTests : IDisposable
         Assert.Equal(OrderStatuses.Pending, stored.Status);
         Assert.All(TrackedServices.All, s => Assert.Equal(ServiceStatus.Pending, stored.Statuses[s]));
         Assert.Equal(TestClock.Start, stored.CreatedAt);
+        Assert.Empty(stored.AppliedAt);
+        Assert.Null(stored.CompletedAt);
+        Assert.True(stored.OwesPlaced);
+        // The rebuilt envelope is byte for byte the one the intake built and published.
+        Assert.Equal(Envelope(OrderId), stored.EventJson);
     }
 
     [Fact]
-    public async Task ApplyOutcomeAsync_FirstOutcome_IsAppliedOncePerEventAndOnlyFromPending()
+    public async Task ApplyOutcomeAsync_FirstOutcome_ReadsThenWritesOneUpdatePinnedToWhatItRead()
     {
-        var status = await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Sms, ServiceStatus.Sent, Ct);
+        _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = OrderItem(null, "PENDING", true, sms: "PENDING", email: "PENDING");
+        _time.Advance(TimeSpan.FromMilliseconds(1500));
 
-        Assert.Equal(ApplyOutcomeStatus.Applied, status);
-        var update = Assert.IsType<UpdateItemRequest>(Assert.Single(_dynamo.Requests));
+        var result = await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Sms, ServiceStatus.Sent, Ct);
+
+        Assert.Equal(new ApplyOutcomeResult(ApplyOutcomeStatus.Applied, TestClock.Start, TestClock.Start.AddMilliseconds(1500)), result);
+        Assert.True(Assert.IsType<GetItemRequest>(_dynamo.Requests[0]).ConsistentRead);
+        var update = Assert.IsType<UpdateItemRequest>(_dynamo.Requests[1]);
+        Assert.Equal(2, _dynamo.Requests.Count);
         Assert.Equal(DynamoOrderStore.OrderPrefix + OrderId, update.Key[FanoutTopology.PartitionKey].S);
-        Assert.Equal("SET #svc = :status, updatedAt = :now ADD appliedEvents :events", update.UpdateExpression);
-        Assert.Equal("attribute_exists(#pk) AND NOT contains(appliedEvents, :eventId) AND (#svc = :pending OR #svc = :status)", update.ConditionExpression);
-        Assert.Equal(TrackedServices.Sms, update.ExpressionAttributeNames["#svc"]);
-        Assert.Equal(FanoutTopology.PartitionKey, update.ExpressionAttributeNames["#pk"]);
-        Assert.Equal(2, update.ExpressionAttributeNames.Count);
-        Assert.Equal(ServiceStatus.Sent, update.ExpressionAttributeValues[":status"].S);
-        Assert.Equal(ServiceStatus.Pending, update.ExpressionAttributeValues[":pending"].S);
+        Assert.Equal("SET #svc = :status, appliedAt.#svc = :now ADD appliedEvents :events", update.UpdateExpression);
+        Assert.Equal("attribute_exists(#pk) AND NOT contains(appliedEvents, :eventId) AND #svc = :was AND #o1 = :o1 AND #o2 = :o2 AND attribute_not_exists(lifecycle)", update.ConditionExpression);
+        Assert.Equal(("sms", "email", "inventory"), (update.ExpressionAttributeNames["#svc"], update.ExpressionAttributeNames["#o1"], update.ExpressionAttributeNames["#o2"]));
+        Assert.Equal(("SENT", "PENDING", "PENDING", "PENDING"), (update.ExpressionAttributeValues[":status"].S, update.ExpressionAttributeValues[":was"].S, update.ExpressionAttributeValues[":o1"].S, update.ExpressionAttributeValues[":o2"].S));
         Assert.Equal(["event-1"], update.ExpressionAttributeValues[":events"].SS);
         Assert.Equal("event-1", update.ExpressionAttributeValues[":eventId"].S);
-        Assert.Equal(TestClock.Start.ToString("O", CultureInfo.InvariantCulture), update.ExpressionAttributeValues[":now"].S);
+        Assert.Equal(TestClock.Start.AddMilliseconds(1500).ToString("O", CultureInfo.InvariantCulture), update.ExpressionAttributeValues[":now"].S);
+        Assert.Equal(ReturnValuesOnConditionCheckFailure.ALL_OLD, update.ReturnValuesOnConditionCheckFailure);
     }
 
     [Theory]
-    [InlineData(true, "event-1", ServiceStatus.Sent, ApplyOutcomeStatus.Duplicate)]
-    [InlineData(true, "event-0", ServiceStatus.Sent, ApplyOutcomeStatus.Duplicate)]
-    [InlineData(true, "event-1", ServiceStatus.Skipped, ApplyOutcomeStatus.Duplicate)]
-    [InlineData(true, "event-0", ServiceStatus.Skipped, ApplyOutcomeStatus.Conflict)]
-    [InlineData(true, "event-0", ServiceStatus.Pending, ApplyOutcomeStatus.Duplicate)]
-    [InlineData(false, "event-1", ServiceStatus.Sent, ApplyOutcomeStatus.Duplicate)]
-    [InlineData(false, "event-0", ServiceStatus.Skipped, ApplyOutcomeStatus.Conflict)]
-    public async Task ApplyOutcomeAsync_ConditionFailed_TellsDuplicateFromConflict(bool itemReturned, string appliedEvent, string current, ApplyOutcomeStatus expected)
+    [InlineData("event-1", ServiceStatus.Sent, ApplyOutcomeStatus.Duplicate)]
+    [InlineData("event-0", ServiceStatus.Sent, ApplyOutcomeStatus.Duplicate)]
+    [InlineData("event-1", ServiceStatus.Skipped, ApplyOutcomeStatus.Duplicate)]
+    [InlineData("event-0", ServiceStatus.Skipped, ApplyOutcomeStatus.Conflict)]
+    public async Task ApplyOutcomeAsync_NotApplicable_TellsDuplicateFromConflictAndWritesNothing(string appliedEvent, string current, ApplyOutcomeStatus expected)
     {
-        SeedOrder(OrderId, "hash-1");
-        var item = _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId];
+        var item = OrderItem(null, "PENDING", true, sms: current);
         item["appliedEvents"] = new AttributeValue { SS = [appliedEvent] };
-        item[TrackedServices.Sms] = new AttributeValue { S = current };
-        _dynamo.OnUpdateItem = _ => throw new ConditionalCheckFailedException("The conditional request failed") { Item = itemReturned ? item : null };
+        _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = item;
 
-        var status = await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Sms, ServiceStatus.Sent, Ct);
+        var result = await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Sms, ServiceStatus.Sent, Ct);
 
-        Assert.Equal(expected, status);
+        Assert.Equal(expected, result.Status);
+        Assert.Equal(TestClock.Start, result.CreatedAt);
+        Assert.Null(result.AppliedAt);
+        Assert.DoesNotContain(_dynamo.Requests, r => r is UpdateItemRequest);
     }
 
     [Fact]
-    public async Task ApplyOutcomeAsync_OrderMissing_SaysSo()
+    public async Task ApplyOutcomeAsync_OrderMissing_SaysSoAndWritesNothing()
     {
-        _dynamo.OnUpdateItem = _ => throw new ConditionalCheckFailedException("The conditional request failed");
+        Assert.Equal(ApplyOutcomeStatus.OrderMissing, (await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Sms, ServiceStatus.Sent, Ct)).Status);
+        Assert.IsType<GetItemRequest>(Assert.Single(_dynamo.Requests));
+    }
 
-        Assert.Equal(ApplyOutcomeStatus.OrderMissing, await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Sms, ServiceStatus.Sent, Ct));
+    [Fact]
+    public async Task ApplyOutcomeAsync_LastOutcomeOfAnOpenOrder_CompletesItAndLeavesTheIndexInTheSameUpdate()
+    {
+        _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = OrderItem(null, "PENDING", true);
+
+        await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, ServiceStatus.Rejected, Ct);
+
+        var update = Assert.Single(_dynamo.Requests.OfType<UpdateItemRequest>());
+        Assert.Equal("SET #svc = :status, appliedAt.#svc = :now, completedAt = :now ADD appliedEvents :events REMOVE #shard, #since", update.UpdateExpression);
+        Assert.Equal((ReconcilerSpec.OpenShardAttribute, ReconcilerSpec.OpenSinceAttribute), (update.ExpressionAttributeNames["#shard"], update.ExpressionAttributeNames["#since"]));
+        Assert.Equal(("SENT", "SENT"), (update.ExpressionAttributeValues[":o1"].S, update.ExpressionAttributeValues[":o2"].S));
+    }
+
+    [Fact]
+    public async Task ApplyOutcomeAsync_ReleasedWhileCancelling_SettlesToCancelledInTheSameUpdate()
+    {
+        _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = OrderItem("CANCELLING", "RESERVED", true);
+
+        Assert.Equal(ApplyOutcomeStatus.Applied, (await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, ServiceStatus.Released, Ct)).Status);
+
+        var update = Assert.Single(_dynamo.Requests.OfType<UpdateItemRequest>());
+        Assert.Equal("SET #svc = :status, appliedAt.#svc = :now, completedAt = :now, lifecycle = :cancelled ADD appliedEvents :events REMOVE #shard, #since", update.UpdateExpression);
+        Assert.EndsWith("AND lifecycle = :lifecycle", update.ConditionExpression, StringComparison.Ordinal);
+        Assert.Equal(("CANCELLED", "CANCELLING", "RESERVED"), (update.ExpressionAttributeValues[":cancelled"].S, update.ExpressionAttributeValues[":lifecycle"].S, update.ExpressionAttributeValues[":was"].S));
+    }
+
+    [Theory]
+    [InlineData(null, "RESERVED", false)]
+    [InlineData("CANCELLING", "RESERVED", true)]
+    public async Task ApplyOutcomeAsync_OutcomeThatDoesNotSettleAnOpenOrder_KeepsItsMarkers(string? lifecycle, string inventory, bool open)
+    {
+        var item = OrderItem(lifecycle, "PENDING", open, sms: "PENDING");
+        item["completedAt"] = new AttributeValue { S = "2026-01-01T00:00:00.0000000Z" };
+        _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = item;
+
+        await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, inventory, Ct);
+
+        var update = Assert.Single(_dynamo.Requests.OfType<UpdateItemRequest>());
+        Assert.Equal("SET #svc = :status, appliedAt.#svc = :now ADD appliedEvents :events", update.UpdateExpression);
+    }
+
+    [Fact]
+    public async Task ApplyOutcomeAsync_AnotherOutcomeCameBetweenReadAndWrite_DecidesAgainFromTheReturnedItem()
+    {
+        _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = OrderItem(null, "PENDING", true, email: "PENDING");
+        var attempts = 0;
+        _dynamo.OnUpdateItem = _ =>
+        {
+            if (attempts++ == 0)
+            {
+                // E-mail's outcome landed first: this one is now the last and must settle the order.
+                throw new ConditionalCheckFailedException("The conditional request failed") { Item = OrderItem(null, "PENDING", true) };
+            }
+        };
+
+        var result = await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, ServiceStatus.Reserved, Ct);
+
+        Assert.Equal(ApplyOutcomeStatus.Applied, result.Status);
+        var updates = _dynamo.Requests.OfType<UpdateItemRequest>().ToList();
+        Assert.Equal(2, updates.Count);
+        Assert.DoesNotContain("REMOVE", updates[0].UpdateExpression, StringComparison.Ordinal);
+        Assert.EndsWith("REMOVE #shard, #since", updates[1].UpdateExpression, StringComparison.Ordinal);
+        Assert.Equal("SENT", updates[1].ExpressionAttributeValues.Values.Where(v => v.S == "SENT").Select(v => v.S).Distinct().Single());
+        Assert.Single(_dynamo.Requests.OfType<GetItemRequest>());
+    }
+
+    [Fact]
+    public async Task ApplyOutcomeAsync_OrderChangesUnderEveryAttempt_Throws()
+    {
+        _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = OrderItem(null, "PENDING", true, email: "PENDING");
+        _dynamo.OnUpdateItem = _ => throw new ConditionalCheckFailedException("The conditional request failed") { Item = OrderItem(null, "PENDING", true, email: "PENDING") };
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, ServiceStatus.Reserved, Ct));
+        Assert.Equal(DynamoOrderStore.ApplyAttempts, _dynamo.Requests.OfType<UpdateItemRequest>().Count());
+    }
+
+    [Theory]
+    [InlineData(ServiceStatus.Reserved)]
+    [InlineData(ServiceStatus.Rejected)]
+    public async Task ApplyOutcomeAsync_LateInventoryOutcomeAfterReleased_IsADuplicateAndWritesNothing(string late)
+    {
+        _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = OrderItem("CANCELLED", "RELEASED", false);
+
+        Assert.Equal(ApplyOutcomeStatus.Duplicate, (await _store.ApplyOutcomeAsync(OrderId, "event-2", TrackedServices.Inventory, late, Ct)).Status);
+        Assert.DoesNotContain(_dynamo.Requests, r => r is UpdateItemRequest);
+    }
+
+    [Fact]
+    public async Task ApplyOutcomeAsync_AnotherReleaseUnderANewEventId_IsAppliedOnceMore()
+    {
+        var item = OrderItem("CANCELLED", "RELEASED", false);
+        item["appliedEvents"] = new AttributeValue { SS = ["event-1"] };
+        _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = item;
+
+        Assert.Equal(ApplyOutcomeStatus.Duplicate, (await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, ServiceStatus.Released, Ct)).Status);
+        Assert.Equal(ApplyOutcomeStatus.Applied, (await _store.ApplyOutcomeAsync(OrderId, "event-2", TrackedServices.Inventory, ServiceStatus.Released, Ct)).Status);
+        Assert.Single(_dynamo.Requests.OfType<UpdateItemRequest>());
+    }
+
+    [Fact]
+    public void OrderItem_OneLineOrderWithEveryOutcomeApplied_StaysUnderOneKilobyteSoEachWriteCostsOneUnit()
+    {
+        // AWS's item size: the UTF-8 bytes of every attribute name plus its value ("Item sizes and formats").
+        var placed = new Fanout.Contracts.Events.OrderPlaced
+        {
+            OrderId = OrderId,
+            Customer = new Fanout.Contracts.Events.CustomerInfo { Id = "8f14e45f-ceea-467f-a0e6-1b6f3c8d2a11", Email = "ada.lovelace@example.com", Phone = "+14155550123" },
+            Items = [new Fanout.Contracts.Events.OrderLine { Sku = "MUG-WHITE", Quantity = 2 }, new Fanout.Contracts.Events.OrderLine { Sku = "TEE-BLACK-M", Quantity = 1 }],
+            PlacedAt = TestClock.Start,
+        };
+        var order = new OrderRecord(OrderId, OrderPlacedEvents.Create(placed, Guid.NewGuid().ToString(), TestClock.Start).Json, Guid.NewGuid().ToString(), new string('a', 64), TestClock.Start, TrackedServices.All.ToDictionary(s => s, _ => ServiceStatus.Pending));
+        var item = DynamoOrderStore.ToItem(order);
+        item[ReconcilerSpec.OpenShardAttribute] = new() { S = "OPEN#0" };
+        item[ReconcilerSpec.OpenSinceAttribute] = new() { S = OpenOrders.Since(TestClock.Start) };
+        var envelopeBytes = System.Text.Encoding.UTF8.GetByteCount(order.EventJson);
+
+        // Every outcome applied (the order's largest shape while still in the index: the last update's old image).
+        var at = new AttributeValue { S = TestClock.Start.ToString("O", CultureInfo.InvariantCulture) };
+        item["appliedAt"] = new AttributeValue { M = TrackedServices.All.ToDictionary(s => s, _ => at) };
+        item["appliedEvents"] = new AttributeValue { SS = TrackedServices.All.Select(s => Fanout.Contracts.Events.EventIds.For(OrderId, s, "OUTCOME")).ToList() };
+        item["completedAt"] = at;
+        foreach (var service in TrackedServices.All)
+        {
+            item[service] = new AttributeValue { S = ServiceStatus.Reserved };
+        }
+
+        var size = ItemSize(item);
+        Assert.True(size <= 1024, $"The order item is {size} bytes; each write of it would cost {(size + 1023) / 1024} WCU.");
+        Assert.True(envelopeBytes > 400, $"The envelope ({envelopeBytes} bytes) is what the item no longer carries.");
     }
 
     [Fact]
     public async Task CreateAsync_NullOrder_ThrowsArgumentNullExceptionAndWritesNothing()
     {
-        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => _store.CreateAsync(null!, Placed(OrderId), Key, Ct));
+        var error = await Assert.ThrowsAsync<ArgumentNullException>(() => _store.CreateAsync(null!, Key, Ct));
 
         Assert.Equal("order", error.ParamName);
         Assert.Empty(_dynamo.Requests);
@@ -412,105 +593,19 @@ public sealed class DynamoOrderStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task ApplyOutcomeAsync_Released_MayReplaceAnyInventoryStatusOncePerEvent()
-    {
-        await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, ServiceStatus.Released, Ct);
-
-        var update = Assert.IsType<UpdateItemRequest>(Assert.Single(_dynamo.Requests));
-        Assert.Equal("attribute_exists(#pk) AND NOT contains(appliedEvents, :eventId)", update.ConditionExpression);
-        Assert.Equal([":eventId", ":events", ":now", ":status"], update.ExpressionAttributeValues.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(Amazon.DynamoDBv2.ReturnValue.ALL_NEW, update.ReturnValues);
-    }
-
-    [Fact]
-    public async Task ApplyOutcomeAsync_ReleasedWhileCancelling_SettlesToCancelledAndRemovesTheMarkers()
-    {
-        _dynamo.UpdateResult = r => r.UpdateExpression.StartsWith("SET #svc", StringComparison.Ordinal) ? OrderItem(lifecycle: "CANCELLING", inventory: "RELEASED", open: true) : null;
-
-        Assert.Equal(ApplyOutcomeStatus.Applied, await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, ServiceStatus.Released, Ct));
-
-        var settle = Assert.IsType<UpdateItemRequest>(_dynamo.Requests[1]);
-        Assert.Equal(2, _dynamo.Requests.Count);
-        Assert.Equal("SET lifecycle = :cancelled REMOVE #shard, #since", settle.UpdateExpression);
-        Assert.Equal("lifecycle = :cancelling AND #inv = :released", settle.ConditionExpression);
-        Assert.Equal("CANCELLED", settle.ExpressionAttributeValues[":cancelled"].S);
-        Assert.Equal("CANCELLING", settle.ExpressionAttributeValues[":cancelling"].S);
-        Assert.Equal("RELEASED", settle.ExpressionAttributeValues[":released"].S);
-        Assert.Equal(3, settle.ExpressionAttributeNames.Count);
-        Assert.Equal(3, settle.ExpressionAttributeValues.Count);
-    }
-
-    [Fact]
-    public async Task ApplyOutcomeAsync_LastOutcomeOfAnOpenOrder_RemovesTheMarkersOnCondition()
-    {
-        _dynamo.UpdateResult = r => r.UpdateExpression.StartsWith("SET #svc", StringComparison.Ordinal) ? OrderItem(lifecycle: null, inventory: "REJECTED", open: true) : null;
-
-        await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, ServiceStatus.Rejected, Ct);
-
-        var settle = Assert.IsType<UpdateItemRequest>(_dynamo.Requests[1]);
-        Assert.Equal("REMOVE #shard, #since", settle.UpdateExpression);
-        Assert.Equal("attribute_not_exists(lifecycle) AND attribute_exists(#shard) AND #inv <> :pending AND #sms <> :pending AND #email <> :pending", settle.ConditionExpression);
-        Assert.Equal(["PENDING"], settle.ExpressionAttributeValues.Values.Select(v => v.S));
-    }
-
-    [Theory]
-    [InlineData(null, "RESERVED", false)]
-    [InlineData("CANCELLING", "RESERVED", true)]
-    [InlineData(null, "PENDING", true)]
-    public async Task ApplyOutcomeAsync_OrderNotSettledOrAlreadyUnmarked_WritesNothingMore(string? lifecycle, string inventory, bool open)
-    {
-        _dynamo.UpdateResult = r => OrderItem(lifecycle, inventory, open);
-
-        await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, inventory, Ct);
-
-        Assert.Single(_dynamo.Requests);
-    }
-
-    [Fact]
-    public async Task ApplyOutcomeAsync_SettleLosesTheRace_IsSwallowed()
-    {
-        _dynamo.UpdateResult = r => OrderItem("CANCELLING", "RELEASED", true);
-        _dynamo.OnUpdateItem = r =>
-        {
-            if (!r.UpdateExpression.StartsWith("SET #svc", StringComparison.Ordinal))
-            {
-                throw new ConditionalCheckFailedException("The conditional request failed");
-            }
-        };
-
-        Assert.Equal(ApplyOutcomeStatus.Applied, await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, ServiceStatus.Released, Ct));
-    }
-
-    [Theory]
-    [InlineData(ServiceStatus.Reserved)]
-    [InlineData(ServiceStatus.Rejected)]
-    public async Task ApplyOutcomeAsync_LateInventoryOutcomeAfterReleased_IsADuplicateAndStillSettles(string late)
-    {
-        var item = OrderItem("CANCELLING", "RELEASED", true);
-        _dynamo.OnUpdateItem = r =>
-        {
-            if (r.UpdateExpression.StartsWith("SET #svc", StringComparison.Ordinal))
-            {
-                throw new ConditionalCheckFailedException("The conditional request failed") { Item = item };
-            }
-        };
-
-        Assert.Equal(ApplyOutcomeStatus.Duplicate, await _store.ApplyOutcomeAsync(OrderId, "event-2", TrackedServices.Inventory, late, Ct));
-        Assert.Equal("SET lifecycle = :cancelled REMOVE #shard, #since", Assert.IsType<UpdateItemRequest>(_dynamo.Requests[^1]).UpdateExpression);
-    }
-
-    [Fact]
     public async Task QueryOpenAsync_ReadsTheShardOlderThanTheCutOffPageByPageAndRereadsEachOrder()
     {
-        var placedJson = CloudEventBuilder.OrderPlaced().Build();
+        var placedJson = Envelope(OrderId, "corr-0");
         var cancelJson = CloudEventBuilder.OrderPlaced().With("id", CancelId).With("type", "OrderCancelled").Build();
-        _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = OrderItem(null, "PENDING", true, placedJson);
-        var cancelling = OrderItem("CANCELLING", "RESERVED", true, placedJson, OtherOrderId);
+        _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = OrderItem(null, "PENDING", true, sms: "PENDING", email: "PENDING");
+        var cancelling = OrderItem("CANCELLING", "RESERVED", true, OtherOrderId);
         cancelling["cancelEventJson"] = new AttributeValue { S = cancelJson };
         _dynamo.Items[DynamoOrderStore.OrderPrefix + OtherOrderId] = cancelling;
+        // The index projects keys only: each hit names its order by the table key.
+        static Dictionary<string, AttributeValue> Hit(string id) => new() { ["pk"] = new() { S = DynamoOrderStore.OrderPrefix + id }, ["openShard"] = new() { S = "OPEN#2" } };
         _dynamo.OnQuery = q => q.ExclusiveStartKey is null
-            ? new QueryResponse { Items = [new() { ["orderId"] = new() { S = OrderId } }], LastEvaluatedKey = new() { ["pk"] = new() { S = "next" } } }
-            : new QueryResponse { Items = [new() { ["orderId"] = new() { S = OtherOrderId } }, new() { ["orderId"] = new() { S = "0195a1b2-c3d4-7e5f-8a9b-0000000000dd" } }] };
+            ? new QueryResponse { Items = [Hit(OrderId)], LastEvaluatedKey = new() { ["pk"] = new() { S = "next" } } }
+            : new QueryResponse { Items = [Hit(OtherOrderId), Hit("0195a1b2-c3d4-7e5f-8a9b-0000000000dd")] };
 
         var open = await new DynamoOpenOrders(_dynamo, Table).QueryOpenAsync(2, TestClock.Start.AddMinutes(-15), Ct);
 
@@ -523,6 +618,8 @@ public sealed class DynamoOrderStoreTests : IDisposable
         Assert.Equal((OrderId, "PENDING", TestClock.Start), (open[0].OrderId, open[0].Status, open[0].OpenSince));
         Assert.Equal(placedJson, open[0].PendingEvent.Json);
         Assert.Equal("OrderPlaced", open[0].PendingEvent.Type);
+        Assert.True(open[0].OwesPlaced);
+        Assert.False(open[1].OwesPlaced);
         Assert.Equal((OtherOrderId, "CANCELLING"), (open[1].OrderId, open[1].Status));
         Assert.Equal(cancelJson, open[1].PendingEvent.Json);
         Assert.Equal(CancelId, open[1].PendingEvent.Id);
@@ -541,6 +638,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
     {
         var pending = Record(OrderId, "h");
         Assert.Null(DynamoOrderStore.ToOpenOrder(pending));
+        Assert.NotNull(DynamoOrderStore.ToOpenOrder(pending with { OpenSince = TestClock.Start }));
         Assert.Null(DynamoOrderStore.ToOpenOrder(pending with { OpenSince = TestClock.Start, Statuses = new Dictionary<string, string> { ["sms"] = "SENT", ["email"] = "SENT", ["inventory"] = "RESERVED" } }));
         Assert.Null(DynamoOrderStore.ToOpenOrder(pending with { OpenSince = TestClock.Start, Lifecycle = "CANCELLED" }));
     }
@@ -567,19 +665,20 @@ public sealed class DynamoOrderStoreTests : IDisposable
 
     private static readonly string CancelId = Fanout.Contracts.Events.EventIds.For(OtherOrderId, "orders", "CANCELLED");
 
-    private static Dictionary<string, AttributeValue> OrderItem(string? lifecycle, string inventory, bool open, string eventJson = "{}", string orderId = OrderId)
+    private static Dictionary<string, AttributeValue> OrderItem(string? lifecycle, string inventory, bool open, string orderId = OrderId, string sms = "SENT", string email = "SENT")
     {
         var item = new Dictionary<string, AttributeValue>
         {
             [FanoutTopology.PartitionKey] = new() { S = DynamoOrderStore.OrderPrefix + orderId },
             ["orderId"] = new() { S = orderId },
-            ["eventJson"] = new() { S = eventJson },
+            ["data"] = new() { S = OrderPlacedEvents.DataJson(OrderPlacedEvents.DataOf(Envelope(orderId))) },
             ["correlationId"] = new() { S = "corr-0" },
             ["requestHash"] = new() { S = "h" },
             ["createdAt"] = new() { S = TestClock.Start.ToString("O", CultureInfo.InvariantCulture) },
-            ["sms"] = new() { S = "SENT" },
-            ["email"] = new() { S = "SENT" },
+            ["sms"] = new() { S = sms },
+            ["email"] = new() { S = email },
             ["inventory"] = new() { S = inventory },
+            ["appliedAt"] = new() { M = [], IsMSet = true },
         };
         if (lifecycle is not null)
         {
@@ -597,29 +696,56 @@ public sealed class DynamoOrderStoreTests : IDisposable
 
     private static string Seconds(long value) => value.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>The OrderPlaced envelope of a test order, as the intake builds it.</summary>
+    private static string Envelope(string orderId, string correlationId = "corr-1") =>
+        OrderPlacedEvents.Create(
+            new Fanout.Contracts.Events.OrderPlaced
+            {
+                OrderId = orderId,
+                Customer = new Fanout.Contracts.Events.CustomerInfo { Id = "customer-1", Email = "ada@example.com", Phone = "+14155550123" },
+                Items = [new Fanout.Contracts.Events.OrderLine { Sku = "MUG-WHITE", Quantity = 2 }],
+                PlacedAt = TestClock.Start,
+            },
+            correlationId,
+            TestClock.Start).Json;
+
     private static OrderRecord Record(string orderId, string hash) =>
-        new(orderId, "{}", "corr-1", hash, TestClock.Start, TrackedServices.All.ToDictionary(s => s, _ => ServiceStatus.Pending));
+        new(orderId, Envelope(orderId), "corr-1", hash, TestClock.Start, TrackedServices.All.ToDictionary(s => s, _ => ServiceStatus.Pending));
 
-    private static OutboxEntry Placed(string orderId) =>
-        new(new OutgoingEvent("evt-" + orderId, "OrderPlaced", "corr-1", "{}"), orderId, TestClock.Start);
+    /// <summary>AWS's item size: the UTF-8 bytes of each attribute name plus its value (strings as UTF-8, numbers as
+    /// given, sets and maps as their members plus, for maps, the member names; overheads of a few bytes ignored).</summary>
+    private static int ItemSize(Dictionary<string, AttributeValue> item) =>
+        item.Sum(a => System.Text.Encoding.UTF8.GetByteCount(a.Key) + ValueSize(a.Value));
 
-    private void SeedKey(string orderId, string hash, long expiresAt) =>
-        _dynamo.Items[DynamoOrderStore.KeyPrefix + Key] = new Dictionary<string, AttributeValue>
+    private static int ValueSize(AttributeValue value) =>
+        value.S is { } text ? System.Text.Encoding.UTF8.GetByteCount(text)
+        : value.N is { } number ? number.Length
+        : value.SS is { Count: > 0 } set ? set.Sum(System.Text.Encoding.UTF8.GetByteCount)
+        : value.M is { } map ? 3 + map.Sum(m => 1 + System.Text.Encoding.UTF8.GetByteCount(m.Key) + ValueSize(m.Value))
+        : 1;
+
+    private void SeedKey(string orderId, string hash, long expiresAt, DateTimeOffset? createdAt = null, string? correlationId = null)
+    {
+        var item = new Dictionary<string, AttributeValue>
         {
             [FanoutTopology.PartitionKey] = new() { S = DynamoOrderStore.KeyPrefix + Key },
             ["orderId"] = new() { S = orderId },
             ["requestHash"] = new() { S = hash },
             [FanoutTopology.TtlAttribute] = new() { N = Seconds(expiresAt) },
         };
-
-    private void SeedOrder(string orderId, string hash) =>
-        _dynamo.Items[DynamoOrderStore.OrderPrefix + orderId] = new Dictionary<string, AttributeValue>
+        if (createdAt is { } at && correlationId is not null)
         {
-            [FanoutTopology.PartitionKey] = new() { S = DynamoOrderStore.OrderPrefix + orderId },
-            ["orderId"] = new() { S = orderId },
-            ["eventJson"] = new() { S = "{}" },
-            ["correlationId"] = new() { S = "corr-0" },
-            ["requestHash"] = new() { S = hash },
-            ["createdAt"] = new() { S = TestClock.Start.ToString("O", CultureInfo.InvariantCulture) },
-        };
+            item["createdAt"] = new() { S = at.ToString("O", CultureInfo.InvariantCulture) };
+            item["correlationId"] = new() { S = correlationId };
+        }
+
+        _dynamo.Items[DynamoOrderStore.KeyPrefix + Key] = item;
+    }
+
+    private void SeedOrder(string orderId, string hash)
+    {
+        var item = OrderItem(null, "PENDING", false, orderId, "PENDING", "PENDING");
+        item["requestHash"] = new() { S = hash };
+        _dynamo.Items[DynamoOrderStore.OrderPrefix + orderId] = item;
+    }
 }

@@ -52,7 +52,7 @@ public sealed class OrderStatusServiceTests
 
         var result = await _service.ApplyAsync(new OutcomeUpdate("event-2", OrderId, TrackedServices.Inventory, ServiceStatus.Released), Ct);
 
-        Assert.Equal(ApplyOutcomeStatus.Applied, result);
+        Assert.Equal(ApplyOutcomeStatus.Applied, result.Status);
         var order = _store.Find(OrderId)!;
         Assert.Equal(OrderStatuses.Cancelled, order.Status);
         Assert.Equal(ServiceStatus.Released, order.Statuses[TrackedServices.Inventory]);
@@ -69,7 +69,7 @@ public sealed class OrderStatusServiceTests
 
         var result = await _service.ApplyAsync(new OutcomeUpdate("event-2", OrderId, TrackedServices.Inventory, late), Ct);
 
-        Assert.Equal(ApplyOutcomeStatus.Duplicate, result);
+        Assert.Equal(ApplyOutcomeStatus.Duplicate, result.Status);
         Assert.Equal(ServiceStatus.Released, _store.Find(OrderId)!.Statuses[TrackedServices.Inventory]);
         Assert.Equal(OrderStatuses.Cancelled, _store.Find(OrderId)!.Status);
     }
@@ -143,7 +143,7 @@ public sealed class OrderStatusServiceTests
 
         var result = await _service.ApplyAsync(new OutcomeUpdate("event-1", OrderId, TrackedServices.Sms, ServiceStatus.Skipped), Ct);
 
-        Assert.Equal(ApplyOutcomeStatus.Applied, result);
+        Assert.Equal(ApplyOutcomeStatus.Applied, result.Status);
         Assert.Equal(ServiceStatus.Skipped, _store.Find(OrderId)!.Statuses[TrackedServices.Sms]);
         Assert.Equal(ServiceStatus.Pending, _store.Find(OrderId)!.Statuses[TrackedServices.Email]);
     }
@@ -155,7 +155,7 @@ public sealed class OrderStatusServiceTests
         var update = new OutcomeUpdate("event-1", OrderId, TrackedServices.Email, ServiceStatus.Sent);
         await _service.ApplyAsync(update, Ct);
 
-        Assert.Equal(ApplyOutcomeStatus.Duplicate, await _service.ApplyAsync(update, Ct));
+        Assert.Equal(ApplyOutcomeStatus.Duplicate, (await _service.ApplyAsync(update, Ct)).Status);
     }
 
     [Fact]
