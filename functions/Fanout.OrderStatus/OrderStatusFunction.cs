@@ -5,6 +5,7 @@ using Fanout.Contracts.Topology;
 using Fanout.Functions.Common.Logging;
 using Fanout.Functions.Common.Metrics;
 using Fanout.Functions.Common.Sqs;
+using Fanout.Functions.Common.Tracing;
 using Fanout.Orders.Core;
 using Fanout.OrderStatus.Core;
 
@@ -14,8 +15,8 @@ namespace Fanout.OrderStatus;
 /// EMF line: metric <c>EndToEndLatency</c> (milliseconds from the order's <c>OrderPlaced</c> <c>time</c>, its
 /// <c>createdAt</c>, to the apply, both server clocks), dimensions <c>Service</c> = <c>orderstatus</c> and
 /// <c>EventType</c> = the outcome's CloudEvents type, properties <c>orderId</c>, <c>service</c> (inventory, sms or
-/// email), <c>appliedAt</c> (RFC 3339 UTC, milliseconds) and <c>traceparent</c> (the message's W3C Trace Context
-/// attribute, when it has one).</summary>
+/// email), <c>appliedAt</c> (RFC 3339 UTC, milliseconds) and <c>traceparent</c> (the W3C Trace Context of this hop,
+/// else the message's attribute).</summary>
 public sealed class OrderStatusFunction : ISqsRecordHandler
 {
     private readonly OrderStatusService _service;
@@ -36,6 +37,7 @@ public sealed class OrderStatusFunction : ISqsRecordHandler
     {
         ArgumentNullException.ThrowIfNull(message);
         var envelope = EventParser.ParseEnvelope(message.Body);
+        RecordContext.Identify(envelope.Type, envelope.Id, envelope.Subject);
         using var scope = CorrelationContext.Begin(envelope.CorrelationId);
         if (OrderStatusService.ToUpdate(envelope) is not { } update)
         {
@@ -55,7 +57,7 @@ public sealed class OrderStatusFunction : ISqsRecordHandler
                     ("orderId", update.OrderId),
                     ("service", update.Service),
                     ("appliedAt", appliedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)),
-                    ("traceparent", message.GetStringAttribute(Contracts.Events.EventAttributes.TraceParent)),
+                    ("traceparent", TraceScope.Current?.ToString() ?? message.GetStringAttribute(Contracts.Events.EventAttributes.TraceParent)),
                 ]);
         }
     }
