@@ -42,8 +42,9 @@ public sealed class CompensationTests(DefaultFanoutFixture fixture) : IClassFixt
         await Eventually.WaitAsync(() => DrainedAsync(fanout, FanoutTopology.Inventory, FanoutTopology.Sms, FanoutTopology.Email), done => done, Patience, "inventory, sms and email to drain");
 
         Assert.Equal(10, await fanout.Stock.GetAsync("COMP-1", Ct));
-        var reservation = Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, DynamoStockLedger.ReservationPrefix + orderId));
-        Assert.Equal(DynamoStockLedger.StatusReleased, reservation["status"].S);
+        var order = Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, DynamoStockLedger.OrderPrefix + orderId));
+        Assert.Equal(DynamoStockLedger.StatusReleased, order["state"].S);
+        Assert.Equal(EventIds.For(orderId, "orders", "CANCELLED"), order["cancelEventId"].S);
         var sms = Assert.Single(cancelledSms);
         Assert.Equal(("sms", NotificationKinds.OrderCancelled, $"Fanout: your order {orderId[..8]} is cancelled."), (sms["channel"].S, sms["notification"].S, sms["text"].S));
         Assert.Equal(NotificationKinds.OrderCancelled, Assert.Single(cancelledEmail)["notification"].S);
@@ -60,16 +61,20 @@ public sealed class CompensationTests(DefaultFanoutFixture fixture) : IClassFixt
 
         await publisher.PublishAsync(Cancelled(orderId), Ct);
         await Eventually.WaitAsync(
-            () => Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, DynamoStockLedger.TombstonePrefix + orderId), i => i.Count == 1, Patience, "the tombstone");
+            () => Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, DynamoStockLedger.OrderPrefix + orderId), i => i.Count == 1, Patience, "the tombstone");
         var placed = Placed(orderId, ("COMP-2", 2));
         await publisher.PublishAsync(placed, Ct);
 
         var recorded = await Eventually.WaitAsync(
-            () => Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, DynamoStockLedger.EventPrefix + placed.Id), i => i.Count == 1, Patience, "the late OrderPlaced to be recorded");
+            () => Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, DynamoStockLedger.OrderPrefix + orderId),
+            i => i.Count == 1 && i[0].ContainsKey("placedEventId"),
+            Patience,
+            "the late OrderPlaced to be recorded");
 
-        Assert.Equal(("CANCELLED", ""), (recorded[0]["outcome"].S, recorded[0]["result"].S));
+        var order = recorded[0];
+        Assert.Equal((DynamoStockLedger.StatusCancelled, placed.Id, ""), (order["state"].S, order["placedEventId"].S, order["placedResult"].S));
+        Assert.False(order.ContainsKey("lines"));
         Assert.Equal(5, await fanout.Stock.GetAsync("COMP-2", Ct));
-        Assert.Empty(await Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, DynamoStockLedger.ReservationPrefix + orderId));
     }
 
     [Fact]
