@@ -20,7 +20,9 @@ namespace Fanout.Inventory;
 /// <c>state</c>: <c>RESERVED</c>, <c>REJECTED</c>, <c>CANCELLED</c> (cancelled holding nothing) or <c>RELEASED</c>
 /// (cancelled, its reservation given back).
 /// <c>placedEventId</c>, <c>placedHash</c>, <c>placedResult</c>: the <c>OrderPlaced</c> event handled, the SHA-256 of
-/// its <c>data</c>, and the fact published for it (empty when none was: the order was cancelled first).
+/// its <c>data</c>, and the fact published for it (empty when none was: the order was cancelled first; emptied when
+/// the order is cancelled, since inventory's last word on it is then <c>InventoryReleased</c>, so a redelivered
+/// <c>OrderPlaced</c> publishes nothing, and the item never holds two envelopes).
 /// <c>lines</c>: what the order holds or held (a list of maps <c>{sku, quantity}</c>), only once reserved.
 /// <c>cancelEventId</c>, <c>cancelHash</c>, <c>cancelResult</c>: the same for the <c>OrderCancelled</c> event.
 /// <c>reservedAt</c>, <c>rejectedAt</c>, <c>cancelledAt</c>, <c>releasedAt</c>, <c>placedRecordedAt</c> (RFC 3339 UTC).
@@ -31,7 +33,8 @@ namespace Fanout.Inventory;
 /// another event id for the order; an order's event ids are derived from it, <c>EventIds.For</c>).</item>
 /// </list>
 /// Order items do not expire: an order may be cancelled, or its OrderPlaced redelivered, at any time. An item holds
-/// two published envelopes and the lines; for an order of a few lines it stays under 1 KB.
+/// one published envelope and the lines; for an order of a few lines it stays under 1 KB (one write unit, two inside
+/// a transaction).
 /// See "Capacity unit consumption for writes" and "Transactions" in the Amazon DynamoDB Developer Guide.
 /// </remarks>
 public sealed class DynamoStockLedger : IStockLedger
@@ -263,13 +266,16 @@ public sealed class DynamoStockLedger : IStockLedger
         {
             condition = "#state = :read AND attribute_not_exists(cancelEventId)";
             values[":read"] = new() { S = state };
+            values[":none"] = new() { S = RecordedOutcome.NoFact };
         }
 
         var update = new Update
         {
             TableName = _tableName,
             Key = Key(OrderPrefix + orderId),
-            UpdateExpression = $"SET orderId = :order, #state = :state, cancelEventId = :event, cancelHash = :hash, cancelResult = :result, {(state == StatusReserved ? "releasedAt" : "cancelledAt")} = :now",
+            // The OrderPlaced's fact is dropped: from now on the order's last word is InventoryReleased, and the item
+            // holds one envelope, not two (under 1 KB).
+            UpdateExpression = $"SET orderId = :order, #state = :state, cancelEventId = :event, cancelHash = :hash, cancelResult = :result, {(state == StatusReserved ? "releasedAt" : "cancelledAt")} = :now{(state is null ? "" : ", placedResult = :none")}",
             ConditionExpression = condition,
             ExpressionAttributeNames = names,
             ExpressionAttributeValues = values,

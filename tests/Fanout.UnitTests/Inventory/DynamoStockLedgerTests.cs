@@ -152,6 +152,8 @@ public sealed class DynamoStockLedgerTests
         Assert.Equal("ORDER#o-1", order.Key["pk"].S);
         Assert.Equal("#state = :read AND attribute_not_exists(cancelEventId)", order.ConditionExpression);
         Assert.Equal(("RESERVED", "RELEASED", "e-9", "{\"released\":true}"), (order.ExpressionAttributeValues[":read"].S, order.ExpressionAttributeValues[":state"].S, order.ExpressionAttributeValues[":event"].S, order.ExpressionAttributeValues[":result"].S));
+        Assert.EndsWith(", placedResult = :none", order.UpdateExpression, StringComparison.Ordinal);
+        Assert.Equal("", order.ExpressionAttributeValues[":none"].S);
         Assert.Equal(("SKU#SKU-1", "2"), (items[1].Update.Key["pk"].S, items[1].Update.ExpressionAttributeValues[":qty"].N));
         Assert.Equal(("SKU#SKU-2", "1"), (items[2].Update.Key["pk"].S, items[2].Update.ExpressionAttributeValues[":qty"].N));
         Assert.Equal("SET available = if_not_exists(available, :zero) + :qty, updatedAt = :now", items[2].Update.UpdateExpression);
@@ -170,6 +172,7 @@ public sealed class DynamoStockLedgerTests
         var update = Assert.Single(script.Updates);
         Assert.Equal("ORDER#o-1", update.Key["pk"].S);
         Assert.Equal("attribute_not_exists(#pk)", update.ConditionExpression);
+        Assert.DoesNotContain("placedResult", update.UpdateExpression, StringComparison.Ordinal);
         Assert.Equal(("CANCELLED", "e-9", "0"), (update.ExpressionAttributeValues[":state"].S, update.ExpressionAttributeValues[":event"].S, update.ExpressionAttributeValues[":result"].S));
     }
 
