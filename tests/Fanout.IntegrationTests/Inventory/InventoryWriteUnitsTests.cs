@@ -15,9 +15,9 @@ namespace Fanout.IntegrationTests.Inventory;
 [Trait("Category", "Integration")]
 public sealed class InventoryWriteUnitsTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan _patience = TimeSpan.FromSeconds(60);
 
-    private static readonly CustomerInfo Customer = new() { Id = "it-write-units", Email = "it-write-units@example.com", Phone = "+14155550198" };
+    private static readonly CustomerInfo _customer = new() { Id = "it-write-units", Email = "it-write-units@example.com", Phone = "+14155550198" };
 
     private readonly DynamoDbCapacityMeter _meter = DynamoDbCapacityMeter.Attach();
     private LocalFanout? _fanout;
@@ -78,7 +78,7 @@ public sealed class InventoryWriteUnitsTests : IAsyncLifetime
         await Eventually.WaitAsync(
             async () => (Items: await Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, DynamoStockLedger.OrderPrefix + orderId), Drained: await DrainedAsync(fanout)),
             s => s.Items.Count == 1 && s.Drained,
-            Patience,
+            _patience,
             "the rejection to be recorded");
         var units = InventoryWriteUnits() - before;
 
@@ -95,7 +95,7 @@ public sealed class InventoryWriteUnitsTests : IAsyncLifetime
         await Eventually.WaitAsync(
             async () => (Stock: await fanout.Stock.GetAsync(sku, Ct), Drained: await DrainedAsync(fanout)),
             s => s.Stock == available && s.Drained,
-            Patience,
+            _patience,
             $"{sku} at {available} and the inventory queue drained");
 
     private static async Task<bool> DrainedAsync(LocalFanout fanout)
@@ -120,7 +120,7 @@ public sealed class InventoryWriteUnitsTests : IAsyncLifetime
         orderId,
         "it-" + orderId,
         DateTimeOffset.UnixEpoch.AddYears(56),
-        new OrderPlaced { OrderId = orderId, Customer = Customer, Items = [.. lines.Select(l => new OrderLine { Sku = l.Sku, Quantity = l.Quantity })], PlacedAt = DateTimeOffset.UnixEpoch.AddYears(56) },
+        new OrderPlaced { OrderId = orderId, Customer = _customer, Items = [.. lines.Select(l => new OrderLine { Sku = l.Sku, Quantity = l.Quantity })], PlacedAt = DateTimeOffset.UnixEpoch.AddYears(56) },
         ContractsJsonContext.Default.CloudEventOrderPlaced);
 
     private static OutgoingEvent Cancelled(string orderId) => OutgoingEvents.Create(
@@ -130,6 +130,6 @@ public sealed class InventoryWriteUnitsTests : IAsyncLifetime
         orderId,
         "it-" + orderId,
         DateTimeOffset.UnixEpoch.AddYears(56),
-        new OrderCancelled { OrderId = orderId, Customer = Customer, CancelledAt = DateTimeOffset.UnixEpoch.AddYears(56), CancelledBy = CancellationRequesters.Customer },
+        new OrderCancelled { OrderId = orderId, Customer = _customer, CancelledAt = DateTimeOffset.UnixEpoch.AddYears(56), CancelledBy = CancellationRequesters.Customer },
         ContractsJsonContext.Default.CloudEventOrderCancelled);
 }
