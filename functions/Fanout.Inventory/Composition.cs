@@ -19,7 +19,7 @@ public static class Composition
         var log = new FanoutLogger(settings.ServiceName, time, logOutput, settings.LogLevel);
         IEventPublisher publisher = new SnsEventPublisher(AwsClients.Sns(time), settings.RequireTopicArn(), log);
         publisher = decoratePublisher?.Invoke(publisher) ?? publisher;
-        var ledger = new DynamoStockLedger(dynamo, settings.TableName, settings.IdempotencyRetention, time);
+        var ledger = new DynamoStockLedger(dynamo, settings.TableName, time);
         var service = new InventoryService(ledger, publisher, time);
         var handler = new FactRecordHandler(log)
             .On(EventTypes.OrderPlaced, ContractsJsonContext.Default.OrderPlaced, d => d.OrderId, service.HandleAsync)

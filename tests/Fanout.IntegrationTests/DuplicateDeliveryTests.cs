@@ -2,6 +2,7 @@ using Amazon.SQS.Model;
 using Fanout.Contracts.Events;
 using Fanout.Contracts.Topology;
 using Fanout.IntegrationTests.Support;
+using Fanout.Inventory;
 using Fanout.Orders;
 
 namespace Fanout.IntegrationTests;
@@ -71,7 +72,7 @@ public sealed class DuplicateDeliveryTests(DefaultFanoutFixture fixture) : IClas
         Assert.Equal(orderIds.Order(), fixture.EmailCalls.PerOrder.Keys.Order());
         Assert.All(orderIds, id => Assert.Equal(1, fixture.EmailCalls.For(id)));
         Assert.Equal(orderIds.Order(), (await Inspect.ItemsAsync(fanout, FanoutTopology.SmsTable, "SMS#")).Select(i => i["orderId"].S).Order());
-        Assert.Equal(orderIds.Order(), (await Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, "EVENT#")).Select(i => i["orderId"].S).Order());
+        Assert.Equal(orderIds.Order(), (await Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, DynamoStockLedger.OrderPrefix)).Select(i => i["orderId"].S).Order());
         Assert.Equal(500 - (30 * 2), await fanout.Stock.GetAsync("DUPE-1", ct));
     }
 }

@@ -1,6 +1,7 @@
 using Fanout.Contracts.Topology;
 using Fanout.Harness;
 using Fanout.IntegrationTests.Support;
+using Fanout.Inventory;
 
 namespace Fanout.IntegrationTests;
 
@@ -64,7 +65,7 @@ public sealed class FailureInjectionTests(FlakyFanoutFixture fixture) : IClassFi
         Assert.All(orderIds, id => Assert.Equal(1, fixture.SmsCalls.For(id)));
         Assert.All(orderIds, id => Assert.Equal(1, fixture.EmailCalls.For(id)));
         Assert.Equal(2 * orderIds.Count, fixture.SmsCalls.Total + fixture.EmailCalls.Total);
-        Assert.Equal(orderIds.Order(), (await Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, "EVENT#")).Select(i => i["orderId"].S).Order());
+        Assert.Equal(orderIds.Order(), (await Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, DynamoStockLedger.OrderPrefix)).Select(i => i["orderId"].S).Order());
         Assert.Equal(1000 - (50 * 3), await fanout.Stock.GetAsync("FLAKY-1", ct));
         await Eventually.WaitAsync(() => Inspect.AllQueuesEmptyAsync(fanout), empty => empty, TimeSpan.FromSeconds(60), "every queue and DLQ to be empty");
     }

@@ -1,5 +1,6 @@
 using Fanout.Contracts.Topology;
 using Fanout.IntegrationTests.Support;
+using Fanout.Inventory;
 
 namespace Fanout.IntegrationTests;
 
@@ -39,11 +40,11 @@ public sealed class HappyPathTests(DefaultFanoutFixture fixture) : IClassFixture
 
         var sms = await Inspect.ItemsAsync(fanout, FanoutTopology.SmsTable, "SMS#");
         var email = await Inspect.ItemsAsync(fanout, FanoutTopology.EmailTable, "EMAIL#");
-        var reservations = await Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, "EVENT#");
+        var reservations = await Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, DynamoStockLedger.OrderPrefix);
         Assert.Equal(withPhone.Order(), sms.Select(i => i["orderId"].S).Order());
         Assert.Equal(orderIds.Order(), email.Select(i => i["orderId"].S).Order());
         Assert.Equal(orderIds.Order(), reservations.Select(i => i["orderId"].S).Order());
-        Assert.All(reservations, r => Assert.Equal("RESERVED", r["outcome"].S));
+        Assert.All(reservations, r => Assert.Equal(DynamoStockLedger.StatusReserved, r["state"].S));
 
         var expectedWidgets = Enumerable.Range(0, 100).Sum(i => 1 + (i % 3));
         Assert.Equal(1000 - expectedWidgets, await fanout.Stock.GetAsync("WIDGET-1", ct));

@@ -1,5 +1,6 @@
 using Fanout.Contracts.Topology;
 using Fanout.IntegrationTests.Support;
+using Fanout.Inventory;
 
 namespace Fanout.IntegrationTests;
 
@@ -45,8 +46,8 @@ public sealed class StockContentionTests(DefaultFanoutFixture fixture) : IClassF
         Assert.Equal(0, await fanout.Stock.GetAsync("SCARCE-1", ct));
         Assert.True(lowest >= 0, $"stock was seen at {lowest}");
 
-        var outcomes = await Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, "EVENT#");
-        Assert.Equal(10, outcomes.Count(o => o["outcome"].S == "RESERVED"));
-        Assert.Equal(10, outcomes.Count(o => o["outcome"].S == "REJECTED"));
+        var outcomes = await Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, DynamoStockLedger.OrderPrefix);
+        Assert.Equal(10, outcomes.Count(o => o["state"].S == DynamoStockLedger.StatusReserved));
+        Assert.Equal(10, outcomes.Count(o => o["state"].S == DynamoStockLedger.StatusRejected));
     }
 }

@@ -47,7 +47,9 @@ public sealed record ReleaseResult(ReleaseStatus Status, IReadOnlyList<StockLine
 
 /// <summary>The stock store. Implementations must make "record the outcome" and "change the stock" one atomic step,
 /// refuse any decrement that would take stock below zero, and never let a cancelled order hold stock: a reservation
-/// and a cancellation's tombstone exclude each other.</summary>
+/// and a cancellation's tombstone exclude each other. An order has one <c>OrderPlaced</c> and one <c>OrderCancelled</c>
+/// event id (<c>EventIds.For</c>): an implementation that records per order throws
+/// <see cref="Fanout.Contracts.Events.PoisonMessageException"/> for another event id of the same type and order.</summary>
 public interface IStockLedger
 {
     /// <summary>Atomically, unless the order's cancellation tombstone exists: record

@@ -7,8 +7,9 @@ namespace Fanout.Inventory.Core;
 /// <summary>The inventory rules. <c>OrderPlaced</c>: reserve every line of an order or none, once per order, then
 /// state the outcome as a fact. <c>OrderCancelled</c>: give back exactly what the order holds, once, and state it as
 /// <c>InventoryReleased</c> (empty when nothing was held). An <c>OrderPlaced</c> arriving after its order's
-/// cancellation reserves nothing and publishes nothing: <c>InventoryReleased</c> already stated the order's outcome. A
-/// redelivered event re-publishes the recorded outcome and never changes stock again.</summary>
+/// cancellation reserves nothing and publishes nothing: <c>InventoryReleased</c> already stated the order's outcome
+/// (and so does an <c>OrderPlaced</c> redelivered after the cancellation). A redelivered event re-publishes the recorded
+/// outcome and never changes stock again.</summary>
 public sealed class InventoryService
 {
     public const string ServiceName = "inventory";

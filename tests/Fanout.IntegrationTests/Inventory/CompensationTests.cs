@@ -12,9 +12,9 @@ namespace Fanout.IntegrationTests.Inventory;
 [Trait("Category", "Integration")]
 public sealed class CompensationTests(DefaultFanoutFixture fixture) : IClassFixture<DefaultFanoutFixture>
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan _patience = TimeSpan.FromSeconds(60);
 
-    private static readonly CustomerInfo Customer = new() { Id = "it-compensation", Email = "it-compensation@example.com", Phone = "+14155550199" };
+    private static readonly CustomerInfo _customer = new() { Id = "it-compensation", Email = "it-compensation@example.com", Phone = "+14155550199" };
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -27,23 +27,24 @@ public sealed class CompensationTests(DefaultFanoutFixture fixture) : IClassFixt
         var publisher = Publisher(fanout);
 
         await publisher.PublishAsync(Placed(orderId, ("COMP-1", 3)), Ct);
-        await Eventually.WaitAsync(() => fanout.Stock.GetAsync("COMP-1", Ct), s => s == 7, Patience, "the reservation");
+        await Eventually.WaitAsync(() => fanout.Stock.GetAsync("COMP-1", Ct), s => s == 7, _patience, "the reservation");
         for (var i = 0; i < 3; i++)
         {
             await publisher.PublishAsync(Cancelled(orderId), Ct);
         }
 
-        await Eventually.WaitAsync(() => fanout.Stock.GetAsync("COMP-1", Ct), s => s == 10, Patience, "the release");
+        await Eventually.WaitAsync(() => fanout.Stock.GetAsync("COMP-1", Ct), s => s == 10, _patience, "the release");
         var cancelledSms = await Eventually.WaitAsync(
-            () => Inspect.ItemsAsync(fanout, FanoutTopology.SmsTable, $"SMS#{orderId}#{NotificationKinds.OrderCancelled}"), i => i.Count > 0, Patience, "the cancellation SMS");
+            () => Inspect.ItemsAsync(fanout, FanoutTopology.SmsTable, $"SMS#{orderId}#{NotificationKinds.OrderCancelled}"), i => i.Count > 0, _patience, "the cancellation SMS");
         var cancelledEmail = await Eventually.WaitAsync(
-            () => Inspect.ItemsAsync(fanout, FanoutTopology.EmailTable, $"EMAIL#{orderId}#{NotificationKinds.OrderCancelled}"), i => i.Count > 0, Patience, "the cancellation e-mail");
+            () => Inspect.ItemsAsync(fanout, FanoutTopology.EmailTable, $"EMAIL#{orderId}#{NotificationKinds.OrderCancelled}"), i => i.Count > 0, _patience, "the cancellation e-mail");
         // Every delivery handled (OrderStatus is not watched: InventoryReleased is another part's work).
-        await Eventually.WaitAsync(() => DrainedAsync(fanout, FanoutTopology.Inventory, FanoutTopology.Sms, FanoutTopology.Email), done => done, Patience, "inventory, sms and email to drain");
+        await Eventually.WaitAsync(() => DrainedAsync(fanout, FanoutTopology.Inventory, FanoutTopology.Sms, FanoutTopology.Email), done => done, _patience, "inventory, sms and email to drain");
 
         Assert.Equal(10, await fanout.Stock.GetAsync("COMP-1", Ct));
-        var reservation = Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, DynamoStockLedger.ReservationPrefix + orderId));
-        Assert.Equal(DynamoStockLedger.StatusReleased, reservation["status"].S);
+        var order = Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, DynamoStockLedger.OrderPrefix + orderId));
+        Assert.Equal(DynamoStockLedger.StatusReleased, order["state"].S);
+        Assert.Equal(EventIds.For(orderId, "orders", "CANCELLED"), order["cancelEventId"].S);
         var sms = Assert.Single(cancelledSms);
         Assert.Equal(("sms", NotificationKinds.OrderCancelled, $"Fanout: your order {orderId[..8]} is cancelled."), (sms["channel"].S, sms["notification"].S, sms["text"].S));
         Assert.Equal(NotificationKinds.OrderCancelled, Assert.Single(cancelledEmail)["notification"].S);
@@ -60,16 +61,20 @@ public sealed class CompensationTests(DefaultFanoutFixture fixture) : IClassFixt
 
         await publisher.PublishAsync(Cancelled(orderId), Ct);
         await Eventually.WaitAsync(
-            () => Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, DynamoStockLedger.TombstonePrefix + orderId), i => i.Count == 1, Patience, "the tombstone");
+            () => Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, DynamoStockLedger.OrderPrefix + orderId), i => i.Count == 1, _patience, "the tombstone");
         var placed = Placed(orderId, ("COMP-2", 2));
         await publisher.PublishAsync(placed, Ct);
 
         var recorded = await Eventually.WaitAsync(
-            () => Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, DynamoStockLedger.EventPrefix + placed.Id), i => i.Count == 1, Patience, "the late OrderPlaced to be recorded");
+            () => Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, DynamoStockLedger.OrderPrefix + orderId),
+            i => i.Count == 1 && i[0].ContainsKey("placedEventId"),
+            _patience,
+            "the late OrderPlaced to be recorded");
 
-        Assert.Equal(("CANCELLED", ""), (recorded[0]["outcome"].S, recorded[0]["result"].S));
+        var order = recorded[0];
+        Assert.Equal((DynamoStockLedger.StatusCancelled, placed.Id, ""), (order["state"].S, order["placedEventId"].S, order["placedResult"].S));
+        Assert.False(order.ContainsKey("lines"));
         Assert.Equal(5, await fanout.Stock.GetAsync("COMP-2", Ct));
-        Assert.Empty(await Inspect.ItemsAsync(fanout, FanoutTopology.InventoryTable, DynamoStockLedger.ReservationPrefix + orderId));
     }
 
     [Fact]
@@ -85,10 +90,10 @@ public sealed class CompensationTests(DefaultFanoutFixture fixture) : IClassFixt
         await publisher.PublishAsync(Placed(orderId, ("COMP-3", 2)), Ct);
 
         var sms = await Eventually.WaitAsync(
-            () => Inspect.ItemsAsync(fanout, FanoutTopology.SmsTable, $"SMS#{orderId}#{NotificationKinds.OrderNotFulfilled}"), i => i.Count > 0, Patience, "the could-not-fulfil SMS");
+            () => Inspect.ItemsAsync(fanout, FanoutTopology.SmsTable, $"SMS#{orderId}#{NotificationKinds.OrderNotFulfilled}"), i => i.Count > 0, _patience, "the could-not-fulfil SMS");
         var email = await Eventually.WaitAsync(
-            () => Inspect.ItemsAsync(fanout, FanoutTopology.EmailTable, $"EMAIL#{orderId}#{NotificationKinds.OrderNotFulfilled}"), i => i.Count > 0, Patience, "the could-not-fulfil e-mail");
-        await Eventually.WaitAsync(() => DrainedAsync(fanout, FanoutTopology.Inventory, FanoutTopology.Sms, FanoutTopology.Email), done => done, Patience, "inventory, sms and email to drain");
+            () => Inspect.ItemsAsync(fanout, FanoutTopology.EmailTable, $"EMAIL#{orderId}#{NotificationKinds.OrderNotFulfilled}"), i => i.Count > 0, _patience, "the could-not-fulfil e-mail");
+        await Eventually.WaitAsync(() => DrainedAsync(fanout, FanoutTopology.Inventory, FanoutTopology.Sms, FanoutTopology.Email), done => done, _patience, "inventory, sms and email to drain");
 
         Assert.Equal($"Fanout: sorry, we could not fulfil your order {orderId[..8]}.", Assert.Single(sms)["text"].S);
         Assert.Equal($"Order {orderId} could not be fulfilled", Assert.Single(email)["subject"].S);
@@ -125,7 +130,7 @@ public sealed class CompensationTests(DefaultFanoutFixture fixture) : IClassFixt
         orderId,
         "it-" + orderId,
         DateTimeOffset.UnixEpoch.AddYears(56),
-        new OrderPlaced { OrderId = orderId, Customer = Customer, Items = [.. lines.Select(l => new OrderLine { Sku = l.Sku, Quantity = l.Quantity })], PlacedAt = DateTimeOffset.UnixEpoch.AddYears(56) },
+        new OrderPlaced { OrderId = orderId, Customer = _customer, Items = [.. lines.Select(l => new OrderLine { Sku = l.Sku, Quantity = l.Quantity })], PlacedAt = DateTimeOffset.UnixEpoch.AddYears(56) },
         ContractsJsonContext.Default.CloudEventOrderPlaced);
 
     private static OutgoingEvent Cancelled(string orderId) => OutgoingEvents.Create(
@@ -135,6 +140,6 @@ public sealed class CompensationTests(DefaultFanoutFixture fixture) : IClassFixt
         orderId,
         "it-" + orderId,
         DateTimeOffset.UnixEpoch.AddYears(56),
-        new OrderCancelled { OrderId = orderId, Customer = Customer, CancelledAt = DateTimeOffset.UnixEpoch.AddYears(56), CancelledBy = CancellationRequesters.Customer },
+        new OrderCancelled { OrderId = orderId, Customer = _customer, CancelledAt = DateTimeOffset.UnixEpoch.AddYears(56), CancelledBy = CancellationRequesters.Customer },
         ContractsJsonContext.Default.CloudEventOrderCancelled);
 }

@@ -13,6 +13,7 @@ internal sealed class InMemoryStockLedger : IStockLedger
     private readonly List<IReadOnlyList<StockLine>> _reserveRequests = [];
     private readonly Dictionary<string, (bool Released, IReadOnlyList<StockLine> Lines)> _reservations = new(StringComparer.Ordinal);
     private readonly HashSet<string> _tombstones = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _placedEvents = new(StringComparer.Ordinal);
 
     /// <summary>Whether the order has a cancellation tombstone.</summary>
     public bool IsCancelled(string orderId)
@@ -91,6 +92,7 @@ internal sealed class InMemoryStockLedger : IStockLedger
                 return Task.FromResult(new ReservationResult(ReservationStatus.AlreadyHandled, [], existing));
             }
 
+            _placedEvents[orderId] = eventId;
             if (_tombstones.Contains(orderId))
             {
                 _outcomes[eventId] = new RecordedOutcome(payloadHash, RecordedOutcome.NoFact);
@@ -136,6 +138,7 @@ internal sealed class InMemoryStockLedger : IStockLedger
                 return Task.FromResult<RecordedOutcome?>(none);
             }
 
+            _placedEvents[orderId] = eventId;
             _outcomes[eventId] = new RecordedOutcome(payloadHash, rejectedOutcomeJson);
             return Task.FromResult<RecordedOutcome?>(null);
         }
@@ -169,6 +172,12 @@ internal sealed class InMemoryStockLedger : IStockLedger
 
             var outcome = new RecordedOutcome(payloadHash, releasedOutcomeJson(reservation.Released ? reservation.Lines : released));
             _outcomes[eventId] = outcome;
+            // As DynamoStockLedger: once cancelled, the order's OrderPlaced fact is dropped (InventoryReleased is the last word).
+            if (_placedEvents.TryGetValue(orderId, out var placedId) && _outcomes.TryGetValue(placedId, out var placed))
+            {
+                _outcomes[placedId] = placed with { OutcomeJson = RecordedOutcome.NoFact };
+            }
+
             return Task.FromResult(new ReleaseResult(ReleaseStatus.Released, released, outcome));
         }
     }

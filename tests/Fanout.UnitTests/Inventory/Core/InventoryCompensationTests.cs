@@ -128,6 +128,20 @@ public sealed class InventoryCompensationTests
     }
 
     [Fact]
+    public async Task HandleAsync_OrderPlacedRedeliveredAfterTheRelease_PublishesNothingAndChangesNoStock()
+    {
+        var placed = _order.BuildParsed();
+        await _service.HandleAsync(placed, Ct);
+        await _service.HandleAsync(_order.BuildCancelledParsed(), Ct);
+        var published = _publisher.Published.Count;
+
+        Assert.Equal(InventoryService.NothingPublished, await _service.HandleAsync(placed, Ct));
+
+        Assert.Equal(published, _publisher.Published.Count);
+        Assert.Equal((10, 5), (_ledger.Stock("MUG-01"), _ledger.Stock("CAP-02")));
+    }
+
+    [Fact]
     public async Task HandleAsync_OrderCancelledSeenBeforeWithAnotherPayload_IsPoisonAndPublishesNothing()
     {
         var cancelled = _order.BuildCancelledParsed();
