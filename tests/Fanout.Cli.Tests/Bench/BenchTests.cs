@@ -68,7 +68,7 @@ public sealed class BenchTests
     [Fact]
     public async Task RunAsync_NoCompletedAt_FallsBackToTheLogAndSaysSo()
     {
-        using var api = new FakeOrderApi { PendingPolls = 1 };
+        using var api = new FakeOrderApi { PendingPolls = 1, ServerTimestamps = false };
 
         var step = await RunAsync(api, Tiny, _ => _created.AddMilliseconds(250));
 
