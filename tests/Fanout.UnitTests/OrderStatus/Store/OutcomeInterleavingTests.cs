@@ -81,10 +81,8 @@ public sealed class OutcomeInterleavingTests
 
         Assert.Equal(3, table.Applied.Count);
         Assert.Contains("completedAt = :now", table.Applied[2].UpdateExpression, StringComparison.Ordinal);
-        Assert.Equal(ReturnValueAllNew, table.Applied[0].ReturnValues);
+        Assert.Equal(Amazon.DynamoDBv2.ReturnValue.ALL_NEW, table.Applied[0].ReturnValues);
     }
-
-    private static readonly Amazon.DynamoDBv2.ReturnValue ReturnValueAllNew = Amazon.DynamoDBv2.ReturnValue.ALL_NEW;
 
     private static async Task<OrderRecord> InMemoryFinalAsync(OrderRecord order)
     {
