@@ -253,15 +253,21 @@ public sealed class DynamoOrderStore : IOrderStore
     internal const int ApplyAttempts = 5;
 
     /// <remarks>A consistent read, then one conditional Update (1 WCU for an item under 1 KB) that records the outcome
-    /// (status, <c>appliedAt.&lt;service&gt;</c>, the event id) and, when it settles the order, settles it in the same
-    /// write: <c>completedAt</c> when no service is pending any more; the open-orders markers removed when the order
-    /// leaves <c>PENDING</c> with no lifecycle, or when a <c>CANCELLING</c> order's inventory is <c>RELEASED</c>
-    /// (which also makes it <c>CANCELLED</c>). The condition pins what the decision was made from (this service's status,
-    /// the other two, the lifecycle, the event not yet applied); when another write changed them, the returned old item
-    /// is decided again (at most <see cref="ApplyAttempts"/> times). A service's status moves from <c>PENDING</c> to
-    /// one final value, except that inventory may become <c>RELEASED</c> from any value; an <c>InventoryReserved</c> or
-    /// <c>InventoryRejected</c> after <c>RELEASED</c>, the same event again, or the same final status again under another
-    /// event id is a duplicate and writes nothing (<see cref="OutcomeRules.Decide"/>).</remarks>
+    /// (status, <c>appliedAt.&lt;service&gt;</c>, the event id). When what was read says this outcome settles the order
+    /// (no other service pending, or inventory <c>RELEASED</c>), the Update also settles it: <c>completedAt</c> once no
+    /// service is pending, the open-orders markers removed when the order leaves <c>PENDING</c> with no lifecycle, or
+    /// when a <c>CANCELLING</c> order's inventory is <c>RELEASED</c> (which also makes it <c>CANCELLED</c>); its
+    /// condition pins what the decision was made from (every service's status, the lifecycle, <c>completedAt</c>, the
+    /// event not yet applied). Otherwise the Update is conditioned on this service alone (still <c>PENDING</c>, the
+    /// event not yet applied), so outcomes of other services written meanwhile cannot make it fail (a failed
+    /// conditional write still costs a write unit), and returns the item as written (<c>ALL_NEW</c>): when that shows
+    /// another outcome raced in and no service is pending any more, <see cref="SettleAsync"/> settles the order in a
+    /// second, idempotent Update. Either way the order is settled exactly once. A failed condition decides again from
+    /// the returned old item (at most <see cref="ApplyAttempts"/> times). A service's status moves from
+    /// <c>PENDING</c> to one final value, except that inventory may become <c>RELEASED</c> from any value; an
+    /// <c>InventoryReserved</c> or <c>InventoryRejected</c> after <c>RELEASED</c>, the same event again, or the same
+    /// final status again under another event id is a duplicate and writes nothing (<see cref="OutcomeRules.Decide"/>),
+    /// except that a duplicate of an order left unsettled (a settle interrupted before its write) settles it.</remarks>
     /// <exception cref="InvalidOperationException">The order kept changing under every attempt.</exception>
     public async Task<ApplyOutcomeResult> ApplyOutcomeAsync(string orderId, string eventId, string service, string status, CancellationToken cancellationToken)
     {
@@ -284,18 +290,36 @@ public sealed class DynamoOrderStore : IOrderStore
             var decision = OutcomeRules.Decide(order, eventId, service, status);
             if (decision != ApplyOutcomeStatus.Applied)
             {
+                if (decision == ApplyOutcomeStatus.Duplicate && NeedsSettling(order))
+                {
+                    await SettleAsync(item, _time.GetUtcNow(), cancellationToken);
+                }
+
                 return new ApplyOutcomeResult(decision, order.CreatedAt);
             }
 
             var now = _time.GetUtcNow();
             try
             {
-                await _dynamo.UpdateItemAsync(OutcomeUpdate(order, eventId, service, status, now), cancellationToken);
+                if (SettlesOnApply(order, service, status))
+                {
+                    await _dynamo.UpdateItemAsync(OutcomeUpdate(order, eventId, service, status, now), cancellationToken);
+                }
+                else
+                {
+                    var written = await _dynamo.UpdateItemAsync(OwnOutcomeUpdate(order, eventId, service, status, now), cancellationToken);
+                    if (written.Attributes is { Count: > 0 } after && NeedsSettling(FromItem(after)))
+                    {
+                        // Another service's outcome was written between the read and this write: this one came last.
+                        await SettleAsync(after, now, cancellationToken);
+                    }
+                }
+
                 return new ApplyOutcomeResult(ApplyOutcomeStatus.Applied, order.CreatedAt, now);
             }
             catch (ConditionalCheckFailedException ex)
             {
-                // Another outcome (or a cancellation) changed the order since the read: decide again from what it is now.
+                // Another write changed what the decision was made from since the read: decide again from what it is now.
                 item = ex.Item is { Count: > 0 } returned ? returned : await GetItemAsync(OrderPrefix + orderId, cancellationToken);
             }
         }
@@ -303,8 +327,110 @@ public sealed class DynamoOrderStore : IOrderStore
         throw new InvalidOperationException($"Order {orderId} changed under each of {ApplyAttempts} attempts to apply event {eventId}.");
     }
 
+    /// <summary>True when applying <paramref name="service"/> → <paramref name="status"/> to <paramref name="order"/>
+    /// as read settles something: no other service is pending (so <c>completedAt</c> and the markers are due), or it is
+    /// an inventory <c>RELEASED</c> (which may end a cancellation).</summary>
+    internal static bool SettlesOnApply(OrderRecord order, string service, string status) =>
+        status == ServiceStatus.Released
+        || TrackedServices.All.All(other => other == service || order.Statuses[other] != ServiceStatus.Pending);
+
+    /// <summary>True when no service is pending but <c>completedAt</c> is not set yet.</summary>
+    internal static bool NeedsSettling(OrderRecord order) =>
+        order.CompletedAt is null && order.Statuses.Values.All(s => s != ServiceStatus.Pending);
+
+    /// <summary>Settles an order whose last pending service's outcome was written without settling it: sets
+    /// <c>completedAt</c> to <paramref name="at"/> and, with no lifecycle, removes the open-orders markers, on condition
+    /// that <c>completedAt</c> is still absent and the lifecycle is still what <paramref name="item"/> shows (a
+    /// cancellation that reopened the order keeps its markers). A lost condition decides again from the returned
+    /// item; an order found settled already is left as it is.</summary>
+    private async Task SettleAsync(Dictionary<string, AttributeValue> item, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < ApplyAttempts; attempt++)
+        {
+            var order = FromItem(item);
+            if (!NeedsSettling(order))
+            {
+                return;
+            }
+
+            try
+            {
+                await _dynamo.UpdateItemAsync(SettleUpdate(order, at), cancellationToken);
+                return;
+            }
+            catch (ConditionalCheckFailedException ex)
+            {
+                if (ex.Item is not { Count: > 0 } returned)
+                {
+                    return;
+                }
+
+                item = returned;
+            }
+        }
+
+        throw new InvalidOperationException($"Order {FromItem(item).OrderId} changed under each of {ApplyAttempts} attempts to settle it.");
+    }
+
+    /// <summary>The Update that settles <paramref name="order"/> (<see cref="SettleAsync"/>).</summary>
+    internal UpdateItemRequest SettleUpdate(OrderRecord order, DateTimeOffset at)
+    {
+        var names = new Dictionary<string, string> { ["#pk"] = FanoutTopology.PartitionKey };
+        var values = new Dictionary<string, AttributeValue> { [":now"] = new() { S = Format(at) } };
+        var condition = new List<string> { "attribute_exists(#pk)", "attribute_not_exists(completedAt)" };
+        var update = "SET completedAt = :now";
+        if (order.Lifecycle is { } lifecycle)
+        {
+            values[":lifecycle"] = new() { S = lifecycle };
+            condition.Add("lifecycle = :lifecycle");
+        }
+        else
+        {
+            condition.Add("attribute_not_exists(lifecycle)");
+            if (order.OpenSince is not null)
+            {
+                names["#shard"] = ReconcilerSpec.OpenShardAttribute;
+                names["#since"] = ReconcilerSpec.OpenSinceAttribute;
+                update += " REMOVE #shard, #since";
+            }
+        }
+
+        return new UpdateItemRequest
+        {
+            TableName = _tableName,
+            Key = Key(OrderPrefix + order.OrderId),
+            UpdateExpression = update,
+            ConditionExpression = string.Join(" AND ", condition),
+            ExpressionAttributeNames = names,
+            ExpressionAttributeValues = values,
+            ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+        };
+    }
+
+    /// <summary>The Update that records an outcome which, as read, settles nothing: conditioned on this service alone
+    /// (its status as read, the event not yet applied), returning the item as written (<c>ALL_NEW</c>).</summary>
+    internal UpdateItemRequest OwnOutcomeUpdate(OrderRecord order, string eventId, string service, string status, DateTimeOffset now) =>
+        new()
+        {
+            TableName = _tableName,
+            Key = Key(OrderPrefix + order.OrderId),
+            UpdateExpression = "SET #svc = :status, appliedAt.#svc = :now ADD appliedEvents :events",
+            ConditionExpression = "attribute_exists(#pk) AND NOT contains(appliedEvents, :eventId) AND #svc = :was",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = FanoutTopology.PartitionKey, ["#svc"] = service },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+            {
+                [":status"] = new() { S = status },
+                [":was"] = new() { S = order.Statuses[service] },
+                [":now"] = new() { S = Format(now) },
+                [":events"] = new() { SS = [eventId] },
+                [":eventId"] = new() { S = eventId },
+            },
+            ReturnValues = ReturnValue.ALL_NEW,
+            ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+        };
+
     /// <summary>The single Update that applies an outcome <see cref="OutcomeRules.Decide"/> accepted, settling the
-    /// order in the same write where the outcome settles it.</summary>
+    /// order in the same write where the outcome settles it, pinned to every status and the lifecycle as read.</summary>
     internal UpdateItemRequest OutcomeUpdate(OrderRecord order, string eventId, string service, string status, DateTimeOffset now)
     {
         var after = new Dictionary<string, string>(order.Statuses) { [service] = status };
@@ -346,7 +472,9 @@ public sealed class DynamoOrderStore : IOrderStore
         var settles = after.Values.All(s => s != ServiceStatus.Pending);
         if (settles && order.CompletedAt is null)
         {
+            // Pinned absent, so a settle that raced in (SettleAsync) makes this write decide again, not set it twice.
             set.Add("completedAt = :now");
+            condition.Add("attribute_not_exists(completedAt)");
         }
 
         var cancelled = order.Lifecycle == OrderStatuses.Cancelling && service == TrackedServices.Inventory && status == ServiceStatus.Released;

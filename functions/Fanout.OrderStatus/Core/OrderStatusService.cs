@@ -10,11 +10,15 @@ public sealed record OutcomeUpdate(string EventId, string OrderId, string Servic
 /// <summary>Maps outcome facts to per-service statuses and records them once per event id: <c>SmsSent</c>/<c>EmailSent</c>
 /// (order-received only) → sms/email; <c>InventoryReserved</c>/<c>InventoryRejected</c>/<c>InventoryReleased</c> →
 /// inventory <c>RESERVED</c>/<c>REJECTED</c>/<c>RELEASED</c>. The store settles the order after each (a
-/// <c>CANCELLING</c> order whose inventory was released becomes <c>CANCELLED</c>).</summary>
+/// <c>CANCELLING</c> order whose inventory was released becomes <c>CANCELLED</c>). Outcomes of one order are applied
+/// one at a time within the process (a <see cref="KeyedGate"/> on the order id, shared by the batch's parallel
+/// records), so outcomes that arrive together never race each other's conditional writes (a failed one still costs
+/// a write unit); races across invocations are the store's to resolve.</summary>
 public sealed class OrderStatusService
 {
     public const string ServiceName = "orderstatus";
     private readonly IOrderStore _store;
+    private readonly KeyedGate _orders = new();
 
     public OrderStatusService(IOrderStore store)
     {
@@ -52,7 +56,12 @@ public sealed class OrderStatusService
     public async Task<ApplyOutcomeResult> ApplyAsync(OutcomeUpdate update, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(update);
-        var result = await _store.ApplyOutcomeAsync(update.OrderId, update.EventId, update.Service, update.Status, cancellationToken);
+        ApplyOutcomeResult result;
+        using (await _orders.EnterAsync(update.OrderId, cancellationToken))
+        {
+            result = await _store.ApplyOutcomeAsync(update.OrderId, update.EventId, update.Service, update.Status, cancellationToken);
+        }
+
         if (result.Status == ApplyOutcomeStatus.Duplicate)
         {
             RecordContext.MarkDuplicate();

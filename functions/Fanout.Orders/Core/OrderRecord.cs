@@ -199,9 +199,11 @@ public interface IOrderStore
     /// <returns>False when the order changed since <paramref name="seen"/> was read (read it again and decide again).</returns>
     Task<bool> RequestCancelAsync(OrderRecord seen, Outbox.OutboxEntry cancelled, DateTimeOffset at, CancellationToken cancellationToken);
 
-    /// <summary>Records a service's outcome once per event id with its server time (<c>appliedAt</c>), settling the
-    /// order in the same write: <c>completedAt</c> once no service is pending, <c>CANCELLING</c> with inventory
-    /// <c>RELEASED</c> becomes <c>CANCELLED</c>, and a settled order leaves the open-orders index.</summary>
+    /// <summary>Records a service's outcome once per event id with its server time (<c>appliedAt</c>) and settles the
+    /// order exactly once: <c>completedAt</c> once no service is pending, <c>CANCELLING</c> with inventory
+    /// <c>RELEASED</c> becomes <c>CANCELLED</c>, and a settled order leaves the open-orders index. Settling happens in
+    /// the outcome's own write when the order as read shows this outcome settles it; when another service's outcome
+    /// raced in instead, in one follow-up write by whichever outcome was written last.</summary>
     Task<ApplyOutcomeResult> ApplyOutcomeAsync(string orderId, string eventId, string service, string status, CancellationToken cancellationToken);
 }
 

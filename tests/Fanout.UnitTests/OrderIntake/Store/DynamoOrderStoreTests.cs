@@ -334,7 +334,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task ApplyOutcomeAsync_FirstOutcome_ReadsThenWritesOneUpdatePinnedToWhatItRead()
+    public async Task ApplyOutcomeAsync_FirstOutcome_ReadsThenWritesOneUpdateConditionedOnItsOwnServiceOnly()
     {
         _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = OrderItem(null, "PENDING", true, sms: "PENDING", email: "PENDING");
         _time.Advance(TimeSpan.FromMilliseconds(1500));
@@ -347,13 +347,77 @@ public sealed class DynamoOrderStoreTests : IDisposable
         Assert.Equal(2, _dynamo.Requests.Count);
         Assert.Equal(DynamoOrderStore.OrderPrefix + OrderId, update.Key[FanoutTopology.PartitionKey].S);
         Assert.Equal("SET #svc = :status, appliedAt.#svc = :now ADD appliedEvents :events", update.UpdateExpression);
-        Assert.Equal("attribute_exists(#pk) AND NOT contains(appliedEvents, :eventId) AND #svc = :was AND #o1 = :o1 AND #o2 = :o2 AND attribute_not_exists(lifecycle)", update.ConditionExpression);
-        Assert.Equal(("sms", "email", "inventory"), (update.ExpressionAttributeNames["#svc"], update.ExpressionAttributeNames["#o1"], update.ExpressionAttributeNames["#o2"]));
-        Assert.Equal(("SENT", "PENDING", "PENDING", "PENDING"), (update.ExpressionAttributeValues[":status"].S, update.ExpressionAttributeValues[":was"].S, update.ExpressionAttributeValues[":o1"].S, update.ExpressionAttributeValues[":o2"].S));
+        // Other services' outcomes written meanwhile cannot fail it: it pins nothing but its own service.
+        Assert.Equal("attribute_exists(#pk) AND NOT contains(appliedEvents, :eventId) AND #svc = :was", update.ConditionExpression);
+        Assert.Equal("sms", update.ExpressionAttributeNames["#svc"]);
+        Assert.Equal(("SENT", "PENDING"), (update.ExpressionAttributeValues[":status"].S, update.ExpressionAttributeValues[":was"].S));
         Assert.Equal(["event-1"], update.ExpressionAttributeValues[":events"].SS);
         Assert.Equal("event-1", update.ExpressionAttributeValues[":eventId"].S);
         Assert.Equal(TestClock.Start.AddMilliseconds(1500).ToString("O", CultureInfo.InvariantCulture), update.ExpressionAttributeValues[":now"].S);
+        Assert.Equal(ReturnValue.ALL_NEW, update.ReturnValues);
         Assert.Equal(ReturnValuesOnConditionCheckFailure.ALL_OLD, update.ReturnValuesOnConditionCheckFailure);
+    }
+
+    [Fact]
+    public async Task ApplyOutcomeAsync_OthersLandedBetweenReadAndWrite_TheWrittenItemShowsItLastSoOneSettleUpdateFollows()
+    {
+        _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = OrderItem(null, "PENDING", true, email: "PENDING");
+        _dynamo.UpdateResult = _ => OrderItem(null, "RESERVED", true);
+        _time.Advance(TimeSpan.FromMilliseconds(20));
+
+        Assert.Equal(ApplyOutcomeStatus.Applied, (await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, ServiceStatus.Reserved, Ct)).Status);
+
+        var updates = _dynamo.Requests.OfType<UpdateItemRequest>().ToList();
+        Assert.Equal(2, updates.Count);
+        Assert.Equal("#svc = :was", updates[0].ConditionExpression.Split(" AND ")[^1]);
+        Assert.Equal("SET completedAt = :now REMOVE #shard, #since", updates[1].UpdateExpression);
+        Assert.Equal("attribute_exists(#pk) AND attribute_not_exists(completedAt) AND attribute_not_exists(lifecycle)", updates[1].ConditionExpression);
+        Assert.Equal(updates[0].ExpressionAttributeValues[":now"].S, updates[1].ExpressionAttributeValues[":now"].S);
+    }
+
+    [Fact]
+    public async Task ApplyOutcomeAsync_WrittenItemSettledButCancellationRacedIn_SettlesKeepingTheReopenedMarkers()
+    {
+        _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = OrderItem(null, "PENDING", true, email: "PENDING");
+        _dynamo.UpdateResult = _ => OrderItem("CANCELLING", "RESERVED", true);
+
+        await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, ServiceStatus.Reserved, Ct);
+
+        var settle = _dynamo.Requests.OfType<UpdateItemRequest>().Last();
+        Assert.Equal("SET completedAt = :now", settle.UpdateExpression);
+        Assert.EndsWith("lifecycle = :lifecycle", settle.ConditionExpression, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApplyOutcomeAsync_SettleLostToAnotherSettle_LeavesTheOrderAsItIs()
+    {
+        _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = OrderItem(null, "PENDING", true, email: "PENDING");
+        _dynamo.UpdateResult = _ => OrderItem(null, "RESERVED", true);
+        var settled = OrderItem(null, "RESERVED", false);
+        settled["completedAt"] = new AttributeValue { S = "2026-01-01T00:00:00.0000000Z" };
+        _dynamo.OnUpdateItem = request =>
+        {
+            if (request.UpdateExpression.StartsWith("SET completedAt", StringComparison.Ordinal))
+            {
+                throw new ConditionalCheckFailedException("The conditional request failed") { Item = settled };
+            }
+        };
+
+        Assert.Equal(ApplyOutcomeStatus.Applied, (await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, ServiceStatus.Reserved, Ct)).Status);
+        Assert.Equal(2, _dynamo.Requests.OfType<UpdateItemRequest>().Count());
+    }
+
+    [Fact]
+    public async Task ApplyOutcomeAsync_DuplicateOfAnOrderLeftUnsettled_SettlesIt()
+    {
+        // The outcome was written, but its settle never was (the invocation stopped): the retry settles it.
+        var item = OrderItem(null, "RESERVED", true);
+        item["appliedEvents"] = new AttributeValue { SS = ["event-1"] };
+        _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = item;
+
+        Assert.Equal(ApplyOutcomeStatus.Duplicate, (await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, ServiceStatus.Reserved, Ct)).Status);
+
+        Assert.Equal("SET completedAt = :now REMOVE #shard, #since", Assert.Single(_dynamo.Requests.OfType<UpdateItemRequest>()).UpdateExpression);
     }
 
     [Theory]
@@ -404,7 +468,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
 
         var update = Assert.Single(_dynamo.Requests.OfType<UpdateItemRequest>());
         Assert.Equal("SET #svc = :status, appliedAt.#svc = :now, completedAt = :now, lifecycle = :cancelled ADD appliedEvents :events REMOVE #shard, #since", update.UpdateExpression);
-        Assert.EndsWith("AND lifecycle = :lifecycle", update.ConditionExpression, StringComparison.Ordinal);
+        Assert.EndsWith("AND lifecycle = :lifecycle AND attribute_not_exists(completedAt)", update.ConditionExpression, StringComparison.Ordinal);
         Assert.Equal(("CANCELLED", "CANCELLING", "RESERVED"), (update.ExpressionAttributeValues[":cancelled"].S, update.ExpressionAttributeValues[":lifecycle"].S, update.ExpressionAttributeValues[":was"].S));
     }
 
@@ -424,16 +488,16 @@ public sealed class DynamoOrderStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task ApplyOutcomeAsync_AnotherOutcomeCameBetweenReadAndWrite_DecidesAgainFromTheReturnedItem()
+    public async Task ApplyOutcomeAsync_SettlingUpdateLostToACancellation_DecidesAgainFromTheReturnedItem()
     {
-        _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = OrderItem(null, "PENDING", true, email: "PENDING");
+        _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = OrderItem(null, "PENDING", true);
         var attempts = 0;
         _dynamo.OnUpdateItem = _ =>
         {
             if (attempts++ == 0)
             {
-                // E-mail's outcome landed first: this one is now the last and must settle the order.
-                throw new ConditionalCheckFailedException("The conditional request failed") { Item = OrderItem(null, "PENDING", true) };
+                // A cancellation reopened the order between the read and the settling write.
+                throw new ConditionalCheckFailedException("The conditional request failed") { Item = OrderItem("CANCELLING", "PENDING", true) };
             }
         };
 
@@ -442,9 +506,10 @@ public sealed class DynamoOrderStoreTests : IDisposable
         Assert.Equal(ApplyOutcomeStatus.Applied, result.Status);
         var updates = _dynamo.Requests.OfType<UpdateItemRequest>().ToList();
         Assert.Equal(2, updates.Count);
-        Assert.DoesNotContain("REMOVE", updates[0].UpdateExpression, StringComparison.Ordinal);
-        Assert.EndsWith("REMOVE #shard, #since", updates[1].UpdateExpression, StringComparison.Ordinal);
-        Assert.Equal("SENT", updates[1].ExpressionAttributeValues.Values.Where(v => v.S == "SENT").Select(v => v.S).Distinct().Single());
+        Assert.EndsWith("REMOVE #shard, #since", updates[0].UpdateExpression, StringComparison.Ordinal);
+        // Still the last outcome (completedAt), but a cancelling order keeps its markers until RELEASED.
+        Assert.Equal("SET #svc = :status, appliedAt.#svc = :now, completedAt = :now ADD appliedEvents :events", updates[1].UpdateExpression);
+        Assert.Contains("lifecycle = :lifecycle", updates[1].ConditionExpression, StringComparison.Ordinal);
         Assert.Single(_dynamo.Requests.OfType<GetItemRequest>());
     }
 
@@ -463,7 +528,9 @@ public sealed class DynamoOrderStoreTests : IDisposable
     [InlineData(ServiceStatus.Rejected)]
     public async Task ApplyOutcomeAsync_LateInventoryOutcomeAfterReleased_IsADuplicateAndWritesNothing(string late)
     {
-        _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = OrderItem("CANCELLED", "RELEASED", false);
+        var item = OrderItem("CANCELLED", "RELEASED", false);
+        item["completedAt"] = new AttributeValue { S = "2026-01-01T00:00:00.0000000Z" };
+        _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = item;
 
         Assert.Equal(ApplyOutcomeStatus.Duplicate, (await _store.ApplyOutcomeAsync(OrderId, "event-2", TrackedServices.Inventory, late, Ct)).Status);
         Assert.DoesNotContain(_dynamo.Requests, r => r is UpdateItemRequest);
@@ -474,6 +541,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
     {
         var item = OrderItem("CANCELLED", "RELEASED", false);
         item["appliedEvents"] = new AttributeValue { SS = ["event-1"] };
+        item["completedAt"] = new AttributeValue { S = "2026-01-01T00:00:00.0000000Z" };
         _dynamo.Items[DynamoOrderStore.OrderPrefix + OrderId] = item;
 
         Assert.Equal(ApplyOutcomeStatus.Duplicate, (await _store.ApplyOutcomeAsync(OrderId, "event-1", TrackedServices.Inventory, ServiceStatus.Released, Ct)).Status);
