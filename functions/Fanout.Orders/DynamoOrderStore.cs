@@ -64,8 +64,8 @@ public sealed class DynamoOrderStore : IOrderStore
     /// the idempotency key, because its id is derived from the key and the UTC day (<see cref="OrderIds"/>).</summary>
     /// <remarks>Steps (a key is remembered <see cref="KeyRetention"/>, measured from the order's <c>createdAt</c>):
     /// <list type="number">
-    /// <item>A consistent GetItem of the order the key named on the previous UTC day. If it exists and was created
-    /// less than <see cref="KeyRetention"/> before <paramref name="order"/>, that order owns the key: the same request
+    /// <item>A consistent GetItem of the order the key named on the previous UTC day. If it exists and was created at
+    /// most <see cref="KeyRetention"/> before <paramref name="order"/>, that order owns the key: the same request
     /// hash answers <see cref="CreateOrderStatus.ExistingForKey"/> with it, another one
     /// <see cref="CreateOrderStatus.KeyConflict"/>.</item>
     /// <item>Otherwise one PutItem of the order (with its open-orders markers, a <c>keyDigest</c> of the scoped key and
@@ -75,7 +75,7 @@ public sealed class DynamoOrderStore : IOrderStore
     /// <see cref="CreateOrderStatus.Created"/> when the old item carries this call's <c>writeToken</c> (an SDK retry of
     /// this very Put whose first response was lost).</item>
     /// </list>
-    /// A key unused for 24 h therefore names a new order on its next use, and that order owns it for the next 24 h.
+    /// A key first used more than 24 h ago therefore names a new order on its next use, and that order owns it for the next 24 h.
     /// Nothing expires by TTL: order items are kept.</remarks>
     /// <param name="order">The new order; its <see cref="OrderRecord.OrderId"/> must be
     /// <c>OrderIds.ForKey(idempotencyKey, OrderIds.DayOf(order.CreatedAt))</c>.</param>
@@ -96,13 +96,13 @@ public sealed class DynamoOrderStore : IOrderStore
         if (await GetItemAsync(OrderPrefix + OrderIds.ForKey(idempotencyKey, day - 1), cancellationToken) is { } previousItem)
         {
             var previous = Owned(previousItem, digest);
-            if (order.CreatedAt - previous.CreatedAt < KeyRetention)
+            if (order.CreatedAt - previous.CreatedAt <= KeyRetention)
             {
                 return Replay(previous, order);
             }
         }
 
-        var token = Guid.NewGuid().ToString("N");
+        var token = OrderIds.NewWriteToken();
         var item = ToItem(order);
         item[ReconcilerSpec.OpenShardAttribute] = new() { S = OpenOrders.ShardKey(OpenOrders.ShardOf(order.OrderId)) };
         item[ReconcilerSpec.OpenSinceAttribute] = new() { S = OpenOrders.Since(order.CreatedAt) };

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -42,12 +43,16 @@ public static class OrderIds
         return new Guid(bytes, bigEndian: true).ToString();
     }
 
-    /// <summary>The digest an order item keeps of the scoped key that named it (lower-case hex SHA-256, 64
-    /// characters): an order whose id matches but whose digest does not was named by another key (a hash collision)
-    /// and is never answered as this key's order.</summary>
+    /// <summary>The digest an order item keeps of the scoped key that named it: the first 128 bits of SHA-256 of the
+    /// key, base64url without padding (RFC 4648 §5; 22 characters, so the order item stays under 1 KB). An order whose
+    /// id matches but whose digest does not was named by another key (a hash collision) and is never answered as
+    /// this key's order.</summary>
     public static string KeyDigest(string scopedKey)
     {
         ArgumentException.ThrowIfNullOrEmpty(scopedKey);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(scopedKey)));
+        return Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes(scopedKey)).AsSpan(0, 16));
     }
+
+    /// <summary>A random token naming one create request (128 bits, base64url without padding, 22 characters).</summary>
+    public static string NewWriteToken() => Base64Url.EncodeToString(Guid.NewGuid().ToByteArray());
 }
