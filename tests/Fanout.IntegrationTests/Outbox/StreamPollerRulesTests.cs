@@ -42,12 +42,13 @@ public sealed class StreamPollerRulesTests
     [InlineData("REMOVE", "OUTBOX#e")]
     [InlineData("INSERT", "ORDER#o")]
     [InlineData("INSERT", null)]
-    public void MayBeNewOutboxEntry_RecordText_TrueExactlyForAnOutboxInsert(string eventName, string? key)
+    [InlineData("MODIFY", "ORDER#o")]
+    public void MayBeNewOutboxEntry_RecordText_TrueExactlyForAnInsertOfARelayedItem(string eventName, string? key)
     {
         var record = Record("1", eventName, key);
         var json = System.Text.Json.JsonSerializer.Serialize(record, Fanout.AwsShims.Json.AwsShimsJsonContext.Default.DynamoDbStreamRecord);
 
-        Assert.Equal(eventName == "INSERT" && key is not null && key.StartsWith("OUTBOX#", StringComparison.Ordinal), DynamoDbStreamPoller.MayBeNewOutboxEntry(json));
+        Assert.Equal(eventName == "INSERT" && key is not null && (key.StartsWith("OUTBOX#", StringComparison.Ordinal) || key.StartsWith("ORDER#", StringComparison.Ordinal)), DynamoDbStreamPoller.MayBeNewOutboxEntry(json));
     }
 
     [Theory]

@@ -318,11 +318,12 @@ public sealed class DynamoDbStreamPoller : IAsyncDisposable
 
     }
 
-    /// <summary>Whether a record's JSON text can be a new outbox entry at all: an INSERT whose text holds the
-    /// outbox key prefix. False means it certainly is not; true is decided by <see cref="IsNewOutboxEntry"/>.</summary>
+    /// <summary>Whether a record's JSON text can be a new outbox entry at all: an INSERT whose text holds one of the
+    /// relayed key prefixes (<see cref="OutboxSpec.RelayedKeyPrefixes"/>: outbox entries and new orders, which owe
+    /// their OrderPlaced). False means it certainly is not; true is decided by <see cref="IsNewOutboxEntry"/>.</summary>
     internal static bool MayBeNewOutboxEntry(string json) =>
         json.Contains("\"" + DynamoDbStreamRecord.Insert + "\"", StringComparison.Ordinal)
-        && json.Contains("\"" + OutboxSpec.KeyPrefix, StringComparison.Ordinal);
+        && OutboxSpec.RelayedKeyPrefixes.Any(prefix => json.Contains("\"" + prefix, StringComparison.Ordinal));
 
     /// <summary>Invokes the handler once; returns where to read again from, or null when the batch succeeded.</summary>
     private async Task<string?> InvokeAsync(List<DynamoDbStreamRecord> batch)
