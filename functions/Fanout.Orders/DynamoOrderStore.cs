@@ -232,7 +232,9 @@ public sealed class DynamoOrderStore : IOrderStore
     /// write: <c>completedAt</c> when no service is pending any more; the open-orders markers removed when the order
     /// leaves <c>PENDING</c> with no lifecycle, or when a <c>CANCELLING</c> order's inventory is <c>RELEASED</c>
     /// (which also makes it <c>CANCELLED</c>). The condition pins what the decision was made from (this service's status,
-    /// the other two, the lifecycle, the event not yet applied); when another write changed them, the returned old item
+    /// the lifecycle, the event not yet applied, and the other two services: exactly, when this write settles the
+    /// order, else only that one of them is still pending, so that outcomes of two services arriving together do not
+    /// make each other retry, a retry being a failed conditional write billed 1 WCU); when another write changed them, the returned old item
     /// is decided again (at most <see cref="ApplyAttempts"/> times). A service's status moves from <c>PENDING</c> to
     /// one final value, except that inventory may become <c>RELEASED</c> from any value; an <c>InventoryReserved</c> or
     /// <c>InventoryRejected</c> after <c>RELEASED</c>, the same event again, or the same final status again under another
@@ -294,7 +296,8 @@ public sealed class DynamoOrderStore : IOrderStore
         };
         var set = new List<string> { "#svc = :status", "appliedAt.#svc = :now" };
         var condition = new List<string> { "attribute_exists(#pk)", "NOT contains(appliedEvents, :eventId)", "#svc = :was" };
-        var others = 0;
+        var settles = after.Values.All(s => s != ServiceStatus.Pending);
+        var others = new List<string>();
         foreach (var other in TrackedServices.All)
         {
             if (other == service)
@@ -302,10 +305,22 @@ public sealed class DynamoOrderStore : IOrderStore
                 continue;
             }
 
-            others++;
-            names["#o" + others] = other;
-            values[":o" + others] = new() { S = order.Statuses[other] };
-            condition.Add($"#o{others} = :o{others}");
+            var name = "#o" + (others.Count + 1);
+            names[name] = other;
+            others.Add(name);
+            if (settles)
+            {
+                values[":o" + others.Count] = new() { S = order.Statuses[other] };
+                condition.Add($"{name} = :o{others.Count}");
+            }
+        }
+
+        if (!settles)
+        {
+            // Nothing in this write depends on the other services beyond "one of them is still pending": outcomes of
+            // two services applied at once then both succeed, and only the write that settles the order pins them all.
+            values[":pending"] = new() { S = ServiceStatus.Pending };
+            condition.Add("(" + string.Join(" OR ", others.Select(o => o + " = :pending")) + ")");
         }
 
         if (order.Lifecycle is { } lifecycle)
@@ -318,7 +333,6 @@ public sealed class DynamoOrderStore : IOrderStore
             condition.Add("attribute_not_exists(lifecycle)");
         }
 
-        var settles = after.Values.All(s => s != ServiceStatus.Pending);
         if (settles && order.CompletedAt is null)
         {
             set.Add("completedAt = :now");
