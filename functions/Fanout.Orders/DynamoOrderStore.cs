@@ -10,13 +10,11 @@ namespace Fanout.Orders;
 
 /// <summary>The orders table. Items (sizes are AWS's: attribute name bytes plus value bytes; "Item sizes and formats"):
 /// <list type="bullet">
-/// <item><c>IDEMPOTENCY#key</c> (~0.3 KB): which order a client's key created (<c>orderId</c>), with what request
-/// (<c>requestHash</c>), when (<c>createdAt</c>) and under which <c>correlationId</c>, and <c>expiresAt</c>. Written
-/// first: it names the pre-generated order before the order exists, so a retry with the same key can finish a
-/// creation whose second step never happened.</item>
 /// <item><c>ORDER#id</c> (under 1 KB for a one-line order with every outcome applied, so each write costs 1 WCU):
-/// <c>orderId</c>, <c>data</c> (the <c>OrderPlaced</c> data as JSON, not the envelope: <see cref="OrderPlacedEvents"/>
-/// rebuilds the identical envelope from <c>data</c>, <c>correlationId</c> and <c>createdAt</c>), <c>requestHash</c>,
+/// <c>orderId</c> (derived from the caller-scoped idempotency key and the UTC day, <see cref="OrderIds"/>, so the item is
+/// also the key's record: <c>keyDigest</c>, <c>requestHash</c> and the writing request's <c>writeToken</c>), <c>data</c>
+/// (the <c>OrderPlaced</c> data as JSON, not the envelope: <see cref="OrderPlacedEvents"/> rebuilds the identical
+/// envelope from <c>data</c>, <c>correlationId</c> and <c>createdAt</c>),
 /// the per-service statuses <c>sms</c>/<c>email</c>/<c>inventory</c>, <c>appliedEvents</c> (string set of applied
 /// outcome ids), <c>appliedAt</c> (map service → RFC 3339 UTC), <c>completedAt</c>, <c>lifecycle</c> and
 /// <c>cancelEventJson</c> once a cancellation is accepted, and the open-orders markers <c>openShard</c>/<c>openSince</c>
@@ -26,15 +24,14 @@ namespace Fanout.Orders;
 /// publish it; the first applied outcome proves delivery at no extra write.</item>
 /// <item><c>OUTBOX#eventId</c> items (<see cref="DynamoOutbox"/>): the <c>OrderCancelled</c> of a cancellation.</item>
 /// </list>
-/// The key is stored as given; order intake passes it already scoped to the caller
-/// (<c>IDEMPOTENCY#&lt;hex SHA-256 of sub&gt;#&lt;client key&gt;</c>), so every key item still starts with
-/// <see cref="KeyPrefix"/> and IAM <c>dynamodb:LeadingKeys</c> patterns on that prefix keep matching.</summary>
+/// Order intake passes the idempotency key already scoped to the caller (hex SHA-256 of <c>sub</c>, <c>#</c>, the
+/// client's key); the store treats it as an opaque string.</summary>
 public sealed class DynamoOrderStore : IOrderStore
 {
     public const string OrderPrefix = "ORDER#";
-    public const string KeyPrefix = "IDEMPOTENCY#";
 
-    /// <summary>How long an idempotency key is remembered (clients retry within minutes, not days).</summary>
+    /// <summary>How long an idempotency key is remembered (clients retry within minutes, not days), from the
+    /// <c>createdAt</c> of the order it named.</summary>
     public static readonly TimeSpan KeyRetention = TimeSpan.FromHours(24);
 
     private const string ConditionalCheckFailed = "ConditionalCheckFailed";
@@ -62,106 +59,55 @@ public sealed class DynamoOrderStore : IOrderStore
     /// <exception cref="InvalidOperationException">The store was built without an outbox.</exception>
     public IOutbox Outbox => _outbox ?? throw new InvalidOperationException("This order store was built without its outbox.");
 
-    /// <summary>Creates the order in two conditional Puts, no transaction (a transaction costs twice the write
-    /// units): first the key's item naming the pre-generated order id, then the order item (its own outbox entry, with
-    /// its open-orders markers).</summary>
-    /// <remarks>Outcomes besides <see cref="CreateOrderStatus.Created"/>:
-    /// <list type="bullet">
-    /// <item>A key whose item is past its <see cref="KeyRetention"/> counts as unused and is taken over, even while
-    /// DynamoDB has not yet deleted it: TTL deletion runs lazily, typically within days, and DynamoDB Local never
-    /// runs it (AWS DynamoDB developer guide, "Time to Live").</item>
-    /// <item>The key held with another request hash: <see cref="CreateOrderStatus.KeyConflict"/>.</item>
-    /// <item>The key held with this request hash, and its order exists: <see cref="CreateOrderStatus.ExistingForKey"/>
-    /// (or <see cref="CreateOrderStatus.Created"/> when it is this very order: an SDK retry of a write whose response
-    /// was lost).</item>
-    /// <item>The key held with this request hash but its order missing (the first request stopped between the two
-    /// Puts, or is between them now): this request writes that order (same id, time, correlation id and data, so the
-    /// same item and the same <c>OrderPlaced</c>) and answers <see cref="CreateOrderStatus.Created"/> with it; if the
-    /// other request writes it first, <see cref="CreateOrderStatus.ExistingForKey"/>.</item>
-    /// </list></remarks>
+    /// <summary>Creates the order in ONE conditional Put (1 WCU for an item under 1 KB; the sparse open-orders index
+    /// write adds 1): the order item is at once the order, the outbox entry of its <c>OrderPlaced</c> and the record of
+    /// the idempotency key, because its id is derived from the key and the UTC day (<see cref="OrderIds"/>).</summary>
+    /// <remarks>Steps (a key is remembered <see cref="KeyRetention"/>, measured from the order's <c>createdAt</c>):
+    /// <list type="number">
+    /// <item>A consistent GetItem of the order the key named on the previous UTC day. If it exists and was created at
+    /// most <see cref="KeyRetention"/> before <paramref name="order"/>, that order owns the key: the same request
+    /// hash answers <see cref="CreateOrderStatus.ExistingForKey"/> with it, another one
+    /// <see cref="CreateOrderStatus.KeyConflict"/>.</item>
+    /// <item>Otherwise one PutItem of the order (with its open-orders markers, a <c>keyDigest</c> of the scoped key and
+    /// a random <c>writeToken</c>), on condition <c>attribute_not_exists(pk)</c>. A conditional failure means the key
+    /// named an order earlier today (so less than 24 h ago): another request hash answers
+    /// <see cref="CreateOrderStatus.KeyConflict"/>; the same one <see cref="CreateOrderStatus.ExistingForKey"/>, or
+    /// <see cref="CreateOrderStatus.Created"/> when the old item carries this call's <c>writeToken</c> (an SDK retry of
+    /// this very Put whose first response was lost).</item>
+    /// </list>
+    /// A key first used more than 24 h ago therefore names a new order on its next use, and that order owns it for the next 24 h.
+    /// Nothing expires by TTL: order items are kept.</remarks>
+    /// <param name="order">The new order; its <see cref="OrderRecord.OrderId"/> must be
+    /// <c>OrderIds.ForKey(idempotencyKey, OrderIds.DayOf(order.CreatedAt))</c>.</param>
+    /// <param name="idempotencyKey">The caller-scoped key.</param>
+    /// <exception cref="ArgumentException">The order id is not the one the key names on the order's day.</exception>
+    /// <exception cref="InvalidOperationException">An order with the derived id exists but another key named it.</exception>
     public async Task<CreateOrderResult> CreateAsync(OrderRecord order, string idempotencyKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(order);
         ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
-        var now = _time.GetUtcNow().ToUnixTimeSeconds();
-        Dictionary<string, AttributeValue> keyItem;
-        try
+        var day = OrderIds.DayOf(order.CreatedAt);
+        if (order.OrderId != OrderIds.ForKey(idempotencyKey, day))
         {
-            await _dynamo.PutItemAsync(
-                new PutItemRequest
-                {
-                    TableName = _tableName,
-                    Item = new Dictionary<string, AttributeValue>
-                    {
-                        [FanoutTopology.PartitionKey] = new() { S = KeyPrefix + idempotencyKey },
-                        ["orderId"] = new() { S = order.OrderId },
-                        ["requestHash"] = new() { S = order.RequestHash },
-                        ["createdAt"] = new() { S = Format(order.CreatedAt) },
-                        ["correlationId"] = new() { S = order.CorrelationId },
-                        [FanoutTopology.TtlAttribute] = new() { N = Seconds(now + (long)KeyRetention.TotalSeconds) },
-                    },
-                    ConditionExpression = "attribute_not_exists(#pk) OR #ttl < :now",
-                    ExpressionAttributeNames = new Dictionary<string, string> { ["#pk"] = FanoutTopology.PartitionKey, ["#ttl"] = FanoutTopology.TtlAttribute },
-                    ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":now"] = new() { N = Seconds(now) } },
-                    ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
-                },
-                cancellationToken);
-            var (_, mine) = await PutOrderAsync(order, cancellationToken);
-            return new CreateOrderResult(CreateOrderStatus.Created, mine);
+            throw new ArgumentException($"Order id {order.OrderId} is not the one the idempotency key names on day {day}.", nameof(order));
         }
-        catch (ConditionalCheckFailedException ex)
+
+        var digest = OrderIds.KeyDigest(idempotencyKey);
+        if (await GetItemAsync(OrderPrefix + OrderIds.ForKey(idempotencyKey, day - 1), cancellationToken) is { } previousItem)
         {
-            var held = ex.Item is { Count: > 0 } returned ? returned : await GetItemAsync(KeyPrefix + idempotencyKey, cancellationToken);
-            if (held is null || IsExpired(held, now))
+            var previous = Owned(previousItem, digest);
+            if (order.CreatedAt - previous.CreatedAt <= KeyRetention)
             {
-                // The key went away (or expired) between the write and this read: the next attempt will take it.
-                return new CreateOrderResult(CreateOrderStatus.InProgress, null);
+                return Replay(previous, order);
             }
-
-            keyItem = held;
         }
 
-        if (keyItem["requestHash"].S != order.RequestHash)
-        {
-            return new CreateOrderResult(CreateOrderStatus.KeyConflict, null);
-        }
-
-        var existingId = keyItem["orderId"].S;
-        if (await GetAsync(existingId, cancellationToken) is { } existing)
-        {
-            return new CreateOrderResult(existingId == order.OrderId ? CreateOrderStatus.Created : CreateOrderStatus.ExistingForKey, existing);
-        }
-
-        if (!keyItem.TryGetValue("createdAt", out var createdText) || !keyItem.TryGetValue("correlationId", out var correlation))
-        {
-            throw new InvalidOperationException($"Idempotency key '{idempotencyKey}' names an order that does not exist.");
-        }
-
-        // Finish the creation the key names: the same request (same hash), so the same data under the first id and time.
-        var createdAt = ParseTime(createdText.S);
-        var placed = OrderPlacedEvents.DataOf(order.EventJson);
-        placed.OrderId = existingId;
-        placed.PlacedAt = createdAt;
-        var resumed = order with
-        {
-            OrderId = existingId,
-            CorrelationId = correlation.S,
-            CreatedAt = createdAt,
-            EventJson = OrderPlacedEvents.Create(placed, correlation.S, createdAt).Json,
-            OpenSince = createdAt,
-        };
-        var (written, stored) = await PutOrderAsync(resumed, cancellationToken);
-        return new CreateOrderResult(written ? CreateOrderStatus.Created : CreateOrderStatus.ExistingForKey, stored);
-    }
-
-    /// <summary>Puts the order item, never over an existing one. An existing item with this id and request hash is
-    /// this write done before (an SDK retry, or another request finishing the same creation).</summary>
-    /// <returns>Whether this call wrote it, and the order as stored.</returns>
-    private async Task<(bool Written, OrderRecord Order)> PutOrderAsync(OrderRecord order, CancellationToken cancellationToken)
-    {
+        var token = OrderIds.NewWriteToken();
         var item = ToItem(order);
         item[ReconcilerSpec.OpenShardAttribute] = new() { S = OpenOrders.ShardKey(OpenOrders.ShardOf(order.OrderId)) };
         item[ReconcilerSpec.OpenSinceAttribute] = new() { S = OpenOrders.Since(order.CreatedAt) };
+        item[KeyDigestAttribute] = new() { S = digest };
+        item[WriteTokenAttribute] = new() { S = token };
         try
         {
             await _dynamo.PutItemAsync(
@@ -174,19 +120,48 @@ public sealed class DynamoOrderStore : IOrderStore
                     ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
                 },
                 cancellationToken);
-            return (true, order);
+            return new CreateOrderResult(CreateOrderStatus.Created, order);
         }
         catch (ConditionalCheckFailedException ex)
         {
-            var existing = ex.Item is { Count: > 0 } returned ? FromItem(returned) : await GetAsync(order.OrderId, cancellationToken);
-            if (existing is null || existing.RequestHash != order.RequestHash)
+            var held = ex.Item is { Count: > 0 } returned ? returned : await GetItemAsync(OrderPrefix + order.OrderId, cancellationToken);
+            if (held is null)
             {
-                throw new InvalidOperationException($"Order {order.OrderId} exists with another request.", ex);
+                // Order items are never deleted; an answer without the item it failed on is retried by the client.
+                return new CreateOrderResult(CreateOrderStatus.InProgress, null);
             }
 
-            return (false, existing);
+            var existing = Owned(held, digest);
+            if (existing.RequestHash == order.RequestHash && held.TryGetValue(WriteTokenAttribute, out var written) && written.S == token)
+            {
+                return new CreateOrderResult(CreateOrderStatus.Created, existing);
+            }
+
+            return Replay(existing, order);
         }
     }
+
+    /// <summary>The order attribute holding <see cref="OrderIds.KeyDigest"/> of the key that named it.</summary>
+    internal const string KeyDigestAttribute = "keyDigest";
+
+    /// <summary>The order attribute holding the random token of the request that wrote it.</summary>
+    internal const string WriteTokenAttribute = "writeToken";
+
+    /// <summary>The order <paramref name="item"/> holds, checked to be the one the key with <paramref name="digest"/> named.</summary>
+    private static OrderRecord Owned(Dictionary<string, AttributeValue> item, string digest)
+    {
+        if (!item.TryGetValue(KeyDigestAttribute, out var stored) || stored.S != digest)
+        {
+            throw new InvalidOperationException($"Order {item["orderId"].S} has the id this idempotency key derives, but another key named it.");
+        }
+
+        return FromItem(item);
+    }
+
+    private static CreateOrderResult Replay(OrderRecord existing, OrderRecord order) =>
+        existing.RequestHash == order.RequestHash
+            ? new CreateOrderResult(CreateOrderStatus.ExistingForKey, existing)
+            : new CreateOrderResult(CreateOrderStatus.KeyConflict, null);
 
     public async Task<OrderRecord?> GetAsync(string orderId, CancellationToken cancellationToken)
     {
@@ -445,7 +420,8 @@ public sealed class DynamoOrderStore : IOrderStore
         };
         var set = new List<string> { "#svc = :status", "appliedAt.#svc = :now" };
         var condition = new List<string> { "attribute_exists(#pk)", "NOT contains(appliedEvents, :eventId)", "#svc = :was" };
-        var others = 0;
+        var settles = after.Values.All(s => s != ServiceStatus.Pending);
+        var others = new List<string>();
         foreach (var other in TrackedServices.All)
         {
             if (other == service)
@@ -453,10 +429,22 @@ public sealed class DynamoOrderStore : IOrderStore
                 continue;
             }
 
-            others++;
-            names["#o" + others] = other;
-            values[":o" + others] = new() { S = order.Statuses[other] };
-            condition.Add($"#o{others} = :o{others}");
+            var name = "#o" + (others.Count + 1);
+            names[name] = other;
+            others.Add(name);
+            if (settles)
+            {
+                values[":o" + others.Count] = new() { S = order.Statuses[other] };
+                condition.Add($"{name} = :o{others.Count}");
+            }
+        }
+
+        if (!settles)
+        {
+            // Nothing in this write depends on the other services beyond "one of them is still pending": outcomes of
+            // two services applied at once then both succeed, and only the write that settles the order pins them all.
+            values[":pending"] = new() { S = ServiceStatus.Pending };
+            condition.Add("(" + string.Join(" OR ", others.Select(o => o + " = :pending")) + ")");
         }
 
         if (order.Lifecycle is { } lifecycle)
@@ -469,7 +457,6 @@ public sealed class DynamoOrderStore : IOrderStore
             condition.Add("attribute_not_exists(lifecycle)");
         }
 
-        var settles = after.Values.All(s => s != ServiceStatus.Pending);
         if (settles && order.CompletedAt is null)
         {
             // Pinned absent, so a settle that raced in (SettleAsync) makes this write decide again, not set it twice.
@@ -522,13 +509,6 @@ public sealed class DynamoOrderStore : IOrderStore
         var envelope = Fanout.Contracts.Events.EventParser.ParseEnvelope(json);
         return new OpenOrder(order.OrderId, status, since, new OutgoingEvent(envelope.Id!, envelope.Type!, envelope.CorrelationId!, json), order.OwesPlaced);
     }
-
-    private static bool IsExpired(Dictionary<string, AttributeValue> keyItem, long now) =>
-        keyItem.TryGetValue(FanoutTopology.TtlAttribute, out var ttl)
-        && long.TryParse(ttl.N, NumberStyles.Integer, CultureInfo.InvariantCulture, out var expiresAt)
-        && expiresAt < now;
-
-    private static string Seconds(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     private async Task<Dictionary<string, AttributeValue>?> GetItemAsync(string pk, CancellationToken cancellationToken)
     {

@@ -20,10 +20,6 @@ public static class TableItemScopes
     /// <summary>Orders: <c>Fanout.Orders.DynamoOrderStore.OrderPrefix</c> followed by the order id.</summary>
     public const string OrderItems = "ORDER#*";
 
-    /// <summary>Order intake's idempotency key records: <c>Fanout.Orders.DynamoOrderStore.KeyPrefix</c> followed by the
-    /// caller-scoped key.</summary>
-    public const string IdempotencyItems = "IDEMPOTENCY#*";
-
     /// <summary>Outbox entries: <see cref="OutboxSpec.KeyPrefix"/> followed by the event id.</summary>
     public const string OutboxItems = OutboxSpec.KeyPrefix + "*";
 
@@ -32,10 +28,10 @@ public static class TableItemScopes
     public const string FailureItems = "FAILURE#*";
 
     /// <summary>The statements that together grant exactly <paramref name="function"/>'s table operations.</summary>
-    /// <remarks>The orders table holds four kinds of items (orders, idempotency keys, outbox entries, failure
-    /// records) and four functions use it, so each gets only its kinds:
+    /// <remarks>The orders table holds three kinds of items (orders, which are also the records of the idempotency keys
+    /// their ids derive from; outbox entries; failure records) and four functions use it, so each gets only its kinds:
     /// <list type="bullet">
-    /// <item>OrderIntake (public-facing) writes orders, key records and (cancellation) outbox entries, and deletes only
+    /// <item>OrderIntake (public-facing) writes orders and (cancellation) outbox entries, and deletes only
     /// the outbox entries it published: it can never delete an order or forge a failure record.</item>
     /// <item>OrderStatus applies outcomes to orders; its failure recorder (shared by every consumer) writes
     /// <c>FAILURE#</c> items into the same table.</item>
@@ -54,7 +50,7 @@ public static class TableItemScopes
         {
             var name when name == FanoutTopology.OrderIntake.Name =>
             [
-                new("UseOwnItems", operations.Where(op => op != "DeleteItem").ToList(), [OrderItems, IdempotencyItems, OutboxItems]),
+                new("UseOwnItems", operations.Where(op => op != "DeleteItem").ToList(), [OrderItems, OutboxItems]),
                 new("DeletePublishedOutboxEntries", ["DeleteItem"], [OutboxItems]),
             ],
             var name when name == FanoutTopology.OrderStatus.Function.Name => [new("UseOwnTable", operations, [OrderItems, FailureItems])],

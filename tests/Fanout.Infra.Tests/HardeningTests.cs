@@ -200,8 +200,8 @@ public sealed class HardeningTests
         // The prefixes the order store and the failure recorder really use.
         Assert.True(Allowed(DynamoOrderStore.OrderPrefix + "01J9Z3Q8K2M4N6P8R0S2T4V6W8"));
         Assert.True(Allowed(DynamoFailureRecorder.KeyPrefix + "059f36b4-87a3-44ab-83d2-661975830a7d"));
-        // Order intake's idempotency keys share the table and stay out of reach, as does anything unprefixed.
-        Assert.False(Allowed(DynamoOrderStore.KeyPrefix + "client-key-1"));
+        // Items of other kinds (the old idempotency-key prefix, anything unprefixed) stay out of reach.
+        Assert.False(Allowed("IDEMPOTENCY#client-key-1"));
         Assert.False(Allowed("EVENT#3f1c"));
         Assert.False(Allowed("order#lowercase"));
         Assert.False(Allowed("X" + DynamoOrderStore.OrderPrefix + "1"));

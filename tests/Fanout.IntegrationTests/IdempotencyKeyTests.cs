@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
-using Amazon.DynamoDBv2.Model;
 using Fanout.Contracts.Topology;
 using Fanout.Functions.Common.Publishing;
 using Fanout.Harness;
 using Fanout.IntegrationTests.Support;
+using Fanout.OrderIntake.Core;
 using Fanout.Orders;
 
 namespace Fanout.IntegrationTests;
@@ -61,6 +61,7 @@ public sealed class IdempotencyKeyTests(SwitchableIntakeFixture fixture) : IClas
         var ct = TestContext.Current.CancellationToken;
         var body = Api.OrderJson("quoted-" + firstForm.Length, null, ("KEYED-Q", 1));
 
+        var before = TimeProvider.System.GetUtcNow();
         var first = await fanout.InvokeApiAsync(Api.Post(body, headers: new Dictionary<string, string> { ["Idempotency-Key"] = firstForm }), ct);
         var retry = await fanout.InvokeApiAsync(Api.Post(body, headers: new Dictionary<string, string> { ["Idempotency-Key"] = retryForm }), ct);
 
@@ -68,45 +69,54 @@ public sealed class IdempotencyKeyTests(SwitchableIntakeFixture fixture) : IClas
         Assert.Equal(202, retry.StatusCode);
         Assert.Equal("true", retry.Headers["Idempotent-Replayed"]);
         Assert.Equal(OrderId(first), OrderId(retry));
+        // The order id is the one the bare key names (on the request's UTC day).
         var bare = firstForm.Trim('"');
-        var key = Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, Api.StoredKey(bare)));
-        Assert.Equal(OrderId(first), key["orderId"].S);
+        Assert.Contains(OrderId(first), new[] { Api.OrderIdFor(bare, before), Api.OrderIdFor(bare, TimeProvider.System.GetUtcNow()) });
     }
 
     [Fact]
-    public async Task PostOrders_KeyPast24HoursButNotYetDeletedByTtl_CountsAsUnused()
+    public async Task PostOrders_KeyNamedAnOrderJustBeforeUtcMidnight_TheRetryAfterMidnightReplaysIt()
     {
-        // DynamoDB deletes expired items lazily (DynamoDB Local never does): age the key item by hand.
+        // The real clock cannot be moved: the first request is made on a fake clock one tick before today began (so
+        // less than 24 h ago, on the previous UTC day), through the real store on the real table.
         var fanout = fixture.Fanout;
         var ct = TestContext.Current.CancellationToken;
-        var body = Api.OrderJson("expired", null, ("KEYED-4", 1));
-        var first = await Api.PlaceAsync(fanout, body, ct, idempotencyKey: "key-expired-1");
-        var pk = Api.StoredKey("key-expired-1");
-        var expiredAt = DateTimeOffset.FromUnixTimeSeconds(long.Parse(Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, pk))[FanoutTopology.TtlAttribute].N, CultureInfo.InvariantCulture)) - TimeSpan.FromHours(24) - TimeSpan.FromSeconds(5);
-        await fanout.Dynamo.UpdateItemAsync(new UpdateItemRequest
-        {
-            TableName = fanout.Topology.TableFor(FanoutTopology.OrdersTable),
-            Key = new Dictionary<string, AttributeValue> { [FanoutTopology.PartitionKey] = new() { S = pk } },
-            UpdateExpression = "SET #ttl = :past",
-            ExpressionAttributeNames = new Dictionary<string, string> { ["#ttl"] = FanoutTopology.TtlAttribute },
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":past"] = new() { N = expiredAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture) } },
-        }, ct);
+        var body = Api.OrderJson("midnight", null, ("KEYED-6", 1));
+        var today = TodayStart();
+        var seeded = await PlaceOnFakeClockAsync(body, "key-midnight-1", today.AddTicks(-1), ct);
 
-        var again = await fanout.InvokeApiAsync(Api.Post(body, headers: new Dictionary<string, string> { ["Idempotency-Key"] = "key-expired-1" }), ct);
+        var retry = await fanout.InvokeApiAsync(Api.Post(body, headers: new Dictionary<string, string> { ["Idempotency-Key"] = "key-midnight-1" }), ct);
+
+        Assert.Equal(PlaceOrderStatus.Accepted, seeded.Status);
+        Assert.Equal(Api.OrderIdFor("key-midnight-1", today.AddTicks(-1)), seeded.OrderId);
+        Assert.True(retry.StatusCode == 202, $"{retry.StatusCode}: {retry.Body}");
+        Assert.Equal("true", retry.Headers["Idempotent-Replayed"]);
+        Assert.Equal(seeded.OrderId, OrderId(retry));
+        Assert.Empty(await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, DynamoOrderStore.OrderPrefix + Api.OrderIdFor("key-midnight-1", today)));
+    }
+
+    [Fact]
+    public async Task PostOrders_KeyWhoseOrderIsOlderThan24Hours_NamesANewOrderThatTheNextRetryReplays()
+    {
+        var fanout = fixture.Fanout;
+        var ct = TestContext.Current.CancellationToken;
+        var body = Api.OrderJson("day-old", null, ("KEYED-4", 1));
+        var today = TodayStart();
+        var old = await PlaceOnFakeClockAsync(body, "key-old-1", today.AddDays(-1), ct);
+
+        var again = await fanout.InvokeApiAsync(Api.Post(body, headers: new Dictionary<string, string> { ["Idempotency-Key"] = "key-old-1" }), ct);
+        var replay = await fanout.InvokeApiAsync(Api.Post(body, headers: new Dictionary<string, string> { ["Idempotency-Key"] = "key-old-1" }), ct);
 
         Assert.True(again.StatusCode == 202, $"{again.StatusCode}: {again.Body}");
         Assert.False(again.Headers.ContainsKey("Idempotent-Replayed"));
-        Assert.NotEqual(first, OrderId(again));
-        var key = Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, pk));
-        Assert.Equal(OrderId(again), key["orderId"].S);
-        Assert.True(long.Parse(key[FanoutTopology.TtlAttribute].N, CultureInfo.InvariantCulture) > TimeProvider.System.GetUtcNow().AddHours(23).ToUnixTimeSeconds());
-
-        var replay = await fanout.InvokeApiAsync(Api.Post(body, headers: new Dictionary<string, string> { ["Idempotency-Key"] = "key-expired-1" }), ct);
+        Assert.NotEqual(old.OrderId, OrderId(again));
+        Assert.Equal(Api.OrderIdFor("key-old-1", today), OrderId(again));
+        Assert.Equal("true", replay.Headers["Idempotent-Replayed"]);
         Assert.Equal(OrderId(again), OrderId(replay));
     }
 
     [Fact]
-    public async Task PostOrders_SameKeyFromManyRequestsAtOnce_OneOrderAndNever5xx()
+    public async Task PostOrders_SameKeyFromManyRequestsAtOnce_OneOrderOneAcceptedTheRestReplays()
     {
         var fanout = fixture.Fanout;
         var ct = TestContext.Current.CancellationToken;
@@ -115,10 +125,10 @@ public sealed class IdempotencyKeyTests(SwitchableIntakeFixture fixture) : IClas
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => fanout.InvokeApiAsync(Api.Post(body, headers: headers), ct)));
 
-        Assert.All(responses, r => Assert.True(r.StatusCode is 202 or 409, $"{r.StatusCode}: {r.Body}"));
-        Assert.All(responses.Where(r => r.StatusCode == 409), r => Assert.Equal("1", r.Headers["Retry-After"]));
-        Assert.Single(responses.Where(r => r.StatusCode == 202).Select(OrderId).Distinct());
-        Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, Api.StoredKey("key-race-1")));
+        Assert.All(responses, r => Assert.True(r.StatusCode == 202, $"{r.StatusCode}: {r.Body}"));
+        Assert.Single(responses.Select(OrderId).Distinct());
+        Assert.Single(responses, r => !r.Headers.ContainsKey("Idempotent-Replayed"));
+        Assert.Single(await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, DynamoOrderStore.OrderPrefix), i => i["data"].S.Contains("\"id\":\"racing\"", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -185,6 +195,34 @@ public sealed class IdempotencyKeyTests(SwitchableIntakeFixture fixture) : IClas
         Assert.Equal(400, response.StatusCode);
         Assert.Contains("Idempotency-Key is required", response.Body, StringComparison.Ordinal);
         Assert.Equal(before, (await Inspect.ItemsAsync(fanout, FanoutTopology.OrdersTable, DynamoOrderStore.OrderPrefix)).Count);
+    }
+
+    private static DateTimeOffset TodayStart() =>
+        DateTimeOffset.UnixEpoch + (Fanout.Orders.Core.OrderIds.Day * Fanout.Orders.Core.OrderIds.DayOf(TimeProvider.System.GetUtcNow()));
+
+    /// <summary>Places <paramref name="body"/> as <see cref="Api.Operator"/> with the real order service and store on
+    /// the real orders table, on a clock stopped at <paramref name="at"/> (nothing is published inline; the order
+    /// item owes its OrderPlaced, which the outbox relay publishes).</summary>
+    private async Task<PlaceOrderResult> PlaceOnFakeClockAsync(string body, string idempotencyKey, DateTimeOffset at, CancellationToken ct)
+    {
+        var fanout = fixture.Fanout;
+        var clock = new StoppedClock(at);
+        var table = fanout.Topology.TableFor(FanoutTopology.OrdersTable);
+        var store = new DynamoOrderStore(fanout.Dynamo, table, clock, new Fanout.Orders.Outbox.DynamoOutbox(fanout.Dynamo, table));
+        var service = new OrderService(store, new NoPublisher(), clock);
+        var command = OrderRequestValidator.CheckBody(System.Text.Encoding.UTF8.GetBytes(body)).Command!;
+        return await service.PlaceAsync(command, new Caller(Api.Operator.Subject, IsOperator: true), idempotencyKey, "corr-" + idempotencyKey, ct);
+    }
+
+    /// <summary>An inline publish that fails: the order item keeps owing its OrderPlaced, for the relay.</summary>
+    private sealed class NoPublisher : IEventPublisher
+    {
+        public Task PublishAsync(OutgoingEvent outgoing, CancellationToken cancellationToken) => throw new InjectedFaultException("No inline publish for a seeded order.");
+    }
+
+    private sealed class StoppedClock(DateTimeOffset at) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => at;
     }
 
     private static string OrderId(Fanout.AwsShims.Events.HttpApiResponse response) =>

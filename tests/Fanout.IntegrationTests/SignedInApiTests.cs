@@ -96,8 +96,10 @@ public sealed class SignedInApiTests(LogCapturingFixture fixture) : IClassFixtur
         Assert.False(second.Headers.ContainsKey("Idempotent-Replayed"));
         Assert.Equal("true", replay.Headers["Idempotent-Replayed"]);
         Assert.Equal(OrderId(first), OrderId(replay));
-        Assert.Single(await Inspect.ItemsAsync(fanout, Fanout.Contracts.Topology.FanoutTopology.OrdersTable, Api.StoredKey("key-two-customers", Api.Customer("cust-key-a"))));
-        Assert.Single(await Inspect.ItemsAsync(fanout, Fanout.Contracts.Topology.FanoutTopology.OrdersTable, Api.StoredKey("key-two-customers", Api.Customer("cust-key-b"))));
+        // Each customer's scoped key names its own order id.
+        var now = TimeProvider.System.GetUtcNow();
+        Assert.Equal(Api.OrderIdFor("key-two-customers", now, Api.Customer("cust-key-a")), OrderId(first));
+        Assert.Equal(Api.OrderIdFor("key-two-customers", now, Api.Customer("cust-key-b")), OrderId(second));
     }
 
     [Fact]

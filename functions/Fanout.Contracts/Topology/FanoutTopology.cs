@@ -31,9 +31,9 @@ public static class FanoutTopology
         Project = "functions/Fanout.OrderIntake",
         Service = "orders",
         Table = OrdersTable,
-        // An order is two conditional Puts (key record, order); TransactWriteItems (a cancellation) is authorised per
-        // item: the outbox entry's Put needs dynamodb:PutItem and the cancel's Update UpdateItem; a published
-        // cancellation entry is deleted.
+        // An order is one GetItem (the order its key named the previous UTC day) and one conditional Put;
+        // TransactWriteItems (a cancellation) is authorised per item: the outbox entry's Put needs dynamodb:PutItem and
+        // the cancel's Update UpdateItem; a published cancellation entry is deleted.
         TableOperations = ["GetItem", "PutItem", "UpdateItem", "DeleteItem"],
         TimeoutSeconds = 10,
         MemoryMb = 512,

@@ -104,7 +104,8 @@ public sealed class OrderService
     /// <summary>Places the order <paramref name="command"/> describes for <paramref name="caller"/>.</summary>
     /// <param name="command">A validated request; <c>Customer.Id</c> is empty when the body named no customer.</param>
     /// <param name="idempotencyKey">The client's key (required); keys are scoped to the caller, so two callers'
-    /// equal keys are two keys.</param>
+    /// equal keys are two keys. The order id is derived from the scoped key and the UTC day
+    /// (<see cref="OrderIds.ForKey"/>), so the order is written in one conditional Put; the key is remembered 24 h.</param>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<PlaceOrderResult> PlaceAsync(PlaceOrderCommand command, Caller caller, string idempotencyKey, string correlationId, CancellationToken cancellationToken)
     {
@@ -124,13 +125,14 @@ public sealed class OrderService
             Items = command.Items,
         };
         var now = _time.GetUtcNow();
-        var orderId = Guid.CreateVersion7(now).ToString();
+        var scopedKey = ScopeIdempotencyKey(caller.Subject, idempotencyKey);
+        var orderId = OrderIds.ForKey(scopedKey, OrderIds.DayOf(now));
         var placed = new OrderPlaced { OrderId = orderId, Customer = command.Customer, Items = command.Items, PlacedAt = now };
         var outgoing = OrderPlacedEvents.Create(placed, correlationId, now);
         var statuses = TrackedServices.All.ToDictionary(s => s, _ => ServiceStatus.Pending);
         var record = new OrderRecord(orderId, outgoing.Json, correlationId, RequestHash(command), now, statuses) { OpenSince = now };
 
-        var created = await _store.CreateAsync(record, ScopeIdempotencyKey(caller.Subject, idempotencyKey), cancellationToken);
+        var created = await _store.CreateAsync(record, scopedKey, cancellationToken);
         switch (created.Status)
         {
             case CreateOrderStatus.KeyConflict:
@@ -143,10 +145,8 @@ public sealed class OrderService
                 return new PlaceOrderResult(PlaceOrderStatus.Replayed, created.Order!.OrderId);
         }
 
-        // Created: this order, or the one the key named, finished now (publish what was stored, not a new fact).
-        var order = created.Order ?? record;
-        var stored = order.OrderId == orderId ? outgoing : OrderPlacedEvents.Create(OrderPlacedEvents.DataOf(order.EventJson), order.CorrelationId, order.CreatedAt);
-        return new PlaceOrderResult(PlaceOrderStatus.Accepted, order.OrderId, await PublishInlineAsync(stored, cancellationToken));
+        // Created: this request wrote the order (perhaps through an SDK retry of its own Put): publish it.
+        return new PlaceOrderResult(PlaceOrderStatus.Accepted, orderId, await PublishInlineAsync(outgoing, cancellationToken));
     }
 
     /// <summary>Asks for the cancellation of <paramref name="orderId"/> on behalf of <paramref name="caller"/>.</summary>

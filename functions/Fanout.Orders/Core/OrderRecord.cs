@@ -142,8 +142,8 @@ public enum CreateOrderStatus
     /// <summary>The idempotency key was used before with a different request.</summary>
     KeyConflict,
 
-    /// <summary>A concurrent request with the same idempotency key is being written (DynamoDB cancelled the
-    /// transaction with <c>TransactionConflict</c>); its outcome is not known yet.</summary>
+    /// <summary>The key's order could not be read back after a conditional failure; its outcome is not known yet
+    /// (the client retries).</summary>
     InProgress,
 }
 
@@ -182,13 +182,15 @@ public interface IOrderStore
     /// entry of its own: the order item holds it until an outcome proves it delivered, <see cref="OrderRecord.OwesPlaced"/>.)</summary>
     Outbox.IOutbox Outbox { get; }
 
-    /// <summary>Writes the key record naming <paramref name="order"/>, then the order (which is also the outbox
-    /// entry of its <c>OrderPlaced</c>, <see cref="OrderRecord.EventJson"/>); a retry with the same key finishes a
-    /// creation that stopped between the two.</summary>
+    /// <summary>Writes the order in one conditional write: the order item is also the outbox entry of its
+    /// <c>OrderPlaced</c> (<see cref="OrderRecord.EventJson"/>) and the record of the idempotency key, whose id it
+    /// derives from (<see cref="OrderIds"/>). The key is remembered 24 h from the order's <c>createdAt</c>.</summary>
+    /// <param name="order">The new order, with id <c>OrderIds.ForKey(idempotencyKey, OrderIds.DayOf(order.CreatedAt))</c>.</param>
     /// <param name="idempotencyKey">The key that names this request; callers scope it (one namespace per customer)
     /// before passing it, the store compares it as an opaque string.</param>
-    /// <returns>With <see cref="CreateOrderStatus.Created"/>, the order written (which may be the one the key named
-    /// before, finished now: publish its <see cref="OrderRecord.EventJson"/>, not a new one).</returns>
+    /// <returns><see cref="CreateOrderStatus.Created"/> with <paramref name="order"/> when this call wrote it;
+    /// <see cref="CreateOrderStatus.ExistingForKey"/> with the order the key named within the last 24 h for the same
+    /// request; <see cref="CreateOrderStatus.KeyConflict"/> for another request.</returns>
     Task<CreateOrderResult> CreateAsync(OrderRecord order, string idempotencyKey, CancellationToken cancellationToken);
 
     Task<OrderRecord?> GetAsync(string orderId, CancellationToken cancellationToken);

@@ -240,7 +240,7 @@ public sealed partial class CustomerAccessTests(CustomerAccessFixture fixture) :
             Assert.Equal(403, problem.RootElement.GetProperty("status").GetInt32());
         }
 
-        Assert.Empty(await Inspect.ItemsAsync(fixture.Fanout, FanoutTopology.OrdersTable, Api.StoredKey(key, Api.Customer(a.Subject))));
+        Assert.Empty(await Inspect.ItemsAsync(fixture.Fanout, FanoutTopology.OrdersTable, Fanout.Orders.DynamoOrderStore.OrderPrefix + Api.OrderIdFor(key, TimeProvider.System.GetUtcNow(), Api.Customer(a.Subject))));
         Assert.Equal(HttpStatusCode.Accepted, onBehalf.StatusCode);
         var orderId = await OrderIdAsync(onBehalf);
         using var asB = await GetAsync(b, orderId);

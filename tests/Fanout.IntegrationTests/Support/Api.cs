@@ -89,9 +89,10 @@ public static class Api
         RequestContext = Context("POST", "/orders/" + orderId + "/cancel", "POST /orders/{id}/cancel", caller ?? Operator),
     };
 
-    /// <summary>The stored partition key of an idempotency key sent by <paramref name="caller"/> (default: <see cref="Operator"/>).</summary>
-    public static string StoredKey(string idempotencyKey, ApiCaller? caller = null) =>
-        Fanout.Orders.DynamoOrderStore.KeyPrefix + OrderService.ScopeIdempotencyKey((caller ?? Operator).Subject, idempotencyKey);
+    /// <summary>The id of the order an idempotency key sent by <paramref name="caller"/> (default: <see cref="Operator"/>)
+    /// names on the UTC day of <paramref name="at"/>.</summary>
+    public static string OrderIdFor(string idempotencyKey, DateTimeOffset at, ApiCaller? caller = null) =>
+        Fanout.Orders.Core.OrderIds.ForKey(OrderService.ScopeIdempotencyKey((caller ?? Operator).Subject, idempotencyKey), Fanout.Orders.Core.OrderIds.DayOf(at));
 
     /// <param name="customerId">The customer named in the body, or null to leave <c>customer.id</c> out (the order is
     /// then the caller's own).</param>

@@ -46,7 +46,7 @@ public sealed class OrderIntakeFunctionTests : IDisposable
         Assert.False(response.Headers.ContainsKey("Idempotent-Replayed"));
         var orderId = AcceptedOrderId(response);
         Assert.True(Guid.TryParseExact(orderId, "D", out var guid));
-        Assert.Equal(7, guid.Version);
+        Assert.Equal(8, guid.Version);
         Assert.Equal("/orders/" + orderId, response.Headers["Location"]);
 
         var stored = Assert.Single(_store.Orders);

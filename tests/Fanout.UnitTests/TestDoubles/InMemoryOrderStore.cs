@@ -5,11 +5,10 @@ using Fanout.Orders.Outbox;
 namespace Fanout.UnitTests.TestDoubles;
 
 /// <summary>An <see cref="IOrderStore"/> with the same conditional semantics as the DynamoDB store: an order id is
-/// written once, an idempotency key remembers its order and request hash, and a service status moves from PENDING
-/// to one final value once per event id. A key past <see cref="DynamoOrderStore.KeyRetention"/> (by the given clock)
-/// counts as unused, as the DynamoDB store's condition makes it.
-/// Create writes the key record, then the order (its own OrderPlaced outbox entry), and a retry with the same key
-/// finishes a creation stopped between the two (<see cref="StopAfterKey"/>); cancel writes its outbox entry atomically
+/// written once, its id derived from the idempotency key and the UTC day (<see cref="OrderIds"/>), and a service status
+/// moves from PENDING to one final value once per event id. As in the DynamoDB store, the previous day's order owns
+/// the key until it is older than <see cref="DynamoOrderStore.KeyRetention"/>, then today's id does; create writes
+/// the order alone (its own OrderPlaced outbox entry and key record); cancel writes its outbox entry atomically
 /// with the order change; outcomes are decided by <see cref="OutcomeRules.Decide"/> and settle the order as the
 /// DynamoDB store does (appliedAt, completedAt, CANCELLING + RELEASED → CANCELLED; settled orders lose
 /// <see cref="OrderRecord.OpenSince"/>).</summary>
@@ -20,11 +19,7 @@ internal sealed class InMemoryOrderStore(TimeProvider? time = null) : IOrderStor
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, OrderRecord> _orders = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (string OrderId, string RequestHash, long ExpiresAt, DateTimeOffset CreatedAt, string CorrelationId)> _keys = new(StringComparer.Ordinal);
-
-    /// <summary>When set, the next <see cref="CreateAsync"/> writes the key record only and then throws it (a crash
-    /// between the two writes), then clears it.</summary>
-    public Exception? StopAfterKey { get; set; }
+    private readonly Dictionary<string, string> _keys = new(StringComparer.Ordinal);
 
     /// <summary>When set, <see cref="CreateAsync"/> throws it (a store outage).</summary>
     public Exception? FailCreateWith { get; set; }
@@ -80,7 +75,7 @@ internal sealed class InMemoryOrderStore(TimeProvider? time = null) : IOrderStor
         {
             lock (_gate)
             {
-                return [.. _keys.Keys];
+                return [.. _keys.Values.Distinct(StringComparer.Ordinal)];
             }
         }
     }
@@ -114,52 +109,36 @@ internal sealed class InMemoryOrderStore(TimeProvider? time = null) : IOrderStor
             return Task.FromResult(new CreateOrderResult(CreateOrderStatus.InProgress, null));
         }
 
-        var now = _time.GetUtcNow().ToUnixTimeSeconds();
+        var day = OrderIds.DayOf(order.CreatedAt);
+        if (order.OrderId != OrderIds.ForKey(idempotencyKey, day))
+        {
+            throw new ArgumentException($"Order id {order.OrderId} is not the one the idempotency key names on day {day}.", nameof(order));
+        }
+
         lock (_gate)
         {
-            if (_keys.TryGetValue(idempotencyKey, out var existing) && existing.ExpiresAt >= now)
+            // As DynamoOrderStore: the previous day's order owns the key while younger than 24 h, then today's id.
+            if (_orders.TryGetValue(OrderIds.ForKey(idempotencyKey, day - 1), out var previous)
+                && order.CreatedAt - previous.CreatedAt <= DynamoOrderStore.KeyRetention)
             {
-                if (existing.RequestHash != order.RequestHash)
-                {
-                    return Task.FromResult(new CreateOrderResult(CreateOrderStatus.KeyConflict, null));
-                }
-
-                if (_orders.TryGetValue(existing.OrderId, out var stored))
-                {
-                    return Task.FromResult(new CreateOrderResult(CreateOrderStatus.ExistingForKey, stored));
-                }
-
-                // The key names an order never written: finish it (same id, time, correlation id, data).
-                var placed = OrderPlacedEvents.DataOf(order.EventJson);
-                placed.OrderId = existing.OrderId;
-                placed.PlacedAt = existing.CreatedAt;
-                var resumed = order with
-                {
-                    OrderId = existing.OrderId,
-                    CorrelationId = existing.CorrelationId,
-                    CreatedAt = existing.CreatedAt,
-                    EventJson = OrderPlacedEvents.Create(placed, existing.CorrelationId, existing.CreatedAt).Json,
-                    OpenSince = existing.CreatedAt,
-                };
-                _orders.Add(resumed.OrderId, resumed);
-                return Task.FromResult(new CreateOrderResult(CreateOrderStatus.Created, resumed));
+                return Task.FromResult(Replay(previous, order));
             }
 
-            _keys[idempotencyKey] = (order.OrderId, order.RequestHash, now + (long)DynamoOrderStore.KeyRetention.TotalSeconds, order.CreatedAt, order.CorrelationId);
-            if (StopAfterKey is { } crash)
+            if (_orders.TryGetValue(order.OrderId, out var existing))
             {
-                StopAfterKey = null;
-                throw crash;
+                return Task.FromResult(Replay(existing, order));
             }
 
-            if (!_orders.TryAdd(order.OrderId, order with { OpenSince = order.CreatedAt }))
-            {
-                throw new InvalidOperationException($"Order {order.OrderId} already exists: the store never overwrites.");
-            }
-
+            _keys[order.OrderId] = idempotencyKey;
+            _orders.Add(order.OrderId, order with { OpenSince = order.CreatedAt });
             return Task.FromResult(new CreateOrderResult(CreateOrderStatus.Created, _orders[order.OrderId]));
         }
     }
+
+    private static CreateOrderResult Replay(OrderRecord existing, OrderRecord order) =>
+        existing.RequestHash == order.RequestHash
+            ? new CreateOrderResult(CreateOrderStatus.ExistingForKey, existing)
+            : new CreateOrderResult(CreateOrderStatus.KeyConflict, null);
 
     public Task<bool> RequestCancelAsync(OrderRecord seen, OutboxEntry cancelled, DateTimeOffset at, CancellationToken cancellationToken)
     {

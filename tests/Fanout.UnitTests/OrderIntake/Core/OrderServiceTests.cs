@@ -73,31 +73,17 @@ public sealed class OrderServiceTests
     }
 
     [Fact]
-    public async Task PlaceAsync_RetryAfterAStopBetweenKeyAndOrder_FinishesTheFirstOrderAndPublishesIt()
+    public async Task PlaceAsync_NewOrder_IdIsTheUuidV8TheScopedKeyNamesOnTheUtcDay()
     {
         var store = new InMemoryOrderStore();
-        var publisher = new RecordingEventPublisher();
-        var time = TestClock.Create();
-        var service = new OrderService(store, publisher, time);
-        store.StopAfterKey = new TimeoutException("crashed between the two writes");
-        await Assert.ThrowsAsync<TimeoutException>(() => service.PlaceAsync(Command(2), Owner, "key-1", "corr-1", Ct));
-        Assert.Empty(store.Orders);
-        time.Advance(TimeSpan.FromSeconds(3));
+        var service = new OrderService(store, new RecordingEventPublisher(), TestClock.Create());
 
-        var retry = await service.PlaceAsync(Command(2), Owner, "key-1", "corr-2", Ct);
+        var result = await service.PlaceAsync(Command(2), Owner, "key-1", "corr-1", Ct);
 
-        Assert.Equal(PlaceOrderStatus.Accepted, retry.Status);
-        var order = Assert.Single(store.Orders);
-        Assert.Equal(order.OrderId, retry.OrderId);
-        // The first attempt's id, time and correlation id: the same OrderPlaced it would have published.
-        Assert.Equal(Guid.CreateVersion7(TestClock.Start).ToString()[..13], order.OrderId[..13]);
-        Assert.Equal((TestClock.Start, "corr-1"), (order.CreatedAt, order.CorrelationId));
-        Assert.Equal(order.EventJson, Assert.Single(publisher.Published).Json);
-        Assert.Equal(EventIds.For(order.OrderId, "orders", "PLACED"), publisher.Published[0].Id);
-
-        var replay = await service.PlaceAsync(Command(2), Owner, "key-1", "corr-3", Ct);
-        Assert.Equal((PlaceOrderStatus.Replayed, order.OrderId), (replay.Status, replay.OrderId));
-        Assert.Single(publisher.Published);
+        Assert.Equal(OrderIds.ForKey(OrderService.ScopeIdempotencyKey(Owner.Subject, "key-1"), OrderIds.DayOf(TestClock.Start)), result.OrderId);
+        var id = Guid.Parse(result.OrderId!);
+        Assert.Equal(8, id.Version);
+        Assert.Equal(Assert.Single(store.Orders).OrderId, result.OrderId);
     }
 
     [Fact]

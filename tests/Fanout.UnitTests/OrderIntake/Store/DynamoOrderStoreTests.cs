@@ -23,6 +23,10 @@ public sealed class DynamoOrderStoreTests : IDisposable
     private const string Key = "key-1";
     private const string OrderId = "0195a1b2-c3d4-7e5f-8a9b-00000000000a";
     private const string OtherOrderId = "0195a1b2-c3d4-7e5f-8a9b-00000000000b";
+    private static readonly long Today = OrderIds.DayOf(TestClock.Start);
+
+    /// <summary>The id <see cref="Key"/> names on the test clock's day.</summary>
+    private static readonly string Derived = OrderIds.ForKey(Key, Today);
     private readonly FakeTimeProvider _time = TestClock.Create();
     private readonly ScriptedDynamoDb _dynamo = new();
     private readonly DynamoOrderStore _store;
@@ -36,176 +40,112 @@ public sealed class DynamoOrderStoreTests : IDisposable
 
     public void Dispose() => _dynamo.Dispose();
 
-    private long Now => _time.GetUtcNow().ToUnixTimeSeconds();
-
     [Fact]
-    public async Task CreateAsync_NewKey_PutsTheKeyItemThenTheCompactOrderItemWithoutATransaction()
+    public async Task CreateAsync_NewKey_ReadsYesterdaysIdThenPutsOneCompactOrderItemConditionally()
     {
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
+        var result = await _store.CreateAsync(Record(Derived, "hash-1"), Key, Ct);
 
         Assert.Equal(CreateOrderStatus.Created, result.Status);
-        Assert.Equal(OrderId, result.Order!.OrderId);
+        Assert.Equal(Derived, result.Order!.OrderId);
         Assert.Equal(2, _dynamo.Requests.Count);
-        Assert.DoesNotContain(_dynamo.Requests, r => r is TransactWriteItemsRequest);
-        var keyPut = Assert.IsType<PutItemRequest>(_dynamo.Requests[0]);
-        Assert.Equal(Table, keyPut.TableName);
-        Assert.Equal(DynamoOrderStore.KeyPrefix + Key, keyPut.Item[FanoutTopology.PartitionKey].S);
-        Assert.Equal(OrderId, keyPut.Item["orderId"].S);
-        Assert.Equal("hash-1", keyPut.Item["requestHash"].S);
-        Assert.Equal(TestClock.Start.ToString("O", CultureInfo.InvariantCulture), keyPut.Item["createdAt"].S);
-        Assert.Equal("corr-1", keyPut.Item["correlationId"].S);
-        Assert.Equal(Seconds(Now + (24 * 3600)), keyPut.Item[FanoutTopology.TtlAttribute].N);
-        Assert.Equal("attribute_not_exists(#pk) OR #ttl < :now", keyPut.ConditionExpression);
-        Assert.Equal(FanoutTopology.TtlAttribute, keyPut.ExpressionAttributeNames["#ttl"]);
-        Assert.Equal(FanoutTopology.PartitionKey, keyPut.ExpressionAttributeNames["#pk"]);
-        Assert.Equal(Seconds(Now), keyPut.ExpressionAttributeValues[":now"].S ?? keyPut.ExpressionAttributeValues[":now"].N);
+        var get = Assert.IsType<GetItemRequest>(_dynamo.Requests[0]);
+        Assert.True(get.ConsistentRead);
+        Assert.Equal(DynamoOrderStore.OrderPrefix + OrderIds.ForKey(Key, Today - 1), get.Key[FanoutTopology.PartitionKey].S);
         var orderPut = Assert.IsType<PutItemRequest>(_dynamo.Requests[1]);
-        Assert.Equal(DynamoOrderStore.OrderPrefix + OrderId, orderPut.Item[FanoutTopology.PartitionKey].S);
+        Assert.Equal(Table, orderPut.TableName);
+        Assert.Equal(DynamoOrderStore.OrderPrefix + Derived, orderPut.Item[FanoutTopology.PartitionKey].S);
         Assert.Equal("attribute_not_exists(#pk)", orderPut.ConditionExpression);
         Assert.Equal("#pk", Assert.Single(orderPut.ExpressionAttributeNames).Key);
-        Assert.Equal(OpenOrders.ShardKey(OpenOrders.ShardOf(OrderId)), orderPut.Item[ReconcilerSpec.OpenShardAttribute].S);
+        Assert.Equal(ReturnValuesOnConditionCheckFailure.ALL_OLD, orderPut.ReturnValuesOnConditionCheckFailure);
+        Assert.Equal("hash-1", orderPut.Item["requestHash"].S);
+        Assert.Equal(OrderIds.KeyDigest(Key), orderPut.Item["keyDigest"].S);
+        Assert.Equal(22, orderPut.Item["writeToken"].S.Length);
+        Assert.False(orderPut.Item.ContainsKey(FanoutTopology.TtlAttribute));
+        Assert.Equal(OpenOrders.ShardKey(OpenOrders.ShardOf(Derived)), orderPut.Item[ReconcilerSpec.OpenShardAttribute].S);
         Assert.Equal(OpenOrders.Since(TestClock.Start), orderPut.Item[ReconcilerSpec.OpenSinceAttribute].S);
         // The data, not the envelope: the envelope is rebuilt from it.
         Assert.False(orderPut.Item.ContainsKey("eventJson"));
-        Assert.Equal(OrderPlacedEvents.DataJson(OrderPlacedEvents.DataOf(Envelope(OrderId))), orderPut.Item["data"].S);
+        Assert.Equal(OrderPlacedEvents.DataJson(OrderPlacedEvents.DataOf(Envelope(Derived))), orderPut.Item["data"].S);
         Assert.Empty(orderPut.Item["appliedAt"].M);
     }
 
     [Fact]
     public async Task CreateAsync_SdkRetriedTheOrderPutThatHadSucceeded_ReturnsCreatedForThisOrder()
     {
-        // The first attempt's response was lost; the SDK's retry meets the item that attempt wrote.
+        // The first attempt's response was lost; the SDK's retry meets the item that attempt wrote (same writeToken).
         _dynamo.OnPutItem = request =>
         {
-            var pk = ScriptedDynamoDb.PartitionKeyOf(request.Item);
-            var existed = _dynamo.Items.ContainsKey(pk);
-            _dynamo.Items[pk] = request.Item;
-            if (pk.StartsWith(DynamoOrderStore.OrderPrefix, StringComparison.Ordinal) || existed)
-            {
-                throw new ConditionalCheckFailedException("The conditional request failed") { Item = request.Item };
-            }
+            _dynamo.Items[ScriptedDynamoDb.PartitionKeyOf(request.Item)] = request.Item;
+            throw new ConditionalCheckFailedException("The conditional request failed") { Item = request.Item };
         };
 
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
+        var result = await _store.CreateAsync(Record(Derived, "hash-1"), Key, Ct);
 
         Assert.Equal(CreateOrderStatus.Created, result.Status);
-        Assert.Equal(OrderId, result.Order!.OrderId);
+        Assert.Equal(Derived, result.Order!.OrderId);
         Assert.Equal("hash-1", result.Order.RequestHash);
     }
 
-    [Fact]
-    public async Task CreateAsync_KeyHeldBySameRequestForAnotherOrder_ReturnsThatOrder()
+    [Theory]
+    [InlineData("hash-1", CreateOrderStatus.ExistingForKey)]
+    [InlineData("hash-other", CreateOrderStatus.KeyConflict)]
+    public async Task CreateAsync_KeyNamedAnOrderEarlierToday_ReplaysTheSameRequestAndRefusesAnother(string storedHash, CreateOrderStatus expected)
     {
-        SeedKey(OtherOrderId, "hash-1", Now + 60);
-        SeedOrder(OtherOrderId, "hash-1");
-        _dynamo.OnPutItem = _ => throw new ConditionalCheckFailedException("The conditional request failed") { Item = _dynamo.Items[DynamoOrderStore.KeyPrefix + Key] };
+        SeedOrder(Derived, storedHash);
+        _dynamo.OnPutItem = request => throw new ConditionalCheckFailedException("The conditional request failed") { Item = _dynamo.Items[ScriptedDynamoDb.PartitionKeyOf(request.Item)] };
 
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
+        var result = await _store.CreateAsync(Record(Derived, "hash-1"), Key, Ct);
 
-        Assert.Equal(CreateOrderStatus.ExistingForKey, result.Status);
-        Assert.Equal(OtherOrderId, result.Order!.OrderId);
-        Assert.Single(_dynamo.Requests, r => r is PutItemRequest);
+        Assert.Equal(expected, result.Status);
+        Assert.Equal(expected == CreateOrderStatus.ExistingForKey ? Derived : null, result.Order?.OrderId);
+    }
+
+    [Theory]
+    [InlineData(0, "hash-1", CreateOrderStatus.ExistingForKey)]
+    [InlineData(0, "hash-other", CreateOrderStatus.KeyConflict)]
+    [InlineData(1, "hash-1", CreateOrderStatus.Created)]
+    [InlineData(1, "hash-other", CreateOrderStatus.Created)]
+    public async Task CreateAsync_YesterdaysOrderForTheKey_OwnsItFor24HoursThenANewOrderIsPut(long ticksPast24Hours, string storedHash, CreateOrderStatus expected)
+    {
+        var yesterdays = OrderIds.ForKey(Key, Today - 1);
+        SeedOrder(yesterdays, storedHash, TestClock.Start - DynamoOrderStore.KeyRetention + TimeSpan.FromTicks(-ticksPast24Hours));
+
+        var result = await _store.CreateAsync(Record(Derived, "hash-1"), Key, Ct);
+
+        Assert.Equal(expected, result.Status);
+        Assert.Equal(expected == CreateOrderStatus.Created ? 1 : 0, _dynamo.Requests.Count(r => r is PutItemRequest));
+        Assert.Equal(expected switch { CreateOrderStatus.Created => Derived, CreateOrderStatus.ExistingForKey => yesterdays, _ => null }, result.Order?.OrderId);
     }
 
     [Fact]
-    public async Task CreateAsync_KeyHeldByDifferentRequest_ReturnsKeyConflict()
-    {
-        SeedKey(OtherOrderId, "hash-other", Now + 60);
-        _dynamo.OnPutItem = _ => throw new ConditionalCheckFailedException("The conditional request failed");
-
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
-
-        Assert.Equal(CreateOrderStatus.KeyConflict, result.Status);
-        Assert.Null(result.Order);
-    }
-
-    [Fact]
-    public async Task CreateAsync_KeyNotReturnedAndGoneOnRead_ReturnsInProgress()
+    public async Task CreateAsync_ConditionFailedAndTheOrderNotReadable_ReturnsInProgress()
     {
         _dynamo.OnPutItem = _ => throw new ConditionalCheckFailedException("The conditional request failed");
 
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
+        var result = await _store.CreateAsync(Record(Derived, "hash-1"), Key, Ct);
 
         Assert.Equal(CreateOrderStatus.InProgress, result.Status);
     }
 
-    [Theory]
-    [InlineData(-1, CreateOrderStatus.InProgress)]
-    [InlineData(0, CreateOrderStatus.ExistingForKey)]
-    public async Task CreateAsync_ConditionFailedOnKeyExpiringAroundNow_ExpiredMeansRetryNotReplay(long expiresIn, CreateOrderStatus expected)
+    [Fact]
+    public async Task CreateAsync_DerivedIdHeldByAnOrderAnotherKeyNamed_ThrowsRatherThanAnswerIt()
     {
-        SeedKey(OtherOrderId, "hash-1", Now + expiresIn);
-        SeedOrder(OtherOrderId, "hash-1");
-        _dynamo.OnPutItem = _ => throw new ConditionalCheckFailedException("The conditional request failed");
+        SeedOrder(Derived, "hash-1");
+        _dynamo.Items[DynamoOrderStore.OrderPrefix + Derived]["keyDigest"] = new AttributeValue { S = OrderIds.KeyDigest("another-key") };
+        _dynamo.OnPutItem = request => throw new ConditionalCheckFailedException("The conditional request failed") { Item = _dynamo.Items[ScriptedDynamoDb.PartitionKeyOf(request.Item)] };
 
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _store.CreateAsync(Record(Derived, "hash-1"), Key, Ct));
 
-        Assert.Equal(expected, result.Status);
+        Assert.Contains("another key named it", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task CreateAsync_KeyNamesAnOrderNeverWritten_FinishesItWithTheFirstIdTimeAndCorrelationId()
+    public async Task CreateAsync_OrderIdNotTheOneTheKeyNames_ThrowsAndTouchesNothing()
     {
-        // The first request wrote its key, then stopped before the order: the retry finishes that order, not a new one.
-        var firstAt = TestClock.Start.AddSeconds(-30);
-        SeedKey(OtherOrderId, "hash-1", Now + 60, firstAt, "corr-first");
-        _dynamo.OnPutItem = request =>
-        {
-            var pk = ScriptedDynamoDb.PartitionKeyOf(request.Item);
-            if (_dynamo.Items.ContainsKey(pk))
-            {
-                throw new ConditionalCheckFailedException("The conditional request failed");
-            }
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct));
 
-            _dynamo.Items[pk] = request.Item;
-        };
-
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
-
-        Assert.Equal(CreateOrderStatus.Created, result.Status);
-        var order = result.Order!;
-        Assert.Equal((OtherOrderId, firstAt, "corr-first"), (order.OrderId, order.CreatedAt, order.CorrelationId));
-        var expected = OrderPlacedEvents.DataOf(Envelope(OrderId));
-        expected.OrderId = OtherOrderId;
-        expected.PlacedAt = firstAt;
-        Assert.Equal(OrderPlacedEvents.Create(expected, "corr-first", firstAt).Json, order.EventJson);
-        Assert.False(_dynamo.Items.ContainsKey(DynamoOrderStore.OrderPrefix + OrderId));
-        var stored = await _store.GetAsync(OtherOrderId, Ct);
-        Assert.Equal(order.EventJson, stored!.EventJson);
-        Assert.Equal(firstAt, stored.OpenSince);
-    }
-
-    [Fact]
-    public async Task CreateAsync_FinishingLosesToTheFirstRequest_ReturnsExistingForKey()
-    {
-        SeedKey(OtherOrderId, "hash-1", Now + 60, TestClock.Start, "corr-first");
-        _dynamo.OnPutItem = request =>
-        {
-            var pk = ScriptedDynamoDb.PartitionKeyOf(request.Item);
-            if (pk.StartsWith(DynamoOrderStore.OrderPrefix, StringComparison.Ordinal))
-            {
-                // The first request's own order Put lands first.
-                _dynamo.Items[pk] = request.Item;
-            }
-
-            throw new ConditionalCheckFailedException("The conditional request failed") { Item = _dynamo.Items[pk] };
-        };
-
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
-
-        Assert.Equal(CreateOrderStatus.ExistingForKey, result.Status);
-        Assert.Equal(OtherOrderId, result.Order!.OrderId);
-    }
-
-    [Fact]
-    public async Task CreateAsync_KeyWithoutCreationFieldsNamesAMissingOrder_Throws()
-    {
-        SeedKey(OtherOrderId, "hash-1", Now + 60);
-        _dynamo.OnPutItem = _ => throw new ConditionalCheckFailedException("The conditional request failed");
-
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct));
-
-        Assert.Equal("Idempotency key 'key-1' names an order that does not exist.", error.Message);
+        Assert.Equal("order", error.ParamName);
+        Assert.Empty(_dynamo.Requests);
     }
 
     [Fact]
@@ -213,11 +153,11 @@ public sealed class DynamoOrderStoreTests : IDisposable
     {
         _dynamo.OnPutItem = _ => throw new AmazonDynamoDBException("Validation error");
 
-        await Assert.ThrowsAsync<AmazonDynamoDBException>(() => _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct));
+        await Assert.ThrowsAsync<AmazonDynamoDBException>(() => _store.CreateAsync(Record(Derived, "hash-1"), Key, Ct));
     }
 
     [Fact]
-    public async Task PostOrders_KeyHeldButGoneOnRead_Answers409InProgressWithRetryAfterAndPublishesNothing()
+    public async Task PostOrders_ConditionFailedAndTheOrderNotReadable_Answers409InProgressWithRetryAfterAndPublishesNothing()
     {
         _dynamo.OnPutItem = _ => throw new ConditionalCheckFailedException("The conditional request failed");
         var publisher = new RecordingEventPublisher();
@@ -236,12 +176,9 @@ public sealed class DynamoOrderStoreTests : IDisposable
     {
         _dynamo.OnPutItem = request =>
         {
-            var pk = ScriptedDynamoDb.PartitionKeyOf(request.Item);
-            _dynamo.Items[pk] = request.Item;
-            if (pk.StartsWith(DynamoOrderStore.OrderPrefix, StringComparison.Ordinal))
-            {
-                throw new ConditionalCheckFailedException("The conditional request failed");
-            }
+            // Stored, but the answer the SDK saw is the retry's conditional failure (and no old item came back).
+            _dynamo.Items[ScriptedDynamoDb.PartitionKeyOf(request.Item)] = request.Item;
+            throw new ConditionalCheckFailedException("The conditional request failed");
         };
         var publisher = new RecordingEventPublisher();
         var function = new OrderIntakeFunction(new OrderService(_store, publisher, _time), new FanoutLogger("orders", _time, TextWriter.Null), OrderApiTopology.DefaultSmsAllowedCountryCodes);
@@ -252,21 +189,9 @@ public sealed class DynamoOrderStoreTests : IDisposable
         Assert.False(response.Headers.ContainsKey("Idempotent-Replayed"));
         var published = Assert.Single(publisher.Published);
         Assert.Equal("OrderPlaced", published.Type);
+        Assert.Single(_dynamo.Requests, r => r is PutItemRequest);
         // The order item is the outbox entry: nothing to delete after the publish.
         Assert.DoesNotContain(_dynamo.Requests, r => r is DeleteItemRequest or TransactWriteItemsRequest);
-    }
-
-    [Fact]
-    public async Task CreateAsync_KeyItemWithoutTtl_IsNeverTreatedAsExpired()
-    {
-        SeedKey(OtherOrderId, "hash-1", Now - 60);
-        _dynamo.Items[DynamoOrderStore.KeyPrefix + Key].Remove(FanoutTopology.TtlAttribute);
-        SeedOrder(OtherOrderId, "hash-1");
-        _dynamo.OnPutItem = _ => throw new ConditionalCheckFailedException("The conditional request failed");
-
-        var result = await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
-
-        Assert.Equal(CreateOrderStatus.ExistingForKey, result.Status);
     }
 
     [Fact]
@@ -316,9 +241,9 @@ public sealed class DynamoOrderStoreTests : IDisposable
     [Fact]
     public async Task CreateAsync_NewOrder_StoresEveryServicePendingNoLifecycleAndOpenSinceCreatedAt()
     {
-        await _store.CreateAsync(Record(OrderId, "hash-1"), Key, Ct);
+        await _store.CreateAsync(Record(Derived, "hash-1"), Key, Ct);
 
-        var stored = await _store.GetAsync(OrderId, Ct);
+        var stored = await _store.GetAsync(Derived, Ct);
 
         Assert.Null(stored!.Lifecycle);
         Assert.Null(stored.CancelEventJson);
@@ -330,7 +255,7 @@ public sealed class DynamoOrderStoreTests : IDisposable
         Assert.Null(stored.CompletedAt);
         Assert.True(stored.OwesPlaced);
         // The rebuilt envelope is byte for byte the one the intake built and published.
-        Assert.Equal(Envelope(OrderId), stored.EventJson);
+        Assert.Equal(Envelope(Derived), stored.EventJson);
     }
 
     [Fact]
@@ -564,6 +489,8 @@ public sealed class DynamoOrderStoreTests : IDisposable
         var item = DynamoOrderStore.ToItem(order);
         item[ReconcilerSpec.OpenShardAttribute] = new() { S = "OPEN#0" };
         item[ReconcilerSpec.OpenSinceAttribute] = new() { S = OpenOrders.Since(TestClock.Start) };
+        item["keyDigest"] = new() { S = OrderIds.KeyDigest(new string('k', 64) + "#" + new string('c', 255)) };
+        item["writeToken"] = new() { S = OrderIds.NewWriteToken() };
         var envelopeBytes = System.Text.Encoding.UTF8.GetByteCount(order.EventJson);
 
         // Every outcome applied (the order's largest shape while still in the index: the last update's old image).
@@ -762,8 +689,6 @@ public sealed class DynamoOrderStoreTests : IDisposable
         return item;
     }
 
-    private static string Seconds(long value) => value.ToString(CultureInfo.InvariantCulture);
-
     /// <summary>The OrderPlaced envelope of a test order, as the intake builds it.</summary>
     private static string Envelope(string orderId, string correlationId = "corr-1") =>
         OrderPlacedEvents.Create(
@@ -792,28 +717,13 @@ public sealed class DynamoOrderStoreTests : IDisposable
         : value.M is { } map ? 3 + map.Sum(m => 1 + System.Text.Encoding.UTF8.GetByteCount(m.Key) + ValueSize(m.Value))
         : 1;
 
-    private void SeedKey(string orderId, string hash, long expiresAt, DateTimeOffset? createdAt = null, string? correlationId = null)
-    {
-        var item = new Dictionary<string, AttributeValue>
-        {
-            [FanoutTopology.PartitionKey] = new() { S = DynamoOrderStore.KeyPrefix + Key },
-            ["orderId"] = new() { S = orderId },
-            ["requestHash"] = new() { S = hash },
-            [FanoutTopology.TtlAttribute] = new() { N = Seconds(expiresAt) },
-        };
-        if (createdAt is { } at && correlationId is not null)
-        {
-            item["createdAt"] = new() { S = at.ToString("O", CultureInfo.InvariantCulture) };
-            item["correlationId"] = new() { S = correlationId };
-        }
-
-        _dynamo.Items[DynamoOrderStore.KeyPrefix + Key] = item;
-    }
-
-    private void SeedOrder(string orderId, string hash)
+    private void SeedOrder(string orderId, string hash, DateTimeOffset? createdAt = null)
     {
         var item = OrderItem(null, "PENDING", false, orderId, "PENDING", "PENDING");
         item["requestHash"] = new() { S = hash };
+        item["keyDigest"] = new() { S = OrderIds.KeyDigest(Key) };
+        item["writeToken"] = new() { S = "another-request" };
+        item["createdAt"] = new() { S = (createdAt ?? TestClock.Start).ToString("O", CultureInfo.InvariantCulture) };
         _dynamo.Items[DynamoOrderStore.OrderPrefix + orderId] = item;
     }
 }
