@@ -21,7 +21,7 @@ public sealed class OrderStatusServiceSerializationTests
         foreach (var id in (string[])["order-a", "order-b"])
         {
             var placed = new OrderPlacedBuilder().WithOrderId(id).Build();
-            await orders.CreateAsync(new OrderRecord(id, OrderPlacedEvents.Create(placed, "corr-" + id, TestClock.Start).Json, "corr-" + id, "hash-" + id, TestClock.Start, TrackedServices.All.ToDictionary(s => s, _ => ServiceStatus.Pending)), "key-" + id, Ct);
+            orders.Add(new OrderRecord(id, OrderPlacedEvents.Create(placed, "corr-" + id, TestClock.Start).Json, "corr-" + id, "hash-" + id, TestClock.Start, TrackedServices.All.ToDictionary(s => s, _ => ServiceStatus.Pending)));
         }
 
         var store = new HoldingStore(orders);

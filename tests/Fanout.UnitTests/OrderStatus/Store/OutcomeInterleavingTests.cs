@@ -87,7 +87,7 @@ public sealed class OutcomeInterleavingTests
     private static async Task<OrderRecord> InMemoryFinalAsync(OrderRecord order)
     {
         var memory = new InMemoryOrderStore(TestClock.Create());
-        await memory.CreateAsync(order with { OpenSince = TestClock.Start }, "key", Ct);
+        memory.Add(order with { OpenSince = TestClock.Start });
         foreach (var (service, status) in Outcomes)
         {
             await memory.ApplyOutcomeAsync(OrderId, "event-" + service, service, status, Ct);
