@@ -90,10 +90,10 @@ public static class FanoutTopology
             TimeoutSeconds = 30,
             MemoryMb = 256,
             Publishes = true,
-            // The reservation and release transactions' Puts, Updates and ConditionChecks (the cancelled-order
-            // tombstone, an absent reservation) are authorised as PutItem, UpdateItem and ConditionCheckItem; the
-            // release reads the reservation first (GetItem).
-            TableOperations = ["GetItem", "PutItem", "UpdateItem", "ConditionCheckItem"],
+            // The reservation transaction's Put of the per-order item and its stock Updates, the release's Updates
+            // (authorised per item as PutItem and UpdateItem); a rejection or tombstone is one Put or Update; the
+            // cancel reads the per-order item first (GetItem).
+            TableOperations = ["GetItem", "PutItem", "UpdateItem"],
         },
         EventTypes = [EventTypes.OrderPlaced, EventTypes.OrderCancelled],
         MaxConcurrency = 5,
