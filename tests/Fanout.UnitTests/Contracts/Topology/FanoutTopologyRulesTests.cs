@@ -279,7 +279,7 @@ public sealed class FanoutTopologyRulesTests
         { "OrderIntake", "functions/Fanout.OrderIntake", "orders", "fanout-orders", "GetItem PutItem UpdateItem DeleteItem", true, OutboundChannel.None, 10, 512 },
         { "Sms", "functions/Fanout.Sms", "sms", "fanout-sms", "PutItem UpdateItem DeleteItem", true, OutboundChannel.Sms, 30, 256 },
         { "Email", "functions/Fanout.Email", "email", "fanout-email", "PutItem UpdateItem DeleteItem", true, OutboundChannel.Email, 30, 256 },
-        { "Inventory", "functions/Fanout.Inventory", "inventory", "fanout-inventory", "GetItem PutItem UpdateItem ConditionCheckItem", true, OutboundChannel.None, 30, 256 },
+        { "Inventory", "functions/Fanout.Inventory", "inventory", "fanout-inventory", "GetItem PutItem UpdateItem", true, OutboundChannel.None, 30, 256 },
         { "OrderStatus", "functions/Fanout.OrderStatus", "orderstatus", "fanout-orders", "GetItem PutItem UpdateItem", false, OutboundChannel.None, 30, 256 },
         { "OutboxRelay", "functions/Fanout.OutboxRelay", "orders", "fanout-orders", "GetItem DeleteItem", true, OutboundChannel.None, 30, 256 },
         { "Reconciler", "functions/Fanout.Reconciler", "orders", "fanout-orders", "Query GetItem DeleteItem", true, OutboundChannel.None, 60, 256 },
