@@ -11,7 +11,8 @@ using Fanout.OrderStatus.Core;
 
 namespace Fanout.OrderStatus;
 
-/// <summary>Adapter: SQS record → outcome fact → <see cref="OrderStatusService"/>. Each applied outcome writes one
+/// <summary>Adapter: SQS record → outcome fact → <see cref="OrderStatusService"/>. Each applied outcome (but an
+/// inventory <c>RELEASED</c>, which answers a cancellation, not the order) writes one
 /// EMF line: metric <c>EndToEndLatency</c> (milliseconds from the order's <c>OrderPlaced</c> <c>time</c>, its
 /// <c>createdAt</c>, to the apply, both server clocks), dimensions <c>Service</c> = <c>orderstatus</c> and
 /// <c>EventType</c> = the outcome's CloudEvents type, properties <c>orderId</c>, <c>service</c> (inventory, sms or
@@ -47,7 +48,10 @@ public sealed class OrderStatusFunction : ISqsRecordHandler
 
         var result = await _service.ApplyAsync(update, cancellationToken);
         _log.Info("Outcome recorded", ("orderId", update.OrderId), ("service", update.Service), ("status", update.Status), ("result", result.Status.ToString()), ("eventId", update.EventId));
-        if (_metrics is not null && result is { Status: ApplyOutcomeStatus.Applied, CreatedAt: { } createdAt, AppliedAt: { } appliedAt })
+        // A release answers a cancellation, which may come hours after the order: timed from OrderPlaced it would read
+        // as fan-out latency and trip the end-to-end objective, so it is not an EndToEndLatency sample.
+        if (_metrics is not null && update.Status != ServiceStatus.Released
+            && result is { Status: ApplyOutcomeStatus.Applied, CreatedAt: { } createdAt, AppliedAt: { } appliedAt })
         {
             _metrics.Put(
                 OrderStatusService.ServiceName,

@@ -237,10 +237,10 @@ public sealed class SqsBatchFunction : ILambdaHandler
     }
 
     /// <summary>Writes the record's EMF line (the log line contract of issue 10): metrics <c>QueueWaitTime</c> (ms from
-    /// the SQS <c>SentTimestamp</c> to <paramref name="startedAt"/>; left out when the attribute is absent or not an epoch
-    /// ms count, and 0 when the clocks disagree the other way), <c>ProcessingTime</c> (ms, left out for a record not
+    /// the SQS <c>SentTimestamp</c> to <paramref name="startedAt"/>, first receives only; left out when the attribute is
+    /// absent or not an epoch ms count, and 0 when the clocks disagree the other way), <c>ProcessingTime</c> (ms, left out for a record not
     /// started), <c>Received</c> = 1, exactly one of <c>Handled</c>/<c>Duplicate</c>/<c>Poison</c>/<c>Failed</c> = 1,
-    /// <c>Retried</c> (1 when <c>ApproximateReceiveCount</c> &gt; 1, else 0), <c>WriteUnits</c>/<c>ReadUnits</c> (DynamoDB
+    /// <c>Retried</c> (1 when <c>ApproximateReceiveCount</c> &gt; 1 and the record is not poison, else 0), <c>WriteUnits</c>/<c>ReadUnits</c> (DynamoDB
     /// capacity the record's calls consumed); dimension <c>EventType</c> once the event was parsed; properties
     /// <c>messageId</c>, <c>eventId</c>, <c>orderId</c>, <c>correlationId</c>, <c>traceparent</c>, <c>receiveCount</c>,
     /// <c>outcome</c> (handled|duplicate|poison|failed), <c>startedAt</c> (RFC 3339 UTC, ms).</summary>
@@ -256,7 +256,9 @@ public sealed class SqsBatchFunction : ILambdaHandler
         var receiveCount = message.ApproximateReceiveCount;
         var metrics = new MetricBuffer();
         var count = 0;
-        if (startedAt is { } start && QueueWait(message, start) is { } wait)
+        // Queue wait is a first delivery's: a redelivery's SentTimestamp is the original send, so its "wait" would be the
+        // retry backoff and the visibility timeout, which the Retried count already shows.
+        if (startedAt is { } start && receiveCount <= 1 && QueueWait(message, start) is { } wait)
         {
             metrics[count++] = new MetricDatum(FanoutMetrics.QueueWaitTime, FanoutMetrics.Milliseconds, wait);
         }
@@ -268,7 +270,9 @@ public sealed class SqsBatchFunction : ILambdaHandler
 
         metrics[count++] = new MetricDatum(FanoutMetrics.Received, FanoutMetrics.Count, 1);
         metrics[count++] = new MetricDatum(outcomeMetric, FanoutMetrics.Count, 1);
-        metrics[count++] = new MetricDatum(FanoutMetrics.Retried, FanoutMetrics.Count, receiveCount > 1 ? 1 : 0);
+        // Poison is made visible again at once so redrive parks it after maxReceiveCount quick receives: those receives
+        // are the way to the DLQ, not retries, and counting them would make one bad message look like a retry storm.
+        metrics[count++] = new MetricDatum(FanoutMetrics.Retried, FanoutMetrics.Count, receiveCount > 1 && outcome != Outcome.Poison ? 1 : 0);
         metrics[count++] = new MetricDatum(FanoutMetrics.WriteUnits, FanoutMetrics.Count, record?.WriteUnits ?? 0);
         metrics[count++] = new MetricDatum(FanoutMetrics.ReadUnits, FanoutMetrics.Count, record?.ReadUnits ?? 0);
         ReadOnlySpan<(string Key, string? Value)> properties =

@@ -70,6 +70,18 @@ public sealed class OrderStatusFunctionTests : IDisposable
     }
 
     [Fact]
+    public async Task HandleAsync_InventoryReleased_AppliesWithoutAnEndToEndLatencySample()
+    {
+        // A release answers a cancellation, possibly hours later: timed from OrderPlaced it would trip the objective.
+        _time.Advance(TimeSpan.FromHours(2));
+
+        await _function.HandleAsync(Message(CloudEventBuilder.InventoryReleased(("MUG-WHITE", 1)).Build()), TestContext.Current.CancellationToken);
+
+        Assert.Equal(ServiceStatus.Released, _store.Find(OrderPlacedBuilder.DefaultOrderId)!.Statuses["inventory"]);
+        Assert.Empty(_metrics.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
     public async Task HandleAsync_DuplicateOutcome_MarksTheRecordDuplicateAndWritesNoLatency()
     {
         var body = CloudEventBuilder.SmsSent().Build();

@@ -37,10 +37,10 @@ internal static class BenchCommand
         var ceilingWrites = new Option<int>("--ceiling-writes") { Description = "Conditional writes for the emulator ceiling", DefaultValueFactory = _ => 2000 };
         var coldStartRuns = new Option<int>("--cold-start-runs") { Description = "Cold starts per function and build, the median reported (0: skip)", DefaultValueFactory = _ => 3 };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout (progress goes to stderr)" };
-        stepSeconds.Validators.Add(r => { if (r.GetValueOrDefault<double>() is <= 0 or > 600 or double.NaN) { r.AddError("--step-seconds must be above 0 and at most 600."); } });
-        warmupSeconds.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 0 or > 600 or double.NaN) { r.AddError("--warmup-seconds must be 0 to 600."); } });
-        maxInFlight.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1024) { r.AddError("--max-in-flight must be 1 to 1024."); } });
-        coldStartRuns.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 0 or > 50) { r.AddError("--cold-start-runs must be 0 to 50."); } });
+        stepSeconds.Validators.Add(r => { if (OptionValues.Parsed<double>(r) is <= 0 or > 600 or double.NaN) { r.AddError("--step-seconds must be above 0 and at most 600."); } });
+        warmupSeconds.Validators.Add(r => { if (OptionValues.Parsed<double>(r) is < 0 or > 600 or double.NaN) { r.AddError("--warmup-seconds must be 0 to 600."); } });
+        maxInFlight.Validators.Add(r => { if (OptionValues.Parsed<int>(r) is < 1 or > 1024) { r.AddError("--max-in-flight must be 1 to 1024."); } });
+        coldStartRuns.Validators.Add(r => { if (OptionValues.Parsed<int>(r) is < 0 or > 50) { r.AddError("--cold-start-runs must be 0 to 50."); } });
         var command = new Command("bench", "Measure the local system: emulator ceiling, highest sustained order rate with fan-out p99 within a target, AOT vs JIT cold starts (needs a running `fanout up`).")
         {
             rates, stepSeconds, warmupSeconds, p99Target, maxInFlight, keepGoing, ceilingMessages, ceilingWrites, coldStartRuns, json,

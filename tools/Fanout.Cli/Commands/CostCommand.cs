@@ -17,12 +17,12 @@ internal static class CostCommand
         var warmUp = new Option<int>("--warm-up") { Description = "Orders run before measuring, so JIT compilation is not counted", DefaultValueFactory = _ => 1 };
         var architecture = new Option<string?>("--architecture") { Description = "Lambda architecture to price: x86_64 or arm64 (default: the stack's, from cdk.json)" };
         architecture.AcceptOnlyFromAmong(CostModel.X86, CostModel.Arm64);
-        var sampling = new Option<double>("--trace-sampling") { Description = "Share of orders X-Ray records a trace for (1 = every order)", DefaultValueFactory = _ => 1.0 };
+        var sampling = new Option<double>("--trace-sampling") { Description = "Share of orders X-Ray records a trace for (default 0.05: Lambda's default sampling rule records the first request each second and 5% of the rest; 1 = every order)", DefaultValueFactory = _ => 0.05 };
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON on stdout (progress goes to stderr)" };
-        orders.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 100_000) { r.AddError("--orders must be 1 to 100000."); } });
-        concurrency.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 64) { r.AddError("--concurrency must be 1 to 64."); } });
-        warmUp.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 0 or > 1000) { r.AddError("--warm-up must be 0 to 1000."); } });
-        sampling.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 0 or > 1 or double.NaN) { r.AddError("--trace-sampling must be 0 to 1."); } });
+        orders.Validators.Add(r => { if (OptionValues.Parsed<int>(r) is < 1 or > 100_000) { r.AddError("--orders must be 1 to 100000."); } });
+        concurrency.Validators.Add(r => { if (OptionValues.Parsed<int>(r) is < 1 or > 64) { r.AddError("--concurrency must be 1 to 64."); } });
+        warmUp.Validators.Add(r => { if (OptionValues.Parsed<int>(r) is < 0 or > 1000) { r.AddError("--warm-up must be 0 to 1000."); } });
+        sampling.Validators.Add(r => { if (OptionValues.Parsed<double>(r) is < 0 or > 1 or double.NaN) { r.AddError("--trace-sampling must be 0 to 1."); } });
         var command = new Command("cost", "Run N orders on a fresh local system and report what one completed order costs on AWS (us-east-1 list prices).")
         {
             orders, concurrency, warmUp, architecture, sampling, json,

@@ -35,7 +35,7 @@ internal static class DlqCommand
         var target = Target();
         var service = ServiceArgument();
         var max = new Option<int>("--max") { Description = "Messages to show at most", DefaultValueFactory = _ => 10 };
-        max.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1000) { r.AddError("--max must be 1 to 1000."); } });
+        max.Validators.Add(r => { if (OptionValues.Parsed<int>(r) is < 1 or > 1000) { r.AddError("--max must be 1 to 1000."); } });
         var command = new Command("list", "Show DLQ messages (id, receive count, sent, body, recorded failure) without removing them.") { service, max };
         target.AddTo(command);
         command.SetGuardedAction(async (parse, ct) =>
@@ -82,7 +82,7 @@ internal static class DlqCommand
         var service = ServiceArgument();
         var messageId = new Argument<string>("messageId") { Description = "The DLQ message id (from `fanout dlq list`)" };
         var max = new Option<int>("--max") { Description = "Messages to look through at most", DefaultValueFactory = _ => 100 };
-        max.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 10000) { r.AddError("--max must be 1 to 10000."); } });
+        max.Validators.Add(r => { if (OptionValues.Parsed<int>(r) is < 1 or > 10000) { r.AddError("--max must be 1 to 10000."); } });
         var command = new Command("show", "Show one DLQ message in full: body, attributes and recorded failure (it stays in the DLQ).") { service, messageId, max };
         target.AddTo(command);
         command.SetGuardedAction(async (parse, ct) =>
@@ -140,7 +140,7 @@ internal static class DlqCommand
             DefaultValueFactory = _ => "auto",
         };
         strategy.AcceptOnlyFromAmong("auto", "move-task", "manual");
-        rate.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1000) { r.AddError("--rate must be 1 to 1000 messages per second."); } });
+        rate.Validators.Add(r => { if (OptionValues.Parsed<int>(r) is < 1 or > 1000) { r.AddError("--rate must be 1 to 1000 messages per second."); } });
         max.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) { r.AddError("--max must be at least 1."); } });
         var command = new Command("redrive", "Move DLQ messages back to the service's queue (never losing one); exit 1 if any could not be moved.")
         {

@@ -23,9 +23,9 @@ internal static class LoadCommand
         var pollInterval = new DurationOption("--poll-interval", "Longest gap between polls of one order (how soon completion is found; the fan-out time itself is the server's)", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(50));
         var seed = new Option<int?>("--seed") { Description = "Seed for the random orders, to repeat a run exactly" };
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON on stdout (progress goes to stderr)" };
-        orders.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1_000_000) { r.AddError("--orders must be 1 to 1000000."); } });
-        rate.Validators.Add(r => { if (r.GetValueOrDefault<double>() is <= 0 or > 10_000 or double.NaN) { r.AddError("--rate must be above 0 and at most 10000."); } });
-        concurrency.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1024) { r.AddError("--concurrency must be 1 to 1024."); } });
+        orders.Validators.Add(r => { if (OptionValues.Parsed<int>(r) is < 1 or > 1_000_000) { r.AddError("--orders must be 1 to 1000000."); } });
+        rate.Validators.Add(r => { if (OptionValues.Parsed<double>(r) is <= 0 or > 10_000 or double.NaN) { r.AddError("--rate must be above 0 and at most 10000."); } });
+        concurrency.Validators.Add(r => { if (OptionValues.Parsed<int>(r) is < 1 or > 1024) { r.AddError("--concurrency must be 1 to 1024."); } });
         var command = new Command("load", "Send generated orders at a rate and report accepted/rejected and POST and fan-out latency percentiles.")
         {
             orders, rate, concurrency, fanoutTimeout.Option, pollInterval.Option, seed, json,

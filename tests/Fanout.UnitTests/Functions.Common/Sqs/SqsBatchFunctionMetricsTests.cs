@@ -119,7 +119,7 @@ public sealed class SqsBatchFunctionMetricsTests : IDisposable
         Assert.False(line.TryGetProperty(FanoutMetrics.Handled, out _));
         Assert.Equal("duplicate", line.GetProperty("outcome").GetString());
         Assert.Equal("2", line.GetProperty("receiveCount").GetString());
-        Assert.Equal(OutcomeMetrics(FanoutMetrics.Duplicate), MetricNames(line));
+        Assert.Equal(OutcomeMetrics(FanoutMetrics.Duplicate, firstReceive: false), MetricNames(line));
     }
 
     [Fact]
@@ -141,6 +141,34 @@ public sealed class SqsBatchFunctionMetricsTests : IDisposable
     }
 
     [Fact]
+    public async Task ProcessAsync_PoisonReceivedAgain_IsNotCountedRetried()
+    {
+        // Poison comes back at once so redrive parks it: those receives are the way to the DLQ, not retries.
+        var handler = new LambdaHandler(_ => throw new PoisonMessageException("broken"));
+
+        await Function(handler).ProcessAsync(new SqsEvent { Records = [Message("m-1", receiveCount: 4)] }, Deadline, Ct);
+
+        var line = Assert.Single(MetricLines());
+        Assert.Equal(1, line.GetProperty(FanoutMetrics.Poison).GetDouble());
+        Assert.Equal(0, line.GetProperty(FanoutMetrics.Retried).GetDouble());
+    }
+
+    [Fact]
+    public async Task ProcessAsync_Redelivery_LeavesQueueWaitTimeOut()
+    {
+        // A redelivery's SentTimestamp is the first send: its "wait" would be the backoff, not a backlog.
+        _time.Advance(TimeSpan.FromSeconds(30));
+        var message = Message("m-1", sentAt: TestClock.Start, receiveCount: 2);
+
+        await Function(new LambdaHandler(_ => Task.CompletedTask)).ProcessAsync(new SqsEvent { Records = [message] }, Deadline, Ct);
+
+        var line = Assert.Single(MetricLines());
+        Assert.False(line.TryGetProperty(FanoutMetrics.QueueWaitTime, out _));
+        Assert.Equal(1, line.GetProperty(FanoutMetrics.Retried).GetDouble());
+        Assert.True(line.TryGetProperty(FanoutMetrics.ProcessingTime, out _));
+    }
+
+    [Fact]
     public async Task ProcessAsync_TransientFailure_CountsFailed()
     {
         var handler = new LambdaHandler(_ => throw new TimeoutException("slow"));
@@ -151,7 +179,7 @@ public sealed class SqsBatchFunctionMetricsTests : IDisposable
         Assert.Equal(1, line.GetProperty(FanoutMetrics.Failed).GetDouble());
         Assert.Equal(1, line.GetProperty(FanoutMetrics.Retried).GetDouble());
         Assert.Equal("failed", line.GetProperty("outcome").GetString());
-        Assert.Equal(OutcomeMetrics(FanoutMetrics.Failed), MetricNames(line));
+        Assert.Equal(OutcomeMetrics(FanoutMetrics.Failed, firstReceive: false), MetricNames(line));
     }
 
     [Fact]
@@ -257,8 +285,11 @@ public sealed class SqsBatchFunctionMetricsTests : IDisposable
         Assert.False(lines["m-3"].TryGetProperty("orderId", out _));
     }
 
-    private static string[] OutcomeMetrics(string outcome) =>
-        [FanoutMetrics.QueueWaitTime, FanoutMetrics.ProcessingTime, FanoutMetrics.Received, outcome, FanoutMetrics.Retried, FanoutMetrics.WriteUnits, FanoutMetrics.ReadUnits];
+    /// <summary>The metric names of a record's line; a redelivery has no queue wait (its SentTimestamp is the first send).</summary>
+    private static string[] OutcomeMetrics(string outcome, bool firstReceive = true) =>
+        firstReceive
+            ? [FanoutMetrics.QueueWaitTime, FanoutMetrics.ProcessingTime, FanoutMetrics.Received, outcome, FanoutMetrics.Retried, FanoutMetrics.WriteUnits, FanoutMetrics.ReadUnits]
+            : [FanoutMetrics.ProcessingTime, FanoutMetrics.Received, outcome, FanoutMetrics.Retried, FanoutMetrics.WriteUnits, FanoutMetrics.ReadUnits];
 
     private static string[] MetricNames(JsonElement line) =>
         [.. line.GetProperty("_aws").GetProperty("CloudWatchMetrics")[0].GetProperty("Metrics").EnumerateArray().Select(m => m.GetProperty("Name").GetString()!)];
