@@ -180,4 +180,18 @@ public sealed class BenchTests
             Assert.Equal(System.Text.Json.JsonValueKind.Object, json.RootElement.ValueKind);
         }
     }
+
+    [Theory]
+    [InlineData(150, 6, 40)]
+    [InlineData(125, 5, 40)]
+    [InlineData(50, 2, 40)]
+    [InlineData(10, 10, 1000)]
+    [InlineData(33, 33, 1000)]
+    public void Pacing_Rate_WholeTokensOverAWholeMillisecondPeriodAtExactlyThatRate(double rate, int tokens, int periodMs)
+    {
+        var (perPeriod, period) = RateStepRunner.Pacing(rate);
+
+        Assert.Equal((tokens, periodMs), (perPeriod, (int)period.TotalMilliseconds));
+        Assert.Equal(rate, perPeriod / period.TotalSeconds, 6);
+    }
 }

@@ -134,16 +134,30 @@ internal sealed class RateStepRunner
         };
     }
 
+    /// <summary>Whole tokens per replenishment period, and a period of whole milliseconds: the replenishing timer
+    /// ticks in whole milliseconds, so a period of 6.67 ms (150/s, one token) ran at 6 ms and offered 166/s. The
+    /// period is 40 ms when the rate gives a whole number of tokens in it, else 1 s.</summary>
+    internal static (int TokensPerPeriod, TimeSpan Period) Pacing(double ratePerSecond)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ratePerSecond);
+        var perFortyMs = ratePerSecond * 0.04;
+        if (perFortyMs >= 1 && Math.Abs(perFortyMs - Math.Round(perFortyMs)) < 1e-9)
+        {
+            return ((int)Math.Round(perFortyMs), TimeSpan.FromMilliseconds(40));
+        }
+
+        return (Math.Max(1, (int)Math.Round(ratePerSecond)), TimeSpan.FromSeconds(Math.Max(1, Math.Round(ratePerSecond)) / ratePerSecond));
+    }
+
     private async Task<(List<string> Accepted, List<TimeSpan> PostLatencies, int NotAccepted, TimeSpan SendElapsed)> SendAsync(
         RateStepOptions options, int count, Func<int, PlaceOrderCommand> nextOrder, CancellationToken cancellationToken)
     {
-        // Whole tokens per period, the period at least 5 ms so the replenishing timer stays cheap at high rates.
-        var tokensPerPeriod = Math.Max(1, (int)Math.Ceiling(options.RatePerSecond / 200));
+        var (tokensPerPeriod, period) = Pacing(options.RatePerSecond);
         using var limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
             TokenLimit = tokensPerPeriod,
             TokensPerPeriod = tokensPerPeriod,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(tokensPerPeriod / options.RatePerSecond),
+            ReplenishmentPeriod = period,
             QueueLimit = int.MaxValue,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             AutoReplenishment = true,
