@@ -1,3 +1,5 @@
+using Fanout.Functions.Common.Metrics;
+
 namespace Fanout.Functions.Common.Sqs;
 
 /// <summary>What the batch loop learns about the one SQS record being handled, flowing with the async calls of its
@@ -7,8 +9,7 @@ namespace Fanout.Functions.Common.Sqs;
 public sealed class RecordContext
 {
     private static readonly AsyncLocal<RecordContext?> CurrentRecord = new();
-    private double _writeUnits;
-    private double _readUnits;
+    private readonly CapacityTally _capacity = new();
 
     /// <summary>The record being handled on this async flow, or null outside a record's handling.</summary>
     public static RecordContext? Current => CurrentRecord.Value;
@@ -26,10 +27,10 @@ public sealed class RecordContext
     public bool IsDuplicate { get; private set; }
 
     /// <summary>DynamoDB write capacity units consumed while handling the record (<c>ConsumedCapacity</c>).</summary>
-    public double WriteUnits => Volatile.Read(ref _writeUnits);
+    public double WriteUnits => _capacity.WriteUnits;
 
     /// <summary>DynamoDB read capacity units consumed while handling the record.</summary>
-    public double ReadUnits => Volatile.Read(ref _readUnits);
+    public double ReadUnits => _capacity.ReadUnits;
 
     /// <summary>Fills the identity of the record in progress (if any) from its parsed envelope; a null leaves that
     /// part as it was. For record handlers other than <see cref="FactRecordHandler"/>, which does it itself.</summary>
@@ -62,8 +63,7 @@ public sealed class RecordContext
             return;
         }
 
-        Add(ref record._writeUnits, writeUnits);
-        Add(ref record._readUnits, readUnits);
+        record._capacity.Add(writeUnits, readUnits);
     }
 
     /// <summary>Makes <paramref name="record"/> the current record until the returned scope is disposed.</summary>
@@ -75,20 +75,6 @@ public sealed class RecordContext
         return new Scope(previous);
     }
 
-    private static void Add(ref double target, double value)
-    {
-        if (value == 0)
-        {
-            return;
-        }
-
-        double seen;
-        do
-        {
-            seen = Volatile.Read(ref target);
-        }
-        while (Interlocked.CompareExchange(ref target, seen + value, seen) != seen);
-    }
 
     public readonly struct Scope : IDisposable
     {

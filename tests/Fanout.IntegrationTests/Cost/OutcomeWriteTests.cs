@@ -1,6 +1,5 @@
 using System.Globalization;
 using Fanout.Contracts.Topology;
-using Fanout.Harness;
 using Fanout.Harness.Metering;
 using Fanout.IntegrationTests.Support;
 
@@ -14,31 +13,27 @@ namespace Fanout.IntegrationTests.Cost;
 public sealed class OutcomeWriteTests : IAsyncLifetime
 {
     private const int Orders = 3;
-    private readonly DynamoDbCapacityMeter _meter = DynamoDbCapacityMeter.Attach();
-    private LocalFanout? _fanout;
+    private MeteredLocalFanout? _system;
 
-    public async ValueTask InitializeAsync() =>
-        _fanout = await LocalFanout.StartAsync(
-            new LocalFanoutOptions { SignIn = false, VisibilityTimeoutSeconds = 3, FunctionTimeout = TimeSpan.FromSeconds(10) },
-            TestContext.Current.CancellationToken);
+    private DynamoDbCapacityMeter Meter => _system!.Meter;
+
+    public async ValueTask InitializeAsync() => _system = await MeteredLocalFanout.StartAsync(TestContext.Current.CancellationToken);
 
     public async ValueTask DisposeAsync()
     {
-        if (_fanout is not null)
+        if (_system is not null)
         {
-            await _fanout.DisposeAsync();
+            await _system.DisposeAsync();
         }
-
-        _meter.Dispose();
     }
 
     [Fact]
     public async Task PlaceOrders_OutcomesArriveTogether_OrdersUpdateItemIsFourWriteUnitsPerOrderAndNoneFails()
     {
-        var fanout = _fanout!;
+        var fanout = _system!.Fanout;
         var ct = TestContext.Current.CancellationToken;
         await fanout.Stock.SetAsync("OUTCOME-1", 100, ct);
-        var before = _meter.SnapshotByTable();
+        var before = Meter.SnapshotByTable();
 
         var ids = await Task.WhenAll(Enumerable.Range(0, Orders).Select(i =>
             Api.PlaceAsync(fanout, Api.OrderJson("outcome-customer-" + i.ToString(CultureInfo.InvariantCulture), "+14155550100", ("OUTCOME-1", 1)), ct)));
@@ -49,18 +44,9 @@ public sealed class OutcomeWriteTests : IAsyncLifetime
             Assert.NotNull(view.CompletedAt);
         }
 
-        await Eventually.WaitAsync(
-            async () =>
-            {
-                var first = _meter.Snapshot().WriteRequests;
-                await Task.Delay(TimeSpan.FromSeconds(1), ct);
-                return (Empty: await Inspect.AllQueuesEmptyAsync(fanout), Still: first == _meter.Snapshot().WriteRequests);
-            },
-            s => s is { Empty: true, Still: true },
-            TimeSpan.FromSeconds(30),
-            "the system to settle");
+        await _system.SettleAsync(ct);
 
-        var after = _meter.SnapshotByTable();
+        var after = Meter.SnapshotByTable();
         var key = (FanoutTopology.OrdersTable.LocalName, "UpdateItem");
         var updates = before.TryGetValue(key, out var earlier) ? after[key].Since(earlier) : after[key];
         TestContext.Current.TestOutputHelper?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key.LocalName} UpdateItem for {Orders} orders: WCU {updates.WriteUnits:0.#}, writes {updates.WriteRequests}"));

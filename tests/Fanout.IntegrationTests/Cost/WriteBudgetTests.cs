@@ -1,6 +1,5 @@
 using System.Globalization;
 using Fanout.Contracts.Topology;
-using Fanout.Harness;
 using Fanout.Harness.Metering;
 using Fanout.IntegrationTests.Support;
 
@@ -14,50 +13,35 @@ public sealed class WriteBudgetTests : IAsyncLifetime
     /// <summary>The budget: at most 12 write units per completed order.</summary>
     public const double WriteUnitsPerOrderBudget = 12;
 
-    private readonly DynamoDbCapacityMeter _meter = DynamoDbCapacityMeter.Attach();
-    private LocalFanout? _fanout;
+    private MeteredLocalFanout? _system;
 
-    public async ValueTask InitializeAsync() =>
-        _fanout = await LocalFanout.StartAsync(
-            new LocalFanoutOptions { SignIn = false, VisibilityTimeoutSeconds = 3, FunctionTimeout = TimeSpan.FromSeconds(10) },
-            TestContext.Current.CancellationToken);
+    private DynamoDbCapacityMeter Meter => _system!.Meter;
+
+    public async ValueTask InitializeAsync() => _system = await MeteredLocalFanout.StartAsync(TestContext.Current.CancellationToken);
 
     public async ValueTask DisposeAsync()
     {
-        if (_fanout is not null)
+        if (_system is not null)
         {
-            await _fanout.DisposeAsync();
+            await _system.DisposeAsync();
         }
-
-        _meter.Dispose();
     }
 
     [Fact]
     public async Task PlaceOrder_OneLineWithPhoneCompleted_WriteUnitsWithinBudget()
     {
-        var fanout = _fanout!;
+        var fanout = _system!.Fanout;
         var ct = TestContext.Current.CancellationToken;
         await fanout.Stock.SetAsync("BUDGET-1", 100, ct);
-        var before = _meter.SnapshotByTable();
+        var before = Meter.SnapshotByTable();
 
         var id = await Api.PlaceAsync(fanout, Api.OrderJson("budget-customer", "+14155550100", ("BUDGET-1", 2)), ct);
         var view = await Eventually.WaitAsync(() => Api.GetOrderAsync(fanout, id, ct), v => v is { Status: not "PENDING" }, TimeSpan.FromSeconds(60), $"order {id} to finish");
         Assert.Equal("COMPLETED", view!.Status);
         Assert.Equal(("SENT", "SENT", "RESERVED"), (view.Services["sms"], view.Services["email"], view.Services["inventory"]));
+        await _system.SettleAsync(ct);
 
-        // Quiescent: every queue empty and no write metered for a whole second (polled, not slept on).
-        await Eventually.WaitAsync(
-            async () =>
-            {
-                var first = _meter.Snapshot().WriteRequests;
-                await Task.Delay(TimeSpan.FromSeconds(1), ct);
-                return (Empty: await Inspect.AllQueuesEmptyAsync(fanout), Still: first == _meter.Snapshot().WriteRequests);
-            },
-            s => s is { Empty: true, Still: true },
-            TimeSpan.FromSeconds(30),
-            "the system to settle");
-
-        var usage = Window(before, _meter.SnapshotByTable());
+        var usage = MeteredLocalFanout.Window(before, Meter.SnapshotByTable());
         var output = TestContext.Current.TestOutputHelper;
         foreach (var ((table, operation), u) in usage.OrderBy(kv => kv.Key.Table, StringComparer.Ordinal).ThenBy(kv => kv.Key.Operation, StringComparer.Ordinal))
         {
@@ -74,10 +58,4 @@ public sealed class WriteBudgetTests : IAsyncLifetime
         Assert.True(total <= WriteUnitsPerOrderBudget, string.Create(CultureInfo.InvariantCulture, $"{total} write units for one completed order; the budget is {WriteUnitsPerOrderBudget}."));
     }
 
-    private static Dictionary<(string Table, string Operation), DynamoDbUsage> Window(
-        IReadOnlyDictionary<(string Table, string Operation), DynamoDbUsage> before,
-        IReadOnlyDictionary<(string Table, string Operation), DynamoDbUsage> after) =>
-        after.ToDictionary(kv => kv.Key, kv => before.TryGetValue(kv.Key, out var earlier) ? kv.Value.Since(earlier) : kv.Value)
-            .Where(kv => kv.Value.WriteRequests > 0 || kv.Value.ReadRequests > 0)
-            .ToDictionary(kv => kv.Key, kv => kv.Value);
 }

@@ -287,43 +287,6 @@ public sealed class DynamoDbCapacityMeter : IDynamoDbMeter, IDisposable
     private static bool IsWrite(AmazonWebServiceRequest request) =>
         request is PutItemRequest or UpdateItemRequest or DeleteItemRequest or BatchWriteItemRequest or TransactWriteItemsRequest;
 
-    private static void AskForCapacity(AmazonWebServiceRequest request)
-    {
-        switch (request)
-        {
-            case PutItemRequest r when r.ReturnConsumedCapacity is null:
-                r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL;
-                break;
-            case UpdateItemRequest r when r.ReturnConsumedCapacity is null:
-                r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL;
-                break;
-            case DeleteItemRequest r when r.ReturnConsumedCapacity is null:
-                r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL;
-                break;
-            case BatchWriteItemRequest r when r.ReturnConsumedCapacity is null:
-                r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL;
-                break;
-            case TransactWriteItemsRequest r when r.ReturnConsumedCapacity is null:
-                r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL;
-                break;
-            case GetItemRequest r when r.ReturnConsumedCapacity is null:
-                r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL;
-                break;
-            case QueryRequest r when r.ReturnConsumedCapacity is null:
-                r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL;
-                break;
-            case ScanRequest r when r.ReturnConsumedCapacity is null:
-                r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL;
-                break;
-            case BatchGetItemRequest r when r.ReturnConsumedCapacity is null:
-                r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL;
-                break;
-            case TransactGetItemsRequest r when r.ReturnConsumedCapacity is null:
-                r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL;
-                break;
-        }
-    }
-
     private static ConsumedCapacity[] ReportedWrites(AmazonWebServiceResponse? response) => response switch
     {
         PutItemResponse r when r.ConsumedCapacity is not null => [r.ConsumedCapacity],
@@ -343,7 +306,7 @@ public sealed class DynamoDbCapacityMeter : IDynamoDbMeter, IDisposable
             return await next().ConfigureAwait(false);
         }
 
-        AskForCapacity(request);
+        Fanout.Functions.Common.Aws.DynamoDbCapacity.RequestTotal(request);
         if (!IsWrite(request))
         {
             var read = await next().ConfigureAwait(false);
