@@ -64,35 +64,7 @@ public sealed class EmbeddedMetrics
             throw new ArgumentException("A metric value must be a finite number.", nameof(value));
         }
 
-        using var buffer = new MemoryStream(256);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteStartObject("_aws");
-            json.WriteNumber("Timestamp", timestamp.ToUnixTimeMilliseconds());
-            json.WriteStartArray("CloudWatchMetrics");
-            json.WriteStartObject();
-            json.WriteString("Namespace", metricNamespace);
-            json.WriteStartArray("Dimensions");
-            json.WriteStartArray();
-            json.WriteStringValue(ServiceDimension);
-            json.WriteEndArray();
-            json.WriteEndArray();
-            json.WriteStartArray("Metrics");
-            json.WriteStartObject();
-            json.WriteString("Name", name);
-            json.WriteString("Unit", unit);
-            json.WriteEndObject();
-            json.WriteEndArray();
-            json.WriteEndObject();
-            json.WriteEndArray();
-            json.WriteEndObject();
-            json.WriteString(ServiceDimension, service);
-            json.WriteNumber(name, value);
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        return Write(timestamp, metricNamespace, service, null, [new MetricDatum(name, unit, value)], default);
     }
 
     /// <summary>Writes one line with several metrics in namespace <see cref="FanoutMetrics.Namespace"/> sharing the
@@ -156,6 +128,13 @@ public sealed class EmbeddedMetrics
             }
         }
 
+        return Write(timestamp, FanoutMetrics.Namespace, service, eventType, metrics, properties);
+    }
+
+    /// <summary>The EMF document of already-checked arguments: dimension sets <c>[Service]</c> and, with an event type,
+    /// <c>[Service, EventType]</c>; the metrics' values; the non-null properties as strings.</summary>
+    private static string Write(DateTimeOffset timestamp, string metricNamespace, string service, string? eventType, ReadOnlySpan<MetricDatum> metrics, ReadOnlySpan<(string Key, string? Value)> properties)
+    {
         using var buffer = new MemoryStream(512);
         using (var json = new Utf8JsonWriter(buffer))
         {
@@ -164,7 +143,7 @@ public sealed class EmbeddedMetrics
             json.WriteNumber("Timestamp", timestamp.ToUnixTimeMilliseconds());
             json.WriteStartArray("CloudWatchMetrics");
             json.WriteStartObject();
-            json.WriteString("Namespace", FanoutMetrics.Namespace);
+            json.WriteString("Namespace", metricNamespace);
             json.WriteStartArray("Dimensions");
             json.WriteStartArray();
             json.WriteStringValue(FanoutMetrics.ServiceDimension);
